@@ -1,0 +1,63 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from catalog.images import MAX_IMAGE_BYTES, image_type
+
+slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lower-case letters, digits and single hyphens.", code="invalid_slug")
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    slug = forms.CharField(max_length=80, validators=[slug_validator], help_text="Used in the web address, e.g. kitchen-tools.")
+    description = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    position = forms.IntegerField(min_value=0, max_value=10000, initial=0, help_text="Lower numbers come first.")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**53)
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    slug = forms.CharField(max_length=120, validators=[slug_validator], help_text="Used in the web address.")
+    description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    price = forms.DecimalField(min_value=Decimal("0.01"), max_value=Decimal("100000"), decimal_places=2, max_digits=8)
+    category_id = forms.ChoiceField(label="Category")
+    stock = forms.IntegerField(min_value=0, max_value=1_000_000, initial=0, help_text="Starting stock; adjust it later from the product page.")
+    image = forms.FileField(required=False, help_text="JPEG, PNG or WebP, at most 5 MB.")
+    active = forms.BooleanField(required=False, initial=True, label="Visible in the shop")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**53)
+
+    def __init__(self, *args, categories=(), editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category_id"].choices = [("", "Choose a category")] + [(c.category_id, c.name) for c in categories]
+        if editing:
+            del self.fields["stock"]
+
+    def clean_price(self):
+        return int(self.cleaned_data["price"] * 100)
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        if upload.size > MAX_IMAGE_BYTES:
+            raise forms.ValidationError("The image must be at most 5 MB.", code="too_large")
+        head = upload.read(32)
+        upload.seek(0)
+        kind = image_type(head)
+        if kind is None:
+            raise forms.ValidationError("Upload a JPEG, PNG or WebP image; this file is not one.", code="not_an_image")
+        upload.image_kind = kind
+        return upload
+
+
+class StockForm(forms.Form):
+    delta = forms.IntegerField(
+        label="Change stock by", min_value=-1_000_000, max_value=1_000_000,
+        help_text="A positive number adds stock, a negative one removes it.",
+    )
+
+    def clean_delta(self):
+        if self.cleaned_data["delta"] == 0:
+            raise forms.ValidationError("Enter a number other than zero.", code="zero")
+        return self.cleaned_data["delta"]

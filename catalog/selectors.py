@@ -1,0 +1,136 @@
+"""Reads of the catalog. Shopper reads are cached; each cache miss is one Query."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import DoesNotExist
+
+from catalog import search
+from catalog.cache import catalog_cached
+from catalog.models import Category, Product, SearchTerm
+from shopsite.cursors import cursor_decode
+from shopsite.pagination import Page, query_page
+
+LISTING_SORTS = {
+    "newest": (Product.newest_index, False),
+    "name": (Product.name_index, True),
+    "price": (Product.price_index, True),
+}
+PAGE_SIZE = 24
+MAX_QUERY_LENGTH = 100
+
+
+@dataclass
+class SearchResult:
+    items: list
+    message: str = ""
+
+
+def category_list() -> list[Category]:
+    """Return every category in display order (one Query, cached)."""
+    return catalog_cached(
+        "categories", loader=lambda: list(Category.listing_index.query("all", scan_index_forward=True))
+    )
+
+
+def category_by_slug(*, slug: str) -> Category | None:
+    return next((category for category in category_list() if category.slug == slug), None)
+
+
+def category_by_id(*, category_id: str) -> Category | None:
+    return next((category for category in category_list() if category.category_id == category_id), None)
+
+
+def category_get(*, category_id: str) -> Category | None:
+    """Return a category straight from the table (staff pages), or None."""
+    try:
+        return Category.get(category_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def product_list(*, sort: str = "newest", cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """Return a page of active products. Raises InvalidCursor for a cursor that is not ours."""
+    index, forward = LISTING_SORTS.get(sort, LISTING_SORTS["newest"])
+    scope = f"products:{sort}"
+    cursor_decode(cursor=cursor, scope=scope)  # refuse a bad cursor before touching the cache
+    return catalog_cached(
+        "products", sort, cursor, limit,
+        loader=lambda: query_page(index, "active", scope=scope, cursor=cursor, limit=limit, forward=forward),
+    )
+
+
+def product_list_for_category(*, category_id: str, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
+    """Return a page of a category's active products, by name."""
+    scope = f"category:{category_id}"
+    cursor_decode(cursor=cursor, scope=scope)
+    return catalog_cached(
+        "category", category_id, cursor, limit,
+        loader=lambda: query_page(Product.category_index, category_id, scope=scope, cursor=cursor, limit=limit, forward=True),
+    )
+
+
+def product_newest(*, limit: int = 8) -> list[Product]:
+    return product_list(sort="newest", limit=limit).items
+
+
+def product_by_slug(*, slug: str) -> Product | None:
+    """Return the active product with this slug, or None (inactive products are invisible)."""
+    if not slug or len(slug) > 120:
+        return None
+
+    def load():
+        found = list(Product.slug_index.query(slug, limit=1))
+        return found[0] if found else None
+
+    product = catalog_cached("product", slug, loader=load)
+    return product if product is not None and product.active else None
+
+
+def product_get(*, product_id: str) -> Product | None:
+    """Return a product straight from the table (staff pages and checkout), or None."""
+    if not product_id or len(product_id) > 64:
+        return None
+    try:
+        return Product.get(product_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def product_get_many(*, product_ids: list[str]) -> dict[str, Product]:
+    """Return the products with these ids, keyed by id: one BatchGet (per 100 ids)."""
+    if not product_ids:
+        return {}
+    return {product.product_id: product for product in Product.batch_get(list(dict.fromkeys(product_ids)))}
+
+
+def product_list_staff(*, cursor: str | None = None, limit: int = 25) -> Page:
+    """Return a page of every product, active or not, newest first (not cached)."""
+    return query_page(Product.staff_index, "all", scope="staff-products", cursor=cursor, limit=limit, forward=False)
+
+
+def product_search(*, query: str) -> SearchResult:
+    """Return active products matching every word of *query* (word prefixes count).
+
+    One Query per word, at most three words; results sorted by name.
+    """
+    query = (query or "").strip()
+    if not query:
+        return SearchResult(items=[], message="Type a word to search for.")
+    if len(query) > MAX_QUERY_LENGTH:
+        return SearchResult(items=[], message=f"Searches can be at most {MAX_QUERY_LENGTH} characters long.")
+    terms = search.query_terms(query)
+    if not terms:
+        return SearchResult(items=[], message=f"Use words of at least {search.MIN_PREFIX} letters.")
+
+    def load():
+        matches = None
+        cards = {}
+        for term in terms:
+            found = {item.product_id: item for item in SearchTerm.query(term, limit=200)}
+            cards.update(found)
+            matches = set(found) if matches is None else matches & set(found)
+        return sorted((cards[pid] for pid in matches or ()), key=lambda card: card.name.casefold())[:48]
+
+    items = catalog_cached("search", tuple(terms), loader=load)
+    return SearchResult(items=items, message="" if items else f"No products match “{query}”.")

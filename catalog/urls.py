@@ -1,0 +1,24 @@
+from django.urls import path
+
+from catalog import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("products/", views.product_list, name="product_list"),
+    path("products/<slug:slug>/", views.product_detail, name="product_detail"),
+    path("categories/<slug:slug>/", views.category_detail, name="category"),
+    path("search/", views.search, name="search"),
+    path("staff/categories/", views.staff_category_list, name="staff_category_list"),
+    path("staff/categories/new/", views.staff_category_create, name="staff_category_create"),
+    path("staff/categories/<str:category_id>/edit/", views.staff_category_edit, name="staff_category_edit"),
+    path("staff/categories/<str:category_id>/delete/", views.staff_category_delete, name="staff_category_delete"),
+    path("staff/products/", views.staff_product_list, name="staff_product_list"),
+    path("staff/products/new/", views.staff_product_create, name="staff_product_create"),
+    path("staff/products/<str:product_id>/", views.staff_product_detail, name="staff_product_detail"),
+    path("staff/products/<str:product_id>/edit/", views.staff_product_edit, name="staff_product_edit"),
+    path("staff/products/<str:product_id>/stock/", views.staff_product_stock, name="staff_product_stock"),
+    path("staff/products/<str:product_id>/toggle/", views.staff_product_toggle, name="staff_product_toggle"),
+    path("staff/products/<str:product_id>/delete/", views.staff_product_delete, name="staff_product_delete"),
+]

@@ -1,0 +1,207 @@
+"""The customers JSON API: ``/api/customers`` and ``/api/customers/<id>``.
+
+Integrators authenticate with ``Authorization: Bearer <key>``; a signed-in
+staff session works too (and then CSRF applies to writes).
+"""
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from customers import selectors, services
+from customers.forms import CustomerForm
+from shopsite.cursors import InvalidCursor
+
+MAX_BODY_BYTES = 64 * 1024
+API_FIELDS = ("email", "first_name", "last_name", "phone", "line1", "line2", "city", "postal_code", "country", "status")
+OUTPUT_FIELDS = ("customer_id",) + API_FIELDS
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
+    body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+    return JsonResponse(body, status=status)
+
+
+def customer_json(customer) -> dict:
+    """Return the public view of a customer: never the password hash or staff notes."""
+    data = {name: getattr(customer, name) for name in OUTPUT_FIELDS}
+    data["created_at"] = customer.created_at.isoformat()
+    data["updated_at"] = customer.updated_at.isoformat()
+    data["version"] = customer.version
+    return data
+
+
+def _cors(request, response):
+    origin = request.headers.get("Origin")
+    if origin and origin in settings.CORS_ALLOWED_ORIGINS:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Vary"] = "Origin"
+        response["Access-Control-Expose-Headers"] = "Location, ETag"
+    return response
+
+
+def _preflight(request, methods: list[str]):
+    response = HttpResponse(status=204)
+    if request.headers.get("Origin") in settings.CORS_ALLOWED_ORIGINS:
+        response["Access-Control-Allow-Methods"] = ", ".join(methods + ["OPTIONS"])
+        response["Access-Control-Allow-Headers"] = "Authorization, Content-Type, If-Match"
+        response["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def _authenticate(request):
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, key = header.partition(" ")
+        if scheme.lower() != "bearer" or selectors.api_key_find(key=key.strip()) is None:
+            raise ApiError(401, "unauthorized", "The API key is missing, unknown or revoked.")
+        return
+    if not request.staff.is_authenticated:
+        raise ApiError(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'.")
+    if request.method not in ("GET", "HEAD"):
+        refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if refused is not None:
+            raise ApiError(403, "csrf_failed", "A session-authenticated write needs a CSRF token.")
+
+
+def api_view(methods: list[str]):
+    """Wrap an API view: CORS, preflight, 405, authentication and JSON errors."""
+
+    def decorator(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method == "OPTIONS":
+                return _cors(request, _preflight(request, methods))
+            if request.method not in methods:
+                response = error_response(405, "method_not_allowed", f"Use {', '.join(methods)}.")
+                response["Allow"] = ", ".join(methods + ["OPTIONS"])
+                return _cors(request, response)
+            try:
+                _authenticate(request)
+                response = view(request, *args, **kwargs)
+            except ApiError as error:
+                response = error_response(error.status, error.code, error.message, error.fields)
+            return _cors(request, response)
+
+        return wrapper
+
+    return decorator
+
+
+def _body(request) -> dict:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
+        raise ApiError(413, "too_large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ApiError(400, "malformed_json", "The body is not valid UTF-8 JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "malformed_json", "The body must be a JSON object.")
+    return data
+
+
+def _validated(data: dict) -> dict:
+    unknown = sorted(set(data) - set(API_FIELDS))
+    if unknown:
+        raise ApiError(400, "unknown_fields", "Unknown fields.", {name: ["Unknown field."] for name in unknown[:20]})
+    wrong = sorted(name for name, value in data.items() if not isinstance(value, str))
+    if wrong:
+        raise ApiError(400, "invalid_type", "Fields must be strings.", {name: ["Must be a string."] for name in wrong})
+    form = CustomerForm({"status": "active", **data})
+    if not form.is_valid():
+        fields = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
+        raise ApiError(400, "invalid", "Some fields are not valid.", fields)
+    return {name: form.cleaned_data[name] for name in API_FIELDS}
+
+
+def _customer(customer_id: str):
+    try:
+        return selectors.customer_get(customer_id=customer_id)
+    except selectors.CustomerNotFound:
+        raise ApiError(404, "not_found", "No customer with that id.") from None
+
+
+def _with_etag(response, customer):
+    response["ETag"] = f'"{customer.version}"'
+    return response
+
+
+@api_view(["GET", "POST"])
+def customer_collection(request):
+    if request.method == "POST":
+        data = _validated(_body(request))
+        try:
+            customer = services.customer_create(**data)
+        except services.EmailTaken:
+            raise ApiError(409, "email_taken", "Another customer already uses this email.", {"email": ["Already in use."]}) from None
+        response = JsonResponse(customer_json(customer), status=201)
+        response["Location"] = request.build_absolute_uri(reverse("customers:api_detail", args=[customer.customer_id]))
+        return _with_etag(response, customer)
+
+    try:
+        limit = int(request.GET.get("limit", "25"))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 100:
+        raise ApiError(400, "invalid_limit", "limit must be a whole number from 1 to 100.", {"limit": ["1 to 100."]})
+    try:
+        page = selectors.customer_list(limit=limit, cursor=request.GET.get("cursor"))
+    except InvalidCursor:
+        raise ApiError(400, "invalid_cursor", "The cursor is not valid; start again without it.") from None
+    return JsonResponse({"items": [customer_json(c) for c in page.items], "next_cursor": page.next_cursor})
+
+
+@api_view(["GET", "PUT", "DELETE"])
+def customer_detail(request, customer_id):
+    if request.method == "GET":
+        customer = _customer(customer_id)
+        return _with_etag(JsonResponse(customer_json(customer)), customer)
+    if request.method == "DELETE":
+        _customer(customer_id)
+        try:
+            services.customer_delete(customer_id=customer_id)
+        except selectors.CustomerNotFound:
+            raise ApiError(404, "not_found", "No customer with that id.") from None
+        except services.StaleEdit:
+            raise ApiError(409, "conflict", "The customer changed while deleting; try again.") from None
+        return HttpResponse(status=204)
+
+    expected = None
+    if_match = request.headers.get("If-Match", "").strip()
+    if if_match and if_match != "*":
+        try:
+            expected = int(if_match.removeprefix("W/").strip('"'))
+        except ValueError:
+            raise ApiError(400, "invalid_if_match", "If-Match must be the customer's version, e.g. \"3\".") from None
+    _customer(customer_id)
+    data = _validated(_body(request))
+    if "email" not in data:
+        raise ApiError(400, "invalid", "Some fields are not valid.", {"email": ["This field is required."]})
+    replacement = {name: data.get(name, "") for name in API_FIELDS}
+    replacement["status"] = data.get("status") or "active"
+    try:
+        customer = services.customer_update(customer_id=customer_id, expected_version=expected, **replacement)
+    except services.StaleEdit:
+        raise ApiError(412, "precondition_failed", "The customer was changed since that version.") from None
+    except services.EmailTaken:
+        raise ApiError(409, "email_taken", "Another customer already uses this email.", {"email": ["Already in use."]}) from None
+    except selectors.CustomerNotFound:
+        raise ApiError(404, "not_found", "No customer with that id.") from None
+    return _with_etag(JsonResponse(customer_json(customer)), customer)

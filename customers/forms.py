@@ -1,0 +1,80 @@
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+
+from customers.selectors import normalise_email
+
+STATUS_CHOICES = [("active", "Active"), ("inactive", "Inactive")]
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data["email"])
+
+
+class ProfileForm(forms.Form):
+    """The fields a shopper may edit on their own profile."""
+
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    first_name = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    phone = forms.CharField(max_length=40, required=False, widget=forms.TextInput(attrs={"autocomplete": "tel"}))
+    line1 = forms.CharField(label="Address line 1", max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
+    line2 = forms.CharField(label="Address line 2", max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
+    city = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    postal_code = forms.CharField(max_length=20, required=False, widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
+    country = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "country-name"}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**53)
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data["email"])
+
+
+class CustomerForm(ProfileForm):
+    """Everything staff may set on a customer."""
+
+    notes = forms.CharField(max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    status = forms.ChoiceField(choices=STATUS_CHOICES, initial="active")
+
+
+class SignupForm(ProfileForm):
+    password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_confirm = forms.CharField(label="Password (again)", max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    field_order = ["email", "password", "password_confirm", "first_name", "last_name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password and password != cleaned.get("password_confirm"):
+            self.add_error("password_confirm", forms.ValidationError("The passwords do not match.", code="password_mismatch"))
+        elif password:
+            try:
+                validate_password(password)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password_confirm = forms.CharField(label="New password (again)", max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("new_password")
+        if password and password != cleaned.get("new_password_confirm"):
+            self.add_error("new_password_confirm", forms.ValidationError("The passwords do not match.", code="password_mismatch"))
+        elif password:
+            try:
+                validate_password(password)
+            except forms.ValidationError as error:
+                self.add_error("new_password", error)
+        return cleaned
+
+
+class EmailSearchForm(forms.Form):
+    email = forms.CharField(max_length=254, required=False)

@@ -1,0 +1,132 @@
+"""Customers, staff, sessions, API keys and login throttling, in DynamoDB."""
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+
+from shopsite.dynamodb import BaseModel, register
+
+
+class CustomerEmailIndex(GlobalSecondaryIndex):
+    email = UnicodeAttribute(hash_key=True)
+
+    class Meta:
+        index_name = "email-index"
+        projection = KeysOnlyProjection()
+
+
+class CustomerListIndex(GlobalSecondaryIndex):
+    """All customers, newest first, in one partition: a page is one Query."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "listing-index"
+        projection = AllProjection()
+
+
+@register("customers")
+class Customer(BaseModel):
+    customer_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    first_name = UnicodeAttribute(default="")
+    last_name = UnicodeAttribute(default="")
+    phone = UnicodeAttribute(default="")
+    line1 = UnicodeAttribute(default="")
+    line2 = UnicodeAttribute(default="")
+    city = UnicodeAttribute(default="")
+    postal_code = UnicodeAttribute(default="")
+    country = UnicodeAttribute(default="")
+    notes = UnicodeAttribute(default="")
+    status = UnicodeAttribute(default="active")
+    password = UnicodeAttribute(null=True)
+    listing = UnicodeAttribute(default="all")
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+    class Meta:
+        billing_mode = "PAY_PER_REQUEST"
+
+    email_index = CustomerEmailIndex()
+    listing_index = CustomerListIndex()
+
+    is_authenticated = True
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password)
+
+
+@register("customer-emails")
+class CustomerEmail(BaseModel):
+    """Uniqueness guard: one item per email in use, written with the customer."""
+
+    email = UnicodeAttribute(hash_key=True)
+    customer_id = UnicodeAttribute()
+
+    class Meta:
+        billing_mode = "PAY_PER_REQUEST"
+
+
+@register("staff")
+class Staff(BaseModel):
+    email = UnicodeAttribute(hash_key=True)
+    password = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+
+    class Meta:
+        billing_mode = "PAY_PER_REQUEST"
+
+    is_authenticated = True
+    is_staff = True
+
+
+@register("sessions")
+class Session(BaseModel):
+    session_key = UnicodeAttribute(hash_key=True)
+    data = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+    class Meta:
+        billing_mode = "PAY_PER_REQUEST"
+
+
+@register("login-attempts")
+class LoginAttempt(BaseModel):
+    """Failed logins for one account (``<scope>#<email>``) in the current window."""
+
+    key = UnicodeAttribute(hash_key=True)
+    failures = NumberAttribute(default=0)
+    window_start = NumberAttribute()
+    locked_until = NumberAttribute(default=0)
+    expires_at = TTLAttribute()
+
+    class Meta:
+        billing_mode = "PAY_PER_REQUEST"
+
+
+@register("api-keys")
+class ApiKey(BaseModel):
+    """An integrator's key, stored as a SHA-256 digest (the key is random, so no salt is needed)."""
+
+    key_hash = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    prefix = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute()
+
+    class Meta:
+        billing_mode = "PAY_PER_REQUEST"

@@ -1,0 +1,81 @@
+"""Reads of customers, staff and API keys."""
+from __future__ import annotations
+
+import hashlib
+from pynamodb.exceptions import DoesNotExist
+
+from customers.models import ApiKey, Customer, CustomerEmail, Staff
+from shopsite.pagination import Page, query_page
+
+
+class CustomerNotFound(Exception):
+    """No customer with that id or email."""
+
+
+def normalise_email(email: str) -> str:
+    """Return the stored form of an email address: trimmed and lower-case."""
+    return (email or "").strip().lower()
+
+
+def customer_find(*, customer_id: str) -> Customer | None:
+    """Return the customer, or None."""
+    if not customer_id or len(customer_id) > 64:
+        return None
+    try:
+        return Customer.get(customer_id)
+    except DoesNotExist:
+        return None
+
+
+def customer_get(*, customer_id: str) -> Customer:
+    """Return the customer or raise CustomerNotFound."""
+    customer = customer_find(customer_id=customer_id)
+    if customer is None:
+        raise CustomerNotFound(customer_id)
+    return customer
+
+
+def customer_get_by_email(*, email: str) -> Customer:
+    """Return the customer using *email*, found through its guard item (a strongly consistent read)."""
+    email = normalise_email(email)
+    if not email or len(email) > 254:
+        raise CustomerNotFound(email)
+    try:
+        guard = CustomerEmail.get(email, consistent_read=True)
+    except DoesNotExist:
+        raise CustomerNotFound(email) from None
+    return customer_get(customer_id=guard.customer_id)
+
+
+def customer_list(*, limit: int = 25, cursor: str | None = None) -> Page:
+    """Return one page of customers, newest first: one Query on the listing index.
+
+    Raises shopsite.cursors.InvalidCursor for a cursor that is not ours.
+    """
+    return query_page(Customer.listing_index, "all", scope="customers", cursor=cursor, limit=limit)
+
+
+def staff_get(*, email: str) -> Staff | None:
+    """Return the staff account for *email*, or None."""
+    email = normalise_email(email)
+    if not email or len(email) > 254:
+        return None
+    try:
+        return Staff.get(email)
+    except DoesNotExist:
+        return None
+
+
+def api_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_key_find(*, key: str) -> ApiKey | None:
+    """Return the active API key matching *key*, or None."""
+    if not key or len(key) > 200:
+        return None
+    try:
+        api_key = ApiKey.get(api_key_hash(key))
+    except DoesNotExist:
+        return None
+    return api_key if api_key.active else None

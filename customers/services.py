@@ -1,0 +1,295 @@
+"""Writes of customers, staff, API keys and login throttling.
+
+Email uniqueness is enforced by guard items in ``customer-emails`` written in
+the same transaction as the customer, never by reading the email index.
+"""
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.utils import timezone
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from customers.models import ApiKey, Customer, CustomerEmail, LoginAttempt, Staff
+from customers.selectors import (
+    CustomerNotFound,
+    api_key_hash,
+    customer_get,
+    customer_get_by_email,
+    normalise_email,
+    staff_get,
+)
+from shopsite import dynamodb
+from shopsite.errors import transaction_reasons
+
+EDITABLE_FIELDS = (
+    "email", "first_name", "last_name", "phone", "line1", "line2", "city", "postal_code", "country", "notes", "status",
+)
+_CONDITION_FAILED = "ConditionalCheckFailed"
+
+
+class EmailTaken(Exception):
+    """Another customer already uses this email address."""
+
+
+class StaleEdit(Exception):
+    """The record changed since the editor loaded it."""
+
+    def __init__(self, current=None):
+        super().__init__("The record was changed by someone else.")
+        self.current = current
+
+
+class StaffExists(Exception):
+    """A staff account with this email already exists."""
+
+
+class LoginLocked(Exception):
+    """Too many failed logins for this account; try again later."""
+
+    def __init__(self, seconds: int):
+        super().__init__(f"Too many failed attempts. Try again in {max(1, seconds // 60)} minutes.")
+        self.seconds = seconds
+
+
+def _guard(email: str, customer_id: str) -> CustomerEmail:
+    return CustomerEmail(email, customer_id=customer_id)
+
+
+def customer_create(
+    *,
+    email: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    line1: str = "",
+    line2: str = "",
+    city: str = "",
+    postal_code: str = "",
+    country: str = "",
+    notes: str = "",
+    status: str = "active",
+) -> Customer:
+    """Create a customer and its email guard in one transaction; raise EmailTaken on a duplicate."""
+    now = timezone.now()
+    email = normalise_email(email)
+    customer = Customer(
+        str(uuid.uuid4()),
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        line1=line1,
+        line2=line2,
+        city=city,
+        postal_code=postal_code,
+        country=country,
+        notes=notes,
+        status=status,
+        password=make_password(password) if password else None,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with TransactWrite(connection=dynamodb.connection()) as transaction:
+            transaction.save(_guard(email, customer.customer_id), condition=CustomerEmail.email.does_not_exist())
+            transaction.save(customer, condition=Customer.customer_id.does_not_exist())
+    except TransactWriteError as error:
+        reasons = transaction_reasons(error)
+        if reasons and reasons[0] == _CONDITION_FAILED:
+            raise EmailTaken(email) from error
+        raise
+    return customer
+
+
+def customer_update(*, customer_id: str, expected_version: int | None = None, **changes) -> Customer:
+    """Apply *changes* to the customer; swap email guards in the same transaction.
+
+    Raise StaleEdit when the stored version is not *expected_version* (or it
+    changes while saving), EmailTaken when the new email is in use.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS) - {"password"}
+    if unknown:
+        raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
+    customer = customer_get(customer_id=customer_id)
+    if expected_version is not None and customer.version != expected_version:
+        raise StaleEdit(customer)
+    old_email = customer.email
+    if "email" in changes:
+        changes["email"] = normalise_email(changes["email"])
+    if changes.get("password"):
+        changes["password"] = make_password(changes["password"])
+    for field, value in changes.items():
+        setattr(customer, field, value)
+    customer.updated_at = timezone.now()
+
+    if customer.email == old_email:
+        try:
+            customer.save()
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise StaleEdit(customer_get(customer_id=customer_id)) from error
+            raise
+        return customer
+
+    try:
+        with TransactWrite(connection=dynamodb.connection()) as transaction:
+            # Sent as: deletes (old guard), then puts (new guard, customer).
+            transaction.delete(_guard(old_email, customer_id), condition=CustomerEmail.customer_id == customer_id)
+            transaction.save(_guard(customer.email, customer_id), condition=CustomerEmail.email.does_not_exist())
+            transaction.save(customer)
+    except TransactWriteError as error:
+        reasons = transaction_reasons(error)
+        if len(reasons) == 3 and reasons[1] == _CONDITION_FAILED:
+            raise EmailTaken(customer.email) from error
+        if len(reasons) == 3 and _CONDITION_FAILED in (reasons[0], reasons[2]):
+            raise StaleEdit(customer_get(customer_id=customer_id)) from error
+        raise
+    return customer
+
+
+def customer_delete(*, customer_id: str, expected_version: int | None = None) -> None:
+    """Delete the customer and its email guard in one transaction."""
+    customer = customer_get(customer_id=customer_id)
+    if expected_version is not None and customer.version != expected_version:
+        raise StaleEdit(customer)
+    try:
+        with TransactWrite(connection=dynamodb.connection()) as transaction:
+            transaction.delete(customer)
+            transaction.delete(_guard(customer.email, customer_id), condition=CustomerEmail.customer_id == customer_id)
+    except TransactWriteError as error:
+        if _CONDITION_FAILED in transaction_reasons(error):
+            current = None
+            try:
+                current = customer_get(customer_id=customer_id)
+            except CustomerNotFound:
+                raise CustomerNotFound(customer_id) from error
+            raise StaleEdit(current) from error
+        raise
+
+
+def customer_authenticate(*, email: str, password: str) -> Customer | None:
+    """Return the active customer whose password matches, or None."""
+    try:
+        customer = customer_get_by_email(email=email)
+    except CustomerNotFound:
+        make_password(password)  # spend the same time as a real check
+        return None
+    if not customer.password or customer.status != "active":
+        make_password(password)
+        return None
+    return customer if check_password(password, customer.password) else None
+
+
+def staff_create(*, email: str, password: str, name: str = "") -> Staff:
+    """Create a staff account; raise StaffExists if the email is taken."""
+    staff = Staff(normalise_email(email), password=make_password(password), name=name, created_at=timezone.now())
+    try:
+        staff.save(condition=Staff.email.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise StaffExists(staff.email) from error
+        raise
+    return staff
+
+
+def staff_set_password(*, email: str, password: str) -> Staff:
+    """Replace a staff member's password (ends their other sessions)."""
+    staff = staff_get(email=email)
+    if staff is None:
+        raise DoesNotExist(email)
+    staff.update(actions=[Staff.password.set(make_password(password))], condition=Staff.email.exists())
+    return staff
+
+
+def staff_authenticate(*, email: str, password: str) -> Staff | None:
+    """Return the active staff account whose password matches, or None."""
+    staff = staff_get(email=email)
+    if staff is None or not staff.active:
+        make_password(password)
+        return None
+    return staff if check_password(password, staff.password) else None
+
+
+def api_key_create(*, name: str) -> tuple[ApiKey, str]:
+    """Create an API key; return the record and the key itself (shown once, stored hashed)."""
+    key = f"sk_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey(api_key_hash(key), name=name, prefix=key[:8], created_at=timezone.now())
+    api_key.save(condition=ApiKey.key_hash.does_not_exist())
+    return api_key, key
+
+
+# Login throttling, kept in DynamoDB because every Lambda copy must see it.
+
+def _attempt_key(scope: str, email: str) -> str:
+    return f"{scope}#{normalise_email(email)}"[:300]
+
+
+def login_lock_remaining(*, scope: str, email: str) -> int:
+    """Return how many seconds this account stays locked (0 when it is not)."""
+    try:
+        attempt = LoginAttempt.get(_attempt_key(scope, email), consistent_read=True)
+    except DoesNotExist:
+        return 0
+    return max(0, int(attempt.locked_until - time.time()))
+
+
+def login_failure_record(*, scope: str, email: str) -> int:
+    """Count a failed login; lock the account once the limit is reached. Return the failures so far."""
+    key = _attempt_key(scope, email)
+    now = int(time.time())
+    window = settings.LOGIN_LOCK_SECONDS
+    expires = timezone.now() + timedelta(seconds=2 * window)
+    attempt = LoginAttempt(key)
+    try:
+        attempt.update(
+            actions=[LoginAttempt.failures.add(1), LoginAttempt.expires_at.set(expires)],
+            condition=LoginAttempt.window_start > now - window,
+        )
+        failures = attempt.failures
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        LoginAttempt(key, failures=1, window_start=now, locked_until=0, expires_at=expires).save()
+        failures = 1
+    if failures >= settings.LOGIN_FAILURE_LIMIT:
+        LoginAttempt(key).update(
+            actions=[LoginAttempt.locked_until.set(now + window), LoginAttempt.failures.set(0),
+                     LoginAttempt.window_start.set(now)],
+        )
+    return failures
+
+
+def login_success_record(*, scope: str, email: str) -> None:
+    """Forget the failures of an account that just signed in."""
+    LoginAttempt(_attempt_key(scope, email)).delete()
+
+
+class InvalidCredentials(Exception):
+    """The email and password do not match an active account."""
+
+
+def login_attempt(*, scope: str, email: str, password: str):
+    """Check a login against the throttle and the account; return the staff member or customer.
+
+    Raise LoginLocked while the account is locked, InvalidCredentials otherwise.
+    """
+    authenticate = staff_authenticate if scope == "staff" else customer_authenticate
+    remaining = login_lock_remaining(scope=scope, email=email)
+    if remaining:
+        raise LoginLocked(remaining)
+    principal = authenticate(email=email, password=password)
+    if principal is None:
+        failures = login_failure_record(scope=scope, email=email)
+        if failures >= settings.LOGIN_FAILURE_LIMIT:
+            raise LoginLocked(settings.LOGIN_LOCK_SECONDS)
+        raise InvalidCredentials()
+    login_success_record(scope=scope, email=email)
+    return principal

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from customers import api, views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("account/signup/", views.signup, name="signup"),
+    path("account/login/", views.login, name="login"),
+    path("account/logout/", views.logout, name="logout"),
+    path("account/", views.account, name="account"),
+    path("account/password/", views.password_change, name="password"),
+    path("staff/login/", views.staff_login, name="staff_login"),
+    path("staff/logout/", views.staff_logout, name="staff_logout"),
+    path("staff/customers/", views.staff_customer_list, name="staff_list"),
+    path("staff/customers/new/", views.staff_customer_create, name="staff_create"),
+    path("staff/customers/<str:customer_id>/", views.staff_customer_detail, name="staff_detail"),
+    path("staff/customers/<str:customer_id>/edit/", views.staff_customer_edit, name="staff_edit"),
+    path("staff/customers/<str:customer_id>/delete/", views.staff_customer_delete, name="staff_delete"),
+    path("api/customers", api.customer_collection, name="api_list"),
+    path("api/customers/<str:customer_id>", api.customer_detail, name="api_detail"),
+]

@@ -1,0 +1,232 @@
+"""Sign-in pages for staff and shoppers, the shopper's account, and staff customer pages."""
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from customers import auth, selectors, services
+from customers.forms import (
+    CustomerForm,
+    EmailSearchForm,
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    SignupForm,
+)
+from shopsite.cursors import InvalidCursor
+from shopsite.decorators import customer_required, staff_required
+from shopsite.forms import form_with_stale_error
+
+PROFILE_FIELDS = tuple(name for name in ProfileForm.base_fields if name != "version")
+CUSTOMER_FIELDS = tuple(name for name in CustomerForm.base_fields if name != "version")
+
+
+def _next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _login(request, *, scope: str, template: str, on_success, default_next: str):
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            principal = services.login_attempt(scope=scope, **form.cleaned_data)
+        except services.LoginLocked as error:
+            form.add_error(None, str(error))
+        except services.InvalidCredentials:
+            form.add_error(None, "That email and password do not match an account.")
+        else:
+            on_success(request, principal)
+            return redirect(_next_url(request, default_next))
+    status = 400 if form.errors else 200
+    return render(request, template, {"form": form, "next": _next_url(request, "")}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def staff_login(request):
+    return _login(
+        request,
+        scope="staff",
+        template="staff/login.html",
+        on_success=lambda request, staff: auth.staff_login(request, staff=staff),
+        default_next=reverse("staff_dashboard"),
+    )
+
+
+@require_POST
+def staff_logout(request):
+    auth.logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("customers:staff_login")
+
+
+@require_http_methods(["GET", "POST"])
+def login(request):
+    return _login(
+        request,
+        scope="customer",
+        template="customers/login.html",
+        on_success=lambda request, customer: auth.customer_login(request, customer=customer),
+        default_next=reverse("customers:account"),
+    )
+
+
+@require_POST
+def logout(request):
+    auth.logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("catalog:home")
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.customer.is_authenticated:
+        return redirect(_next_url(request, reverse("customers:account")))
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in PROFILE_FIELDS}
+        try:
+            customer = services.customer_create(password=form.cleaned_data["password"], **data)
+        except services.EmailTaken:
+            form.add_error("email", "An account with this email already exists. Sign in instead?")
+        else:
+            auth.customer_login(request, customer=customer)
+            messages.success(request, "Welcome! Your account is ready.")
+            return redirect(_next_url(request, reverse("customers:account")))
+    return render(
+        request, "customers/signup.html", {"form": form, "next": _next_url(request, "")}, status=400 if form.errors else 200
+    )
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def account(request):
+    customer = request.customer
+    initial = {name: getattr(customer, name) for name in PROFILE_FIELDS}
+    initial["version"] = customer.version
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in PROFILE_FIELDS}
+        try:
+            services.customer_update(
+                customer_id=customer.customer_id, expected_version=form.cleaned_data["version"], **data
+            )
+        except services.EmailTaken:
+            form.add_error("email", "Another account already uses this email.")
+        except services.StaleEdit as error:
+            form = form_with_stale_error(form, current_version=error.current.version, what="your profile")
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("customers:account")
+    return render(request, "customers/account.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def password_change(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        customer = request.customer
+        if services.customer_authenticate(email=customer.email, password=form.cleaned_data["current_password"]) is None:
+            form.add_error("current_password", "That is not your current password.")
+        else:
+            customer = services.customer_update(customer_id=customer.customer_id, password=form.cleaned_data["new_password"])
+            auth.customer_session_refresh(request, customer=customer)
+            messages.success(request, "Your password is changed. Other devices have been signed out.")
+            return redirect("customers:account")
+    return render(request, "customers/password.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# Staff pages
+
+@staff_required
+@require_GET
+def staff_customer_list(request):
+    search = EmailSearchForm(request.GET or None)
+    email = (request.GET.get("email") or "").strip()
+    if email:
+        try:
+            customer = selectors.customer_get_by_email(email=email)
+        except selectors.CustomerNotFound:
+            messages.info(request, f"No customer uses the email {email}.")
+        else:
+            return redirect("customers:staff_detail", customer_id=customer.customer_id)
+    try:
+        page = selectors.customer_list(limit=25, cursor=request.GET.get("cursor"))
+    except InvalidCursor:
+        messages.warning(request, "That page link was not valid; showing the first page.")
+        page = selectors.customer_list(limit=25)
+    return render(request, "staff/customers/list.html", {"page": page, "search": search})
+
+
+def _customer_or_404(customer_id: str):
+    try:
+        return selectors.customer_get(customer_id=customer_id)
+    except selectors.CustomerNotFound:
+        raise Http404("No such customer.") from None
+
+
+@staff_required
+@require_GET
+def staff_customer_detail(request, customer_id):
+    return render(request, "staff/customers/detail.html", {"customer": _customer_or_404(customer_id)})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_customer_create(request):
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in CUSTOMER_FIELDS}
+        try:
+            customer = services.customer_create(**data)
+        except services.EmailTaken:
+            form.add_error("email", "Another customer already uses this email.")
+        else:
+            messages.success(request, f"Customer {customer.email} created.")
+            return redirect("customers:staff_detail", customer_id=customer.customer_id)
+    return render(request, "staff/customers/form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_customer_edit(request, customer_id):
+    customer = _customer_or_404(customer_id)
+    initial = {name: getattr(customer, name) for name in CUSTOMER_FIELDS}
+    initial["version"] = customer.version
+    form = CustomerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in CUSTOMER_FIELDS}
+        try:
+            services.customer_update(customer_id=customer_id, expected_version=form.cleaned_data["version"], **data)
+        except services.EmailTaken:
+            form.add_error("email", "Another customer already uses this email.")
+        except services.StaleEdit as error:
+            form = form_with_stale_error(form, current_version=error.current.version, what="this customer")
+        except selectors.CustomerNotFound:
+            messages.error(request, "This customer was deleted in the meantime.")
+            return redirect("customers:staff_list")
+        else:
+            messages.success(request, "Customer saved.")
+            return redirect("customers:staff_detail", customer_id=customer_id)
+    return render(request, "staff/customers/form.html", {"form": form, "customer": customer}, status=400 if form.errors else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_customer_delete(request, customer_id):
+    customer = _customer_or_404(customer_id)
+    if request.method == "POST":
+        try:
+            services.customer_delete(customer_id=customer_id)
+        except selectors.CustomerNotFound:
+            pass
+        messages.success(request, f"Customer {customer.email} deleted.")
+        return redirect("customers:staff_list")
+    return render(request, "staff/customers/delete.html", {"customer": customer})

@@ -1,0 +1,40 @@
+import uuid
+
+from django import forms
+
+from orders.selectors import ORDER_STATUSES
+from orders.services import MAX_LINE_QUANTITY
+
+
+class CartAddForm(forms.Form):
+    product_id = forms.CharField(max_length=64)
+    quantity = forms.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, initial=1)
+
+
+class CartUpdateForm(forms.Form):
+    product_id = forms.CharField(max_length=64)
+    quantity = forms.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY)
+
+
+class AddressForm(forms.Form):
+    name = forms.CharField(label="Full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    line1 = forms.CharField(label="Address line 1", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
+    line2 = forms.CharField(label="Address line 2", max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
+    city = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    postal_code = forms.CharField(max_length=20, widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
+    country = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autocomplete": "country-name"}))
+
+
+class PlaceOrderForm(forms.Form):
+    token = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+    def clean_token(self):
+        try:
+            return str(uuid.UUID(self.cleaned_data["token"]))
+        except ValueError:
+            raise forms.ValidationError("This checkout form is not valid; review your order again.", code="bad_token") from None
+
+
+class TransitionForm(forms.Form):
+    status = forms.ChoiceField(choices=[(s, s) for s in ORDER_STATUSES])
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**53)

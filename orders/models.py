@@ -1,0 +1,96 @@
+"""Carts and orders in DynamoDB. Order lines embed the price paid."""
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from shopsite.dynamodb import BaseModel, register
+
+
+@register("cart-items")
+class CartItem(BaseModel):
+    """One line of a cart: ``cart_id`` is ``session#<uuid>`` or ``customer#<customer_id>``."""
+
+    cart_id = UnicodeAttribute(hash_key=True)
+    product_id = UnicodeAttribute(range_key=True)
+    quantity = NumberAttribute()
+    added_at = UTCDateTimeAttribute()
+
+    class Meta:
+        billing_mode = "PAY_PER_REQUEST"
+
+
+class OrderLine(MapAttribute):
+    product_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    unit_price_cents = NumberAttribute()
+    quantity = NumberAttribute()
+
+    @property
+    def line_total_cents(self) -> int:
+        return self.unit_price_cents * self.quantity
+
+
+class Address(MapAttribute):
+    name = UnicodeAttribute()
+    line1 = UnicodeAttribute()
+    line2 = UnicodeAttribute(default="")
+    city = UnicodeAttribute()
+    postal_code = UnicodeAttribute()
+    country = UnicodeAttribute()
+
+
+class StatusChange(MapAttribute):
+    status = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+
+
+class CustomerOrdersIndex(GlobalSecondaryIndex):
+    customer_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "customer-index"
+        projection = AllProjection()
+
+
+class StatusOrdersIndex(GlobalSecondaryIndex):
+    status = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "status-index"
+        projection = AllProjection()
+
+
+@register("orders")
+class Order(BaseModel):
+    order_id = UnicodeAttribute(hash_key=True)
+    customer_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    lines = ListAttribute(of=OrderLine)
+    address = Address()
+    subtotal_cents = NumberAttribute()
+    shipping_cents = NumberAttribute()
+    total_cents = NumberAttribute()
+    status = UnicodeAttribute()
+    history = ListAttribute(of=StatusChange)
+    created_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+    class Meta:
+        billing_mode = "PAY_PER_REQUEST"
+
+    customer_index = CustomerOrdersIndex()
+    status_index = StatusOrdersIndex()
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.quantity for line in self.lines)

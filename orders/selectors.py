@@ -1,0 +1,114 @@
+"""Reads of carts and orders."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from pynamodb.exceptions import DoesNotExist
+
+from catalog.selectors import product_get_many
+from orders.models import CartItem, Order
+from shopsite.pagination import Page, query_page
+
+# Each order line costs two transaction actions (stock, cart line) plus one for
+# the order itself; DynamoDB allows 100 actions in one transaction.
+MAX_CART_LINES = 49
+ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled")
+
+
+@dataclass
+class CartLine:
+    product_id: str
+    quantity: int
+    product: object | None
+    problem: str = ""
+
+    @property
+    def unit_price_cents(self) -> int:
+        return self.product.price_cents if self.product else 0
+
+    @property
+    def line_total_cents(self) -> int:
+        return self.unit_price_cents * self.quantity
+
+
+@dataclass
+class Cart:
+    cart_id: str
+    lines: list[CartLine] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def subtotal_cents(self) -> int:
+        return sum(line.line_total_cents for line in self.lines if not line.problem)
+
+    @property
+    def shipping_cents(self) -> int:
+        if not self.subtotal_cents or self.subtotal_cents >= settings.FREE_SHIPPING_THRESHOLD_CENTS:
+            return 0
+        return settings.SHIPPING_FLAT_CENTS
+
+    @property
+    def total_cents(self) -> int:
+        return self.subtotal_cents + self.shipping_cents
+
+    @property
+    def has_problems(self) -> bool:
+        return any(line.problem for line in self.lines)
+
+    @property
+    def too_large(self) -> bool:
+        return len(self.lines) > MAX_CART_LINES
+
+
+def cart_items(*, cart_id: str) -> list[CartItem]:
+    """Return the raw lines of a cart: one Query."""
+    return list(CartItem.query(cart_id, consistent_read=True))
+
+
+def cart_get(*, cart_id: str | None) -> Cart:
+    """Return the cart with its products: one Query for the lines, one BatchGet for the products."""
+    cart = Cart(cart_id=cart_id or "")
+    if not cart_id:
+        return cart
+    items = cart_items(cart_id=cart_id)
+    products = product_get_many(product_ids=[item.product_id for item in items])
+    for item in sorted(items, key=lambda item: item.added_at):
+        product = products.get(item.product_id)
+        line = CartLine(product_id=item.product_id, quantity=int(item.quantity), product=product)
+        if product is None or not product.active:
+            line.problem = "no longer available"
+        elif product.stock <= 0:
+            line.problem = "sold out"
+        elif product.stock < line.quantity:
+            line.problem = f"only {product.stock} left"
+        cart.lines.append(line)
+    return cart
+
+
+def order_find(*, order_id: str) -> Order | None:
+    if not order_id or len(order_id) > 64:
+        return None
+    try:
+        return Order.get(order_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def order_get_for_customer(*, order_id: str, customer_id: str) -> Order | None:
+    """Return the order only if it belongs to *customer_id* (else None, shown as 404)."""
+    order = order_find(order_id=order_id)
+    return order if order is not None and order.customer_id == customer_id else None
+
+
+def order_list_for_customer(*, customer_id: str, cursor: str | None = None, limit: int = 10) -> Page:
+    """Return a page of the customer's orders, newest first: one Query."""
+    return query_page(Order.customer_index, customer_id, scope=f"orders:{customer_id}", cursor=cursor, limit=limit)
+
+
+def order_list_by_status(*, status: str, cursor: str | None = None, limit: int = 25) -> Page:
+    """Return a page of orders with *status*, newest first: one Query on the status index."""
+    return query_page(Order.status_index, status, scope=f"orders-status:{status}", cursor=cursor, limit=limit)

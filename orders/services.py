@@ -1,0 +1,272 @@
+"""Writes of carts and orders.
+
+Placing an order is one TransactWrite: a conditional stock decrement per
+line, the order put with ``attribute_not_exists`` and the cart lines deleted.
+Either all of it happens or none of it does.
+"""
+from __future__ import annotations
+
+import random
+import time
+import uuid
+
+from django.utils import timezone
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from catalog.cache import catalog_cache_invalidate
+from catalog.models import ProductStock
+from catalog.selectors import product_get, product_get_many
+from orders.models import Address, CartItem, Order, OrderLine, StatusChange
+from orders.selectors import MAX_CART_LINES, Cart, cart_get, cart_items, order_find
+from shopsite import dynamodb
+from shopsite.errors import transaction_reasons
+
+MAX_LINE_QUANTITY = 999
+_FAILED = "ConditionalCheckFailed"
+_RETRYABLE = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+TRANSITIONS = {
+    "placed": {"paid", "cancelled"},
+    "paid": {"shipped", "cancelled"},
+    "shipped": {"delivered"},
+    "delivered": set(),
+    "cancelled": set(),
+}
+
+
+class ProductUnavailable(Exception):
+    """The product does not exist, is hidden or is sold out."""
+
+
+class CartTooLarge(Exception):
+    """More lines than one DynamoDB transaction can hold."""
+
+
+class CartEmpty(Exception):
+    """There is nothing to order."""
+
+
+class CartChanged(Exception):
+    """The cart changed while the order was being placed."""
+
+
+class OutOfStock(Exception):
+    """Some lines ask for more than is in stock; ``shortages`` maps product id to what is left."""
+
+    def __init__(self, shortages: dict[str, int]):
+        super().__init__("Not enough stock.")
+        self.shortages = shortages
+
+
+class TransitionRefused(Exception):
+    """The order cannot move to that status from the one it has now."""
+
+
+class StaleOrder(Exception):
+    """The order changed since it was loaded."""
+
+
+def cart_id_for_customer(customer_id: str) -> str:
+    return f"customer#{customer_id}"
+
+
+def cart_id_new_anonymous() -> str:
+    return f"session#{uuid.uuid4().hex}"
+
+
+def cart_add(*, cart_id: str, product_id: str, quantity: int) -> tuple[int, bool]:
+    """Add *quantity* of a product; cap the line at the stock. Return (line quantity, capped)."""
+    product = product_get(product_id=product_id)
+    if product is None or not product.active or product.stock <= 0:
+        raise ProductUnavailable(product_id)
+    existing = {item.product_id: item for item in cart_items(cart_id=cart_id)}
+    if product_id not in existing and len(existing) >= MAX_CART_LINES:
+        raise CartTooLarge()
+    current = int(existing[product_id].quantity) if product_id in existing else 0
+    wanted = current + quantity
+    final = min(wanted, product.stock, MAX_LINE_QUANTITY)
+    added_at = existing[product_id].added_at if product_id in existing else timezone.now()
+    CartItem(cart_id, product_id, quantity=final, added_at=added_at).save()
+    return final, final < wanted
+
+
+def cart_set_quantity(*, cart_id: str, product_id: str, quantity: int) -> tuple[int, bool]:
+    """Set a line's quantity (0 removes it), capped at stock. Return (quantity, capped)."""
+    if quantity <= 0:
+        CartItem(cart_id, product_id).delete()
+        return 0, False
+    product = product_get(product_id=product_id)
+    limit = min(product.stock, MAX_LINE_QUANTITY) if product is not None and product.active else 0
+    final = min(quantity, limit)
+    if final <= 0:
+        CartItem(cart_id, product_id).delete()
+        return 0, True
+    CartItem(cart_id, product_id).update(
+        actions=[CartItem.quantity.set(final)], condition=CartItem.cart_id.exists()
+    )
+    return final, final < quantity
+
+
+def cart_merge(*, from_cart_id: str, to_cart_id: str) -> None:
+    """Move an anonymous cart into a shopper's: quantities add, capped at stock."""
+    source = cart_items(cart_id=from_cart_id)
+    if not source:
+        return
+    target = {item.product_id: item for item in cart_items(cart_id=to_cart_id)}
+    products = product_get_many(product_ids=[item.product_id for item in source])
+    with CartItem.batch_write() as batch:
+        for item in source:
+            product = products.get(item.product_id)
+            batch.delete(item)
+            if product is None or not product.active:
+                continue
+            existing = target.get(item.product_id)
+            total = int(item.quantity) + (int(existing.quantity) if existing else 0)
+            final = min(total, product.stock, MAX_LINE_QUANTITY)
+            if final > 0:
+                added_at = existing.added_at if existing else item.added_at
+                batch.save(CartItem(to_cart_id, item.product_id, quantity=final, added_at=added_at))
+
+
+def order_id_from_token(token: str) -> str:
+    """Return the order id a checkout token stands for (the token itself, normalised)."""
+    return str(uuid.UUID(token))
+
+
+def order_place(*, customer, cart_id: str, token: str, address: dict, attempts: int = 4) -> tuple[Order, bool]:
+    """Place the cart as one order; return (order, created).
+
+    The same *token* always yields the same order: a repeat returns the
+    existing order with created=False. Raises CartEmpty, CartTooLarge,
+    OutOfStock or CartChanged; on any failure nothing is written.
+    """
+    order_id = order_id_from_token(token)
+    existing = order_find(order_id=order_id)
+    if existing is not None:
+        return existing, False
+    cart: Cart = cart_get(cart_id=cart_id)
+    if not cart.lines:
+        raise CartEmpty()
+    if cart.too_large:
+        raise CartTooLarge()
+    shortages = {
+        line.product_id: (line.product.stock if line.product is not None and line.product.active else 0)
+        for line in cart.lines if line.problem
+    }
+    if shortages:
+        raise OutOfStock(shortages)
+
+    now = timezone.now()
+    order = Order(
+        order_id,
+        customer_id=customer.customer_id,
+        email=customer.email,
+        lines=[
+            OrderLine(product_id=line.product_id, name=line.product.name, slug=line.product.slug,
+                      unit_price_cents=line.product.price_cents, quantity=line.quantity)
+            for line in cart.lines
+        ],
+        address=Address(**address),
+        subtotal_cents=cart.subtotal_cents,
+        shipping_cents=cart.shipping_cents,
+        total_cents=cart.total_cents,
+        status="placed",
+        history=[StatusChange(status="placed", at=now, actor=customer.email)],
+        created_at=now,
+    )
+    for attempt in range(attempts):
+        try:
+            with TransactWrite(connection=dynamodb.connection(), client_request_token=order_id) as transaction:
+                # Sent as: deletes (cart lines), puts (order), updates (stock), in call order.
+                for line in cart.lines:
+                    transaction.delete(CartItem(cart_id, line.product_id), condition=CartItem.quantity == line.quantity)
+                transaction.save(order, condition=Order.order_id.does_not_exist())
+                for line in cart.lines:
+                    transaction.update(
+                        ProductStock(line.product_id),
+                        actions=[ProductStock.stock.add(-line.quantity)],
+                        condition=(ProductStock.stock >= line.quantity) & (ProductStock.active == True),  # noqa: E712
+                    )
+        except TransactWriteError as error:
+            outcome = _placement_failure(error, cart=cart, order_id=order_id)
+            if outcome is not None:
+                return outcome, False
+            time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
+            continue
+        catalog_cache_invalidate()
+        return order, True
+    raise CartChanged()
+
+
+def _placement_failure(error: TransactWriteError, *, cart: Cart, order_id: str) -> Order | None:
+    """Explain a cancelled placement: return the order if it exists already, raise the
+    shopper-facing error, or return None when the transaction should simply be retried."""
+    code = getattr(error, "cause_response_code", None)
+    reasons = transaction_reasons(error)
+    n = len(cart.lines)
+    if code in ("TransactionInProgressException", "IdempotentParameterMismatchException") or (
+        len(reasons) == 2 * n + 1 and reasons[n] == _FAILED
+    ):
+        existing = order_find(order_id=order_id)
+        if existing is not None:
+            return existing
+        if code == "IdempotentParameterMismatchException":
+            raise CartChanged() from error
+        return None
+    if len(reasons) == 2 * n + 1:
+        stock_reasons = reasons[n + 1:]
+        if _FAILED in stock_reasons:
+            products = product_get_many(product_ids=[line.product_id for line in cart.lines])
+            shortages = {}
+            for line, reason in zip(cart.lines, stock_reasons):
+                if reason == _FAILED:
+                    product = products.get(line.product_id)
+                    shortages[line.product_id] = product.stock if product is not None and product.active else 0
+            raise OutOfStock(shortages) from error
+        if _FAILED in reasons[:n]:
+            raise CartChanged() from error
+        if any(reason in _RETRYABLE for reason in reasons):
+            return None
+    if code in ("TransactionCanceledException",) and any(reason in _RETRYABLE for reason in reasons):
+        return None
+    raise error
+
+
+def order_transition(*, order_id: str, status: str, actor: str, expected_version: int | None = None,
+                     customer_id: str | None = None) -> Order:
+    """Move an order to *status* if allowed; cancelling restores stock in the same transaction.
+
+    With *customer_id*, only that customer's order may change and only to
+    'cancelled' while it is still 'placed'.
+    """
+    order = order_find(order_id=order_id)
+    if order is None or (customer_id is not None and order.customer_id != customer_id):
+        raise TransitionRefused("No such order.")
+    if expected_version is not None and order.version != expected_version:
+        raise StaleOrder()
+    allowed = TRANSITIONS.get(order.status, set())
+    if customer_id is not None:
+        allowed = {"cancelled"} if order.status == "placed" else set()
+    if status not in allowed:
+        raise TransitionRefused(f"An order that is {order.status} cannot become {status}.")
+    from_status = order.status
+    change = StatusChange(status=status, at=timezone.now(), actor=actor)
+    actions = [Order.status.set(status), Order.history.set(Order.history.append([change]))]
+    try:
+        with TransactWrite(connection=dynamodb.connection()) as transaction:
+            transaction.update(order, actions=actions, condition=Order.status == from_status)
+            if status == "cancelled":
+                existing = product_get_many(product_ids=[line.product_id for line in order.lines])
+                for line in order.lines:
+                    if line.product_id in existing:
+                        transaction.update(
+                            ProductStock(line.product_id), actions=[ProductStock.stock.add(line.quantity)],
+                            condition=ProductStock.product_id.exists(),
+                        )
+    except TransactWriteError as error:
+        if transaction_reasons(error)[:1] == [_FAILED]:
+            raise StaleOrder() from error
+        raise
+    if status == "cancelled":
+        catalog_cache_invalidate()
+    return order_find(order_id=order_id)

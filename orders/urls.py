@@ -1,0 +1,21 @@
+from django.urls import path
+
+from orders import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("cart/", views.cart, name="cart"),
+    path("cart/add/", views.cart_add, name="cart_add"),
+    path("cart/update/", views.cart_update, name="cart_update"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("checkout/review/", views.review, name="review"),
+    path("checkout/place/", views.place, name="place"),
+    path("checkout/done/<str:order_id>/", views.done, name="done"),
+    path("account/orders/", views.history, name="history"),
+    path("account/orders/<str:order_id>/", views.order_detail, name="detail"),
+    path("account/orders/<str:order_id>/cancel/", views.order_cancel, name="cancel"),
+    path("staff/orders/", views.staff_order_list, name="staff_list"),
+    path("staff/orders/<str:order_id>/", views.staff_order_detail, name="staff_detail"),
+    path("staff/orders/<str:order_id>/status/", views.staff_order_transition, name="staff_transition"),
+]

@@ -1,0 +1,244 @@
+"""Cart, checkout, the shopper's orders and the staff order console."""
+import uuid
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog.selectors import product_get_many
+from orders import selectors, services
+from orders.cart import cart_count_refresh, cart_id_for_request
+from orders.forms import AddressForm, CartAddForm, CartUpdateForm, PlaceOrderForm, TransitionForm
+from shopsite.cursors import InvalidCursor
+from shopsite.decorators import customer_required, staff_required
+
+ADDRESS_SESSION_KEY = "checkout_address"
+
+
+def _page_or_first(request, load, **kwargs):
+    try:
+        return load(cursor=request.GET.get("cursor"), **kwargs)
+    except InvalidCursor:
+        messages.warning(request, "That page link was not valid; showing the first page.")
+        return load(**kwargs)
+
+
+@require_GET
+def cart(request):
+    current = selectors.cart_get(cart_id=cart_id_for_request(request))
+    cart_count_refresh(request, current)
+    return render(request, "orders/cart.html", {"cart": current, "max_lines": selectors.MAX_CART_LINES})
+
+
+@require_POST
+def cart_add(request):
+    form = CartAddForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a quantity between 1 and 999.")
+        return redirect(_safe_back(request) or reverse("orders:cart"))
+    try:
+        quantity, capped = services.cart_add(
+            cart_id=cart_id_for_request(request, create=True), **form.cleaned_data
+        )
+    except services.ProductUnavailable:
+        messages.error(request, "Sorry, that product is not available any more.")
+    except services.CartTooLarge:
+        messages.error(request, f"A cart can hold at most {selectors.MAX_CART_LINES} different products.")
+    else:
+        if capped:
+            messages.warning(request, f"Only {quantity} in stock: your cart now holds all of them.")
+        else:
+            messages.success(request, "Added to your cart.")
+    cart_count_refresh(request)
+    return redirect("orders:cart")
+
+
+def _safe_back(request):
+    referer = request.META.get("HTTP_REFERER", "")
+    return referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else None
+
+
+@require_POST
+def cart_update(request):
+    form = CartUpdateForm(request.POST)
+    cart_id = cart_id_for_request(request)
+    if not form.is_valid() or cart_id is None:
+        messages.error(request, "Enter a quantity between 0 and 999.")
+        return redirect("orders:cart")
+    quantity, capped = services.cart_set_quantity(cart_id=cart_id, **form.cleaned_data)
+    if capped:
+        messages.warning(request, f"Only {quantity} in stock: quantity adjusted." if quantity else "That product is no longer available; removed it.")
+    else:
+        messages.success(request, "Cart updated." if quantity else "Removed from your cart.")
+    cart_count_refresh(request)
+    return redirect("orders:cart")
+
+
+@customer_required
+@require_http_methods(["GET", "POST"])
+def checkout(request):
+    """Step 1: the shipping address, prefilled from the profile."""
+    current = selectors.cart_get(cart_id=cart_id_for_request(request))
+    if not current.lines:
+        messages.info(request, "Your cart is empty.")
+        return redirect("orders:cart")
+    customer = request.customer
+    initial = request.session.get(ADDRESS_SESSION_KEY) or {
+        "name": customer.full_name, "line1": customer.line1, "line2": customer.line2,
+        "city": customer.city, "postal_code": customer.postal_code, "country": customer.country,
+    }
+    form = AddressForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        request.session[ADDRESS_SESSION_KEY] = form.cleaned_data
+        return redirect("orders:review")
+    return render(request, "orders/checkout.html", {"form": form, "cart": current}, status=400 if form.errors else 200)
+
+
+@customer_required
+@require_GET
+def review(request):
+    """Step 2: check everything; the form carries a fresh one-time token."""
+    address = request.session.get(ADDRESS_SESSION_KEY)
+    if not address:
+        return redirect("orders:checkout")
+    current = selectors.cart_get(cart_id=cart_id_for_request(request))
+    if not current.lines:
+        return redirect("orders:cart")
+    form = PlaceOrderForm(initial={"token": str(uuid.uuid4())})
+    return render(request, "orders/review.html", {"cart": current, "address": address, "form": form, "max_lines": selectors.MAX_CART_LINES})
+
+
+@customer_required
+@require_POST
+def place(request):
+    """Step 3: place the order exactly once for this token."""
+    form = PlaceOrderForm(request.POST)
+    address = request.session.get(ADDRESS_SESSION_KEY)
+    if not form.is_valid():
+        messages.error(request, "This checkout form is not valid; review your order again.")
+        return redirect("orders:review")
+    token = form.cleaned_data["token"]
+    existing = selectors.order_find(order_id=services.order_id_from_token(token))
+    if existing is not None:
+        if existing.customer_id != request.customer.customer_id:
+            raise Http404("No such order.")
+        return redirect("orders:done", order_id=existing.order_id)
+    if not address:
+        return redirect("orders:checkout")
+    try:
+        order, _ = services.order_place(
+            customer=request.customer, cart_id=cart_id_for_request(request), token=token, address=address
+        )
+    except services.CartEmpty:
+        messages.info(request, "Your cart is empty.")
+        return redirect("orders:cart")
+    except services.CartTooLarge:
+        messages.error(request, f"An order can hold at most {selectors.MAX_CART_LINES} different products. Remove some and order them separately.")
+        return redirect("orders:cart")
+    except services.OutOfStock as error:
+        names = product_get_many(product_ids=list(error.shortages))
+        for product_id, left in error.shortages.items():
+            name = names[product_id].name if product_id in names else "A product"
+            messages.error(request, f"{name}: {'sold out' if left <= 0 else f'only {left} left'}. Adjust your cart and try again.")
+        return redirect("orders:cart")
+    except services.CartChanged:
+        messages.warning(request, "Your cart changed while placing the order. Check it and try again.")
+        return redirect("orders:cart")
+    if order.customer_id != request.customer.customer_id:
+        raise Http404("No such order.")
+    request.session.pop(ADDRESS_SESSION_KEY, None)
+    cart_count_refresh(request)
+    return redirect("orders:done", order_id=order.order_id)
+
+
+def _own_order_or_404(request, order_id):
+    order = selectors.order_get_for_customer(order_id=order_id, customer_id=request.customer.customer_id)
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+@customer_required
+@require_GET
+def done(request, order_id):
+    return render(request, "orders/done.html", {"order": _own_order_or_404(request, order_id)})
+
+
+@customer_required
+@require_GET
+def history(request):
+    page = _page_or_first(request, selectors.order_list_for_customer, customer_id=request.customer.customer_id)
+    return render(request, "orders/history.html", {"page": page})
+
+
+@customer_required
+@require_GET
+def order_detail(request, order_id):
+    return render(request, "orders/detail.html", {"order": _own_order_or_404(request, order_id)})
+
+
+@customer_required
+@require_POST
+def order_cancel(request, order_id):
+    order = _own_order_or_404(request, order_id)
+    try:
+        services.order_transition(
+            order_id=order.order_id, status="cancelled", actor=request.customer.email,
+            customer_id=request.customer.customer_id,
+        )
+    except (services.TransitionRefused, services.StaleOrder):
+        messages.error(request, "This order can no longer be cancelled.")
+    else:
+        messages.success(request, "Your order is cancelled.")
+    return redirect("orders:detail", order_id=order.order_id)
+
+
+# Staff
+
+@staff_required
+@require_GET
+def staff_order_list(request):
+    status = request.GET.get("status", "placed")
+    if status not in selectors.ORDER_STATUSES:
+        status = "placed"
+    page = _page_or_first(request, selectors.order_list_by_status, status=status)
+    return render(request, "staff/orders/list.html", {"page": page, "status": status, "statuses": selectors.ORDER_STATUSES, "extra_query": f"status={status}"})
+
+
+def _order_or_404(order_id):
+    order = selectors.order_find(order_id=order_id)
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+@staff_required
+@require_GET
+def staff_order_detail(request, order_id):
+    order = _order_or_404(order_id)
+    return render(request, "staff/orders/detail.html", {"order": order, "next_statuses": sorted(services.TRANSITIONS[order.status])})
+
+
+@staff_required
+@require_POST
+def staff_order_transition(request, order_id):
+    order = _order_or_404(order_id)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid status.")
+        return redirect("orders:staff_detail", order_id=order_id)
+    try:
+        services.order_transition(
+            order_id=order_id, status=form.cleaned_data["status"], actor=request.staff.email,
+            expected_version=form.cleaned_data["version"],
+        )
+    except services.TransitionRefused as error:
+        messages.error(request, str(error))
+    except services.StaleOrder:
+        messages.error(request, "Someone else changed this order in the meantime. Check its status and try again.")
+    else:
+        messages.success(request, f"Order marked {form.cleaned_data['status']}.")
+    return redirect("orders:staff_detail", order_id=order.order_id)

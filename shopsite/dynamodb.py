@@ -1,0 +1,259 @@
+"""The one place that knows how Shopsite reaches DynamoDB.
+
+Endpoint, region, credentials for DynamoDB Local, timeouts and the table
+prefix are read from settings here and nowhere else.  Every PynamoDB model
+registers itself with :func:`register` so that ``create_tables`` and the test
+fixtures can find all of them, and all models share one botocore client.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from django.conf import settings
+from pynamodb.connection import Connection
+from pynamodb.models import Model
+
+_registry: dict[str, type[Model]] = {}
+_views: list[type[Model]] = []
+_local = threading.local()
+_shared: dict[str, Connection] = {}
+_lock = threading.Lock()
+_configured = threading.Event()
+
+
+def register(name: str, *, view: bool = False):
+    """Class decorator: record *name* as the model's table (before the prefix).
+
+    With ``view=True`` the model is a second, narrower view of a table another
+    model owns: it gets the table name but ``create_tables`` skips it.
+    """
+
+    def decorator(model: type[Model]) -> type[Model]:
+        model.Meta.base_table_name = name
+        if view:
+            _views.append(model)
+        else:
+            _registry[name] = model
+        if _configured.is_set():
+            _configure_model(model)
+        return model
+
+    return decorator
+
+
+
+def models() -> list[type[Model]]:
+    """Return every registered model, in registration order."""
+    return list(_registry.values())
+
+
+def table_name(name: str) -> str:
+    """Return the full table name for a base name, with the configured prefix."""
+    return f"{settings.DYNAMODB_TABLE_PREFIX}{name}"
+
+
+def host() -> str | None:
+    """Return the DynamoDB endpoint URL, or None for real AWS."""
+    return settings.DYNAMODB_HOST or None
+
+
+def _credentials() -> dict[str, str | None]:
+    # DynamoDB Local accepts any key, but botocore refuses to send a request
+    # without one; real AWS uses the normal credential chain (Lambda role).
+    if host():
+        return {
+            "aws_access_key_id": settings.AWS_ACCESS_KEY_ID or "local",
+            "aws_secret_access_key": settings.AWS_SECRET_ACCESS_KEY or "local",
+        }
+    return {"aws_access_key_id": None, "aws_secret_access_key": None}
+
+
+class _SharedConnection(Connection):
+    """A PynamoDB connection whose botocore client counts the calls it makes."""
+
+    @property
+    def client(self):
+        client = super().client
+        if not getattr(client, "_shopsite_hooked", False):
+            client.meta.events.register("before-call.dynamodb", _count_call)
+            for hook in _client_hooks:
+                hook(client)
+            client._shopsite_hooked = True
+        return client
+
+
+_client_hooks: list = []
+
+
+def add_client_hook(hook) -> None:
+    """Call *hook(client)* on every botocore client built from now on (tests, benchmarks)."""
+    _client_hooks.append(hook)
+    with _lock:
+        for conn in _shared.values():
+            if conn._client is not None:
+                hook(conn._client)
+
+
+def connection() -> Connection:
+    """Return the shared PynamoDB connection (for TransactWrite/TransactGet)."""
+    key = f"{host()}|{settings.AWS_REGION}"
+    conn = _shared.get(key)
+    if conn is None:
+        with _lock:
+            conn = _shared.get(key)
+            if conn is None:
+                conn = _SharedConnection(
+                    region=settings.AWS_REGION,
+                    host=host(),
+                    connect_timeout_seconds=settings.DYNAMODB_CONNECT_TIMEOUT,
+                    read_timeout_seconds=settings.DYNAMODB_READ_TIMEOUT,
+                    retry_configuration={
+                        "total_max_attempts": settings.DYNAMODB_MAX_ATTEMPTS,
+                        "mode": "standard",
+                    },
+                    max_pool_connections=settings.DYNAMODB_MAX_POOL_CONNECTIONS,
+                    **_credentials(),
+                )
+                _shared[key] = conn
+    return conn
+
+
+class BaseModel(Model):
+    """Base for every Shopsite model: all tables share one connection."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _get_connection(cls):
+        table_conn = super()._get_connection()
+        shared = connection()
+        if table_conn.connection is not shared:
+            meta = table_conn.connection._tables.get(cls.Meta.table_name)
+            if cls.Meta.table_name not in shared._tables and meta is not None:
+                shared.add_meta_table(meta)
+            table_conn.connection = shared
+        return table_conn
+
+
+def _configure_model(model: type[Model]) -> None:
+    model.Meta.table_name = table_name(model.Meta.base_table_name)
+    model.Meta.region = settings.AWS_REGION
+    model.Meta.host = host()
+    model._connection = None
+
+
+def configure() -> None:
+    """Apply the current settings (prefix, endpoint) to every registered model."""
+    with _lock:
+        _shared.clear()
+    for model in [*_registry.values(), *_views]:
+        _configure_model(model)
+    _configured.set()
+
+
+# Counting DynamoDB calls per thread: used by request logs, tests and benchmarks.
+
+def _count_call(**kwargs) -> None:
+    counter = getattr(_local, "counter", None)
+    if counter is not None:
+        counter.append(kwargs.get("model").name if kwargs.get("model") else "?")
+
+
+@contextmanager
+def count_calls() -> Iterator[list[str]]:
+    """Collect the names of the DynamoDB operations made by this thread inside the block."""
+    previous = getattr(_local, "counter", None)
+    calls: list[str] = []
+    _local.counter = calls
+    try:
+        yield calls
+    finally:
+        _local.counter = previous
+        if previous is not None:
+            previous.extend(calls)
+
+
+# Creating tables: used by ``manage.py create_tables`` locally, in tests and on Lambda.
+
+def _key_schema(keys: list[dict]) -> list[dict]:
+    # DynamoDB wants the hash key first, whatever order the attributes were declared in.
+    return sorted(keys, key=lambda key: key["KeyType"] != "HASH")
+
+
+def _table_request(model: type[Model]) -> dict:
+    schema = model._get_schema()
+    definitions = {d["AttributeName"]: d for d in schema["attribute_definitions"]}
+    indexes = []
+    for index in schema["global_secondary_indexes"]:
+        for definition in index["attribute_definitions"]:
+            definitions.setdefault(definition["AttributeName"], definition)
+        indexes.append(
+            {"IndexName": index["index_name"], "KeySchema": _key_schema(index["key_schema"]), "Projection": index["projection"]}
+        )
+    request = {
+        "TableName": model.Meta.table_name,
+        "AttributeDefinitions": list(definitions.values()),
+        "KeySchema": _key_schema(schema["key_schema"]),
+        "BillingMode": "PAY_PER_REQUEST",
+        "SSESpecification": {"Enabled": True},
+    }
+    if indexes:
+        request["GlobalSecondaryIndexes"] = indexes
+    return request
+
+
+def _ttl_attribute(model: type[Model]) -> str | None:
+    from pynamodb.attributes import TTLAttribute
+
+    for attribute in model.get_attributes().values():
+        if isinstance(attribute, TTLAttribute):
+            return attribute.attr_name
+    return None
+
+
+def tables_create(*, wait: bool = True) -> Iterator[str]:
+    """Create every missing table; yield one line per table saying what happened.
+
+    Idempotent and subprocess-free, so it also runs inside Lambda.
+    """
+    client = connection().client
+    existing: set[str] = set()
+    for page in client.get_paginator("list_tables").paginate():
+        existing.update(page["TableNames"])
+    for model in _registry.values():
+        name = model.Meta.table_name
+        if name in existing:
+            yield f"{name}: already there"
+            continue
+        client.create_table(**_table_request(model))
+        notes = []
+        if wait:
+            client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        ttl = _ttl_attribute(model)
+        if ttl:
+            client.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
+            )
+            notes.append(f"TTL on {ttl}")
+        try:
+            client.update_continuous_backups(
+                TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+            )
+            notes.append("point-in-time recovery on")
+        except client.exceptions.ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code not in ("UnknownOperationException", "ContinuousBackupsUnavailableException"):
+                raise
+            notes.append("point-in-time recovery not supported by this endpoint")
+        yield f"{name}: created" + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def tables_empty() -> None:
+    """Delete every item in every table (tests only: a Scan per table)."""
+    for model in _registry.values():
+        with model.batch_write() as batch:
+            for item in model.scan():
+                batch.delete(item)

@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from shopsite import dynamodb
+
+
+class Command(BaseCommand):
+    help = "Create every missing DynamoDB table (idempotent); print one line per table."
+
+    def handle(self, *args, **options):
+        for line in dynamodb.tables_create():
+            self.stdout.write(line)

@@ -1,0 +1,48 @@
+import os
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from shopsite import dynamodb, localdb
+
+
+class Command(BaseCommand):
+    help = (
+        "Start DynamoDB Local (data in .data/dynamodb), create missing tables, seed the demo "
+        "catalog when it is empty, and serve the site on 127.0.0.1; stop DynamoDB Local on exit."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--noreload", action="store_true", help="Do not restart on code changes.")
+
+    def handle(self, *args, port, noreload, **options):
+        # Django's autoreloader runs this command again in a child process
+        # (RUN_MAIN=true); only the parent owns DynamoDB Local.
+        child = os.environ.get("RUN_MAIN") == "true"
+        process = None
+        if not child:
+            db_port = int(os.environ.get("DYNAMODB_PORT", "8001"))
+            data_dir = settings.BASE_DIR / ".data"
+            self.stdout.write(f"Starting DynamoDB Local on port {db_port} (data in {data_dir / 'dynamodb'}) ...")
+            try:
+                process = localdb.start(
+                    port=db_port, db_path=data_dir / "dynamodb", log_path=data_dir / "dynamodb.log"
+                )
+            except localdb.LocalDBError as error:
+                raise CommandError(str(error)) from error
+        try:
+            if not child:
+                for line in dynamodb.tables_create():
+                    self.stdout.write(f"  {line}")
+                call_command("seed_demo", if_empty=True, stdout=self.stdout)
+                if not localdb.port_free(port):
+                    raise CommandError(f"Port {port} is already in use: stop what runs there or set PORT.")
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=not noreload)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if process is not None:
+                self.stdout.write("Stopping DynamoDB Local ...")
+                localdb.stop(process)

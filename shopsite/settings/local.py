@@ -1,0 +1,13 @@
+"""Local development: DynamoDB Local on port 8001, debug pages on."""
+from .base import *  # noqa: F401,F403
+from .base import env
+
+DEBUG = env("DJANGO_DEBUG", "1") == "1"
+DYNAMODB_HOST = env("DYNAMODB_HOST", f"http://127.0.0.1:{env('DYNAMODB_PORT', '8001')}")
+# Serve static files straight from static/ (no collectstatic needed locally).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

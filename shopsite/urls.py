@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from shopsite import views
+
+handler400 = "shopsite.views.bad_request"
+handler403 = "shopsite.views.permission_denied"
+handler404 = "shopsite.views.page_not_found"
+handler500 = "shopsite.views.server_error"
+
+urlpatterns = [
+    path("staff/", views.staff_dashboard, name="staff_dashboard"),
+    path("", include("customers.urls")),
+    path("", include("orders.urls")),
+    path("", include("catalog.urls")),
+]
+
+if settings.DEBUG or settings.SERVE_MEDIA:
+    urlpatterns.insert(0, re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
