@@ -22,12 +22,14 @@ def dynamodb_local(django_test_environment):
         port = localdb.free_port()
         process = localdb.start(port=port)
         settings.DYNAMODB_HOST = f"http://127.0.0.1:{port}"
-    settings.DYNAMODB_TABLE_PREFIX = f"t{uuid.uuid4().hex[:6]}-"
-    dynamodb.configure()
-    list(dynamodb.tables_create())
-    yield settings.DYNAMODB_HOST
-    if process is not None:
-        localdb.stop(process)
+    try:
+        settings.DYNAMODB_TABLE_PREFIX = f"t{uuid.uuid4().hex[:6]}-"
+        dynamodb.configure()
+        list(dynamodb.tables_create())
+        yield settings.DYNAMODB_HOST
+    finally:
+        if process is not None:
+            localdb.stop(process)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,185 @@
+"""The customers JSON API: every success and error path, with its JSON body."""
+import json
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from customers import services
+from tests.factories import make_customer
+
+
+@pytest.fixture
+def api_key():
+    _, key = services.api_key_create(name="tests")
+    return key
+
+
+@pytest.fixture
+def api(api_key):
+    return Client(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+
+
+def post(client, path, data, **extra):
+    body = data if isinstance(data, (str, bytes)) else json.dumps(data)
+    return client.post(path, body, content_type="application/json", **extra)
+
+
+def put(client, path, data, **extra):
+    body = data if isinstance(data, (str, bytes)) else json.dumps(data)
+    return client.put(path, body, content_type="application/json", **extra)
+
+
+def assert_error(response, status, code):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    assert isinstance(body["error"]["fields"], dict)
+    return body["error"]
+
+
+def test_create_returns_201_with_location_and_no_secrets(api):
+    response = post(api, "/api/customers", {"email": " Ann@Example.com ", "first_name": "Ann", "city": "Oslo"})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == "ann@example.com"
+    assert response["Location"].endswith(f"/api/customers/{body['customer_id']}")
+    assert "password" not in body and "notes" not in body
+    fetched = api.get(f"/api/customers/{body['customer_id']}")
+    assert fetched.status_code == 200 and fetched.json()["first_name"] == "Ann"
+    assert fetched["ETag"] == '"1"'
+
+
+def test_password_hash_and_notes_never_appear_in_output(api):
+    customer = make_customer(notes="VIP, do not share")
+    text = api.get(f"/api/customers/{customer.customer_id}").content.decode()
+    assert "VIP" not in text and "md5$" not in text and "password" not in text
+    listing = api.get("/api/customers").content.decode()
+    assert "VIP" not in listing and "password" not in listing
+
+
+def test_duplicate_email_is_409(api):
+    make_customer(email="taken@example.com")
+    error = assert_error(post(api, "/api/customers", {"email": "TAKEN@example.com"}), 409, "email_taken")
+    assert "email" in error["fields"]
+
+
+def test_malformed_json_is_400(api):
+    assert_error(post(api, "/api/customers", "{not json"), 400, "malformed_json")
+    assert_error(post(api, "/api/customers", "[1, 2]"), 400, "malformed_json")
+    assert_error(post(api, "/api/customers", b"\xff\xfe"), 400, "malformed_json")
+
+
+def test_wrong_types_are_400(api):
+    error = assert_error(post(api, "/api/customers", {"email": "a@example.com", "first_name": 5}), 400, "invalid_type")
+    assert "first_name" in error["fields"]
+
+
+def test_invalid_fields_are_400(api):
+    error = assert_error(post(api, "/api/customers", {"email": "not-an-email"}), 400, "invalid")
+    assert "email" in error["fields"]
+    error = assert_error(post(api, "/api/customers", {"first_name": "No email"}), 400, "invalid")
+    assert "email" in error["fields"]
+    error = assert_error(post(api, "/api/customers", {"email": "a@example.com", "status": "vip"}), 400, "invalid")
+    assert "status" in error["fields"]
+
+
+def test_unknown_fields_are_400(api):
+    error = assert_error(post(api, "/api/customers", {"email": "a@example.com", "password": "x", "notes": "y"}), 400, "unknown_fields")
+    assert set(error["fields"]) == {"password", "notes"}
+
+
+def test_body_over_64kb_is_413(api):
+    assert_error(post(api, "/api/customers", {"email": "a@example.com", "first_name": "x" * 70000}), 413, "too_large")
+
+
+def test_no_credentials_is_401():
+    assert_error(Client().get("/api/customers"), 401, "unauthorized")
+    assert_error(Client(HTTP_AUTHORIZATION="Bearer wrong").get("/api/customers"), 401, "unauthorized")
+    assert_error(Client(HTTP_AUTHORIZATION="Basic abc").get("/api/customers"), 401, "unauthorized")
+
+
+def test_unknown_customer_is_404(api):
+    assert_error(api.get("/api/customers/nope"), 404, "not_found")
+    assert_error(put(api, "/api/customers/nope", {"email": "a@example.com"}), 404, "not_found")
+    assert_error(api.delete("/api/customers/nope"), 404, "not_found")
+
+
+def test_wrong_method_is_405(api):
+    response = api.patch("/api/customers", "{}", content_type="application/json")
+    assert_error(response, 405, "method_not_allowed")
+    assert "POST" in response["Allow"]
+    customer = make_customer()
+    assert_error(api.post(f"/api/customers/{customer.customer_id}"), 405, "method_not_allowed")
+
+
+def test_put_replaces_editable_fields_and_honours_if_match(api):
+    customer = make_customer(first_name="Old", city="Paris")
+    path = f"/api/customers/{customer.customer_id}"
+    response = put(api, path, {"email": customer.email, "first_name": "New"}, HTTP_IF_MATCH='"1"')
+    assert response.status_code == 200
+    body = response.json()
+    assert body["first_name"] == "New" and body["city"] == "" and body["version"] == 2
+    assert_error(put(api, path, {"email": customer.email}, HTTP_IF_MATCH='"1"'), 412, "precondition_failed")
+    assert_error(put(api, path, {"email": customer.email}, HTTP_IF_MATCH="abc"), 400, "invalid_if_match")
+    assert put(api, path, {"email": "changed@example.com"}).status_code == 200
+
+
+def test_put_to_a_taken_email_is_409(api):
+    make_customer(email="one@example.com")
+    other = make_customer(email="two@example.com")
+    assert_error(put(api, f"/api/customers/{other.customer_id}", {"email": "one@example.com"}), 409, "email_taken")
+
+
+def test_delete_is_204_and_frees_the_email(api):
+    customer = make_customer(email="bye@example.com")
+    assert api.delete(f"/api/customers/{customer.customer_id}").status_code == 204
+    assert api.get(f"/api/customers/{customer.customer_id}").status_code == 404
+    assert post(api, "/api/customers", {"email": "bye@example.com"}).status_code == 201
+
+
+def test_bad_limit_and_cursor_are_400(api):
+    assert_error(api.get("/api/customers?limit=0"), 400, "invalid_limit")
+    assert_error(api.get("/api/customers?limit=abc"), 400, "invalid_limit")
+    assert_error(api.get("/api/customers?cursor=tampered"), 400, "invalid_cursor")
+
+
+def test_paging_60_customers_visits_each_once_in_order(api):
+    created = [make_customer().customer_id for _ in range(60)]
+    seen, cursor = [], None
+    for _ in range(10):
+        response = api.get("/api/customers", {"limit": 25, **({"cursor": cursor} if cursor else {})})
+        body = response.json()
+        seen += [item["customer_id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == list(reversed(created))
+
+
+def test_staff_session_can_read_but_needs_csrf_to_write(staff_client):
+    assert staff_client.get("/api/customers").status_code == 200
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.cookies = staff_client.cookies
+    assert_error(post(csrf_client, "/api/customers", {"email": "x@example.com"}), 403, "csrf_failed")
+
+
+def test_cors_preflight_and_headers(api, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://crm.example.com"]
+    response = api.options("/api/customers", HTTP_ORIGIN="https://crm.example.com", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "https://crm.example.com"
+    assert "POST" in response["Access-Control-Allow-Methods"]
+    assert "Authorization" in response["Access-Control-Allow-Headers"]
+    assert api.get("/api/customers", HTTP_ORIGIN="https://crm.example.com")["Access-Control-Allow-Origin"] == "https://crm.example.com"
+    refused = api.options("/api/customers", HTTP_ORIGIN="https://evil.example.com")
+    assert "Access-Control-Allow-Origin" not in refused
+
+
+def test_createapikey_prints_the_key_once(capsys):
+    call_command("createapikey", name="crm")
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert key.startswith("sk_")
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/customers").status_code == 200
