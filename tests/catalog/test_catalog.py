@@ -1,0 +1,228 @@
+"""Catalog pages: one Query per cache miss, none on a hit; slugs, images, visibility."""
+import io
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from catalog import selectors, services
+from catalog.images import placeholder_png
+from catalog.models import Category
+from tests.factories import make_category, make_product
+
+
+def _calls(count_calls, client, path):
+    with count_calls() as calls:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return calls
+
+
+def test_pages_cost_one_query_on_a_miss_and_none_on_a_hit(client, count_calls):
+    category = make_category(slug="tools")
+    make_product(category=category, name="Hammer", slug="hammer", description="A steel hammer")
+    make_product(category=category, name="Saw", slug="saw")
+    cache.clear()
+    selectors.category_list()  # the shared category list is cached on its own (see README)
+    for path in ("/products/", "/categories/tools/", "/search/?q=hammer", "/products/hammer/"):
+        assert _calls(count_calls, client, path) == ["Query"], path
+        assert _calls(count_calls, client, path) == [], path
+
+
+def test_category_and_detail_pages_with_a_cold_category_list_cost_two(client, count_calls):
+    category = make_category(slug="tools")
+    make_product(category=category, slug="hammer")
+    cache.clear()
+    assert _calls(count_calls, client, "/categories/tools/") == ["Query", "Query"]
+    cache.clear()
+    assert _calls(count_calls, client, "/products/hammer/") == ["Query", "Query"]
+
+
+def test_paging_200_products_visits_each_once(client):
+    category = make_category(slug="many")
+    created = {make_product(category=category, slug=f"p-{i:03d}", stock=5).slug for i in range(200)}
+    for sort in ("newest", "name", "price"):
+        seen, url = [], f"/products/?sort={sort}"
+        for _ in range(20):
+            html = client.get(url).content.decode()
+            seen += re.findall(r'<a href="/products/(p-\d{3})/">', html)
+            match = re.search(r'href="\?sort=\w+&amp;cursor=([^"]+)" rel="next"', html)
+            if not match:
+                break
+            url = f"/products/?sort={sort}&cursor={match.group(1)}"
+        assert len(seen) == 200 and set(seen) == created, sort
+
+
+def test_listing_sorts(client):
+    category = make_category()
+    make_product(category=category, name="Banana", slug="banana", price_cents=300)
+    make_product(category=category, name="apple", slug="apple", price_cents=500)
+    make_product(category=category, name="Cherry", slug="cherry", price_cents=100)
+
+    def order(sort):
+        return re.findall(r'<a href="/products/(\w+)/">', client.get(f"/products/?sort={sort}").content.decode())
+
+    assert order("name") == ["apple", "banana", "cherry"]
+    assert order("price") == ["cherry", "banana", "apple"]
+    assert order("newest") == ["cherry", "apple", "banana"]
+
+
+def test_inactive_product_is_404_and_unlisted(client):
+    category = make_category(slug="c")
+    product = make_product(category=category, name="Hidden gem", slug="hidden", active=False)
+    assert client.get("/products/hidden/").status_code == 404
+    assert "Hidden gem" not in client.get("/products/").content.decode()
+    assert "Hidden gem" not in client.get("/categories/c/").content.decode()
+    assert "Hidden gem" not in client.get("/search/?q=hidden").content.decode()
+    services.product_set_active(product_id=product.product_id, active=True)
+    assert client.get("/products/hidden/").status_code == 200
+
+
+def test_detail_shows_price_and_stock_state(client):
+    category = make_category()
+    make_product(category=category, slug="plenty", price_cents=123456, stock=50)
+    make_product(category=category, slug="few", stock=3)
+    make_product(category=category, slug="none", stock=0)
+    html = client.get("/products/plenty/").content.decode()
+    assert "$1,234.56" in html and "In stock" in html
+    assert "Only 3 left" in client.get("/products/few/").content.decode()
+    html = client.get("/products/none/").content.decode()
+    assert "Sold out" in html and "Add to cart" not in html
+
+
+def test_search_prefixes_multiple_words_and_bad_queries(client):
+    category = make_category()
+    make_product(category=category, name="Steel Hammer", slug="hammer", description="For nails")
+    make_product(category=category, name="Rubber Mallet", slug="mallet", description="Soft hammer head")
+    html = client.get("/search/?q=HAMM").content.decode()
+    assert "Steel Hammer" in html and "Rubber Mallet" in html
+    html = client.get("/search/?q=steel+hamm").content.decode()
+    assert "Steel Hammer" in html and "Rubber Mallet" not in html
+    assert "Type a word" in client.get("/search/?q=").content.decode()
+    assert "at most 100 characters" in client.get("/search/?q=" + "x" * 500).content.decode()
+    assert "at least 3 letters" in client.get("/search/?q=a+b").content.decode()
+    assert "No products match" in client.get("/search/?q=zebra").content.decode()
+
+
+def test_staff_edit_shows_on_the_next_shopper_request(client, staff_client):
+    category = make_category(slug="c")
+    product = make_product(category=category, name="Old name", slug="thing", price_cents=1000)
+    assert "Old name" in client.get("/products/").content.decode()
+    assert "Old name" in client.get("/products/thing/").content.decode()
+    response = staff_client.post(f"/staff/products/{product.product_id}/edit/", {
+        "name": "New name", "slug": "thing", "price": "12.50", "category_id": category.category_id,
+        "active": "on", "version": product.version,
+    })
+    assert response.status_code == 302, response.content.decode()
+    assert "New name" in client.get("/products/").content.decode()
+    html = client.get("/products/thing/").content.decode()
+    assert "New name" in html and "$12.50" in html
+    assert "New name" in client.get("/search/?q=new").content.decode()
+
+
+def test_two_staff_racing_for_one_slug_one_wins(staff_client):
+    category = make_category()
+    other = Client()
+    other.cookies = staff_client.cookies
+    data = {"name": "Lamp", "slug": "lamp", "price": "10", "category_id": category.category_id, "stock": 1, "active": "on"}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(lambda c: c.post("/staff/products/new/", data), [staff_client, other]))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [302, 400]
+    loser = next(r for r in responses if r.status_code == 400)
+    assert "Another product already uses this slug." in loser.content.decode()
+
+
+def test_category_slug_race_one_wins():
+    def create(i):
+        try:
+            return services.category_create(name=f"C{i}", slug="same")
+        except services.SlugTaken:
+            return None
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(create, range(6)))
+    assert sum(r is not None for r in results) == 1
+    assert len(list(Category.scan())) == 1
+
+
+def test_image_upload_checks_content_not_name(staff_client):
+    category = make_category()
+    base = {"name": "Pic", "price": "5", "category_id": category.category_id, "stock": 1, "active": "on"}
+    fake = SimpleUploadedFile("evil.png", b"MZ this is not an image at all", content_type="image/png")
+    response = staff_client.post("/staff/products/new/", {**base, "slug": "fake", "image": fake})
+    assert response.status_code == 400
+    assert "not one" in response.content.decode()
+    real = SimpleUploadedFile("photo.bin", placeholder_png(width=8, height=8, colour=(1, 2, 3), seed=1), content_type="application/octet-stream")
+    response = staff_client.post("/staff/products/new/", {**base, "slug": "real", "image": real})
+    assert response.status_code == 302
+    product = selectors.product_get(product_id=response["Location"].rstrip("/").split("/")[-1])
+    assert product.image.startswith("products/") and product.image.endswith(".png")
+
+
+def test_image_over_5mb_is_refused(staff_client):
+    category = make_category()
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * (5 * 1024 * 1024 + 1), content_type="image/jpeg")
+    response = staff_client.post("/staff/products/new/", {
+        "name": "Big", "slug": "big", "price": "5", "category_id": category.category_id, "stock": 1, "image": big,
+    })
+    assert response.status_code == 400
+    assert "at most 5 MB" in response.content.decode()
+
+
+def test_category_with_products_cannot_be_deleted(staff_client):
+    category = make_category(name="Busy")
+    product = make_product(category=category)
+    response = staff_client.post(f"/staff/categories/{category.category_id}/delete/", follow=True)
+    assert "still has products" in response.content.decode()
+    assert selectors.category_get(category_id=category.category_id) is not None
+    services.product_delete(product_id=product.product_id)
+    staff_client.post(f"/staff/categories/{category.category_id}/delete/")
+    assert selectors.category_get(category_id=category.category_id) is None
+
+
+def test_stock_adjustment_never_goes_below_zero(staff_client):
+    product = make_product(stock=2)
+    url = f"/staff/products/{product.product_id}/stock/"
+    assert "Stock is now 7" in staff_client.post(url, {"delta": 5}, follow=True).content.decode()
+    assert "cannot go below zero" in staff_client.post(url, {"delta": -8}, follow=True).content.decode()
+    assert selectors.product_get(product_id=product.product_id).stock == 7
+    assert staff_client.post(url, {"delta": "lots"}).status_code == 400
+
+
+def test_stale_product_edit_keeps_typed_values(staff_client):
+    category = make_category()
+    product = make_product(category=category, slug="desk")
+    services.product_update(product_id=product.product_id, expected_version=product.version, name="Changed")
+    response = staff_client.post(f"/staff/products/{product.product_id}/edit/", {
+        "name": "Mine", "slug": "desk", "price": "9.99", "category_id": category.category_id, "version": product.version,
+    })
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Someone else saved this product" in html and 'value="Mine"' in html
+
+
+def test_a_sale_does_not_make_a_staff_edit_stale():
+    product = make_product(stock=5)
+    services.product_stock_adjust(product_id=product.product_id, delta=-1)
+    updated = services.product_update(product_id=product.product_id, expected_version=product.version, name="Renamed")
+    assert updated.name == "Renamed" and selectors.product_get(product_id=product.product_id).stock == 4
+
+
+def test_seed_demo_is_deterministic_and_idempotent(settings):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "8 categories, 200 products" in out.getvalue()
+    assert len(selectors.category_list()) == 8
+    first = [p.slug for p in selectors.product_list_staff(limit=300).items]
+    call_command("seed_demo", stdout=io.StringIO())
+    cache.clear()
+    assert [p.slug for p in selectors.product_list_staff(limit=300).items] == first
+    assert len(first) == 200
+    stocks = [p.stock for p in selectors.product_list_staff(limit=300).items]
+    assert 0 in stocks and any(0 < s <= 5 for s in stocks)
+    assert all(p.image for p in selectors.product_list_staff(limit=300).items)
