@@ -21,7 +21,8 @@ def cart_count_refresh(request, cart=None) -> None:
     """Store the number of items in the session so that the header needs no query."""
     if cart is None:
         cart = selectors.cart_get(cart_id=cart_id_for_request(request))
-    request.session[COUNT_SESSION_KEY] = cart.count
+    if request.session.get(COUNT_SESSION_KEY) != cart.count:  # avoid a session write when nothing changed
+        request.session[COUNT_SESSION_KEY] = cart.count
 
 
 def cart_count(request) -> dict:

@@ -1,0 +1,291 @@
+"""Cart and checkout under concurrency: no overselling, one order per token, nothing half-written."""
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.test import Client
+
+from catalog import selectors as catalog_selectors
+from catalog import services as catalog_services
+from orders import selectors, services
+from orders.models import CartItem, Order
+from tests.factories import PASSWORD, make_customer, make_product
+
+ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "line2": "", "city": "Springfield", "postal_code": "12345", "country": "US"}
+
+
+def stock_of(product):
+    return catalog_selectors.product_get(product_id=product.product_id).stock
+
+
+def cart_of(customer):
+    return services.cart_id_for_customer(customer.customer_id)
+
+
+def test_fifty_shoppers_racing_for_ten_units():
+    product = make_product(stock=10, price_cents=2500)
+    shoppers = [make_customer() for _ in range(50)]
+    for shopper in shoppers:
+        services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
+
+    def checkout(shopper):
+        try:
+            services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+            return "ordered"
+        except services.OutOfStock:
+            return "sold out"
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(checkout, shoppers))
+    assert results.count("ordered") == 10
+    assert results.count("sold out") == 40
+    assert stock_of(product) == 0
+    assert len(list(Order.scan())) == 10
+    losers = [s for s, r in zip(shoppers, results) if r == "sold out"]
+    for shopper in losers:
+        lines = selectors.cart_items(cart_id=cart_of(shopper))
+        assert [(line.product_id, line.quantity) for line in lines] == [(product.product_id, 1)]
+
+
+def test_same_token_twice_sequentially_makes_one_order():
+    product = make_product(stock=5)
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=2)
+    token = str(uuid.uuid4())
+    first, created = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=token, address=ADDRESS)
+    assert created
+    second, created_again = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=token, address=ADDRESS)
+    assert not created_again and second.order_id == first.order_id
+    assert stock_of(product) == 3
+    assert len(list(Order.scan())) == 1
+
+
+def test_same_token_concurrently_makes_one_order():
+    product = make_product(stock=5)
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
+    token = str(uuid.uuid4())
+
+    def place(_):
+        try:
+            return services.order_place(customer=shopper, cart_id=cart_of(shopper), token=token, address=ADDRESS)[0].order_id
+        except services.CartEmpty:
+            # The cart was emptied by the winner before this request read it; the order exists.
+            return selectors.order_find(order_id=token).order_id
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = set(pool.map(place, range(8)))
+    assert ids == {token}
+    assert stock_of(product) == 4
+    assert len(list(Order.scan())) == 1
+
+
+def test_a_short_line_writes_nothing_at_all():
+    plenty = make_product(stock=10)
+    scarce = make_product(stock=3)
+    shopper = make_customer()
+    cart_id = cart_of(shopper)
+    services.cart_add(cart_id=cart_id, product_id=plenty.product_id, quantity=2)
+    services.cart_add(cart_id=cart_id, product_id=scarce.product_id, quantity=3)
+    # Someone else buys one of the scarce units after this cart was filled.
+    catalog_services.product_stock_adjust(product_id=scarce.product_id, delta=-1)
+    before = sorted((i.product_id, i.quantity) for i in selectors.cart_items(cart_id=cart_id))
+    with pytest.raises(services.OutOfStock) as error:
+        services.order_place(customer=shopper, cart_id=cart_id, token=str(uuid.uuid4()), address=ADDRESS)
+    assert error.value.shortages == {scarce.product_id: 2}
+    assert list(Order.scan()) == []
+    assert stock_of(plenty) == 10 and stock_of(scarce) == 2
+    assert sorted((i.product_id, i.quantity) for i in selectors.cart_items(cart_id=cart_id)) == before
+
+
+def test_transaction_failure_inside_dynamodb_writes_nothing():
+    """The stock condition is checked by DynamoDB itself, not only by the pre-check."""
+    product = make_product(stock=2)
+    shopper = make_customer()
+    cart_id = cart_of(shopper)
+    services.cart_add(cart_id=cart_id, product_id=product.product_id, quantity=2)
+    cart = selectors.cart_get(cart_id=cart_id)
+    # Stock drops between the cart read (pre-check passes) and the transaction.
+    original = selectors.cart_get
+
+    def cart_then_sale(**kwargs):
+        result = original(**kwargs)
+        catalog_services.product_stock_adjust(product_id=product.product_id, delta=-1)
+        return result
+
+    services.cart_get = cart_then_sale
+    try:
+        with pytest.raises(services.OutOfStock):
+            services.order_place(customer=shopper, cart_id=cart_id, token=str(uuid.uuid4()), address=ADDRESS)
+    finally:
+        services.cart_get = original
+    assert list(Order.scan()) == []
+    assert stock_of(product) == 1
+    assert [(i.product_id, i.quantity) for i in selectors.cart_items(cart_id=cart_id)] == [(l.product_id, l.quantity) for l in cart.lines]
+
+
+def test_cancel_and_ship_race_exactly_one_wins():
+    for _ in range(5):
+        product = make_product(stock=5)
+        shopper = make_customer()
+        services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=2)
+        order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+        order = services.order_transition(order_id=order.order_id, status="paid", actor="staff@example.com")
+
+        def act(status):
+            try:
+                services.order_transition(order_id=order.order_id, status=status, actor="staff@example.com", expected_version=order.version)
+                return status
+            except (services.StaleOrder, services.TransitionRefused):
+                return None
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = [r for r in pool.map(act, ["cancelled", "shipped"]) if r]
+        assert len(results) == 1
+        final = selectors.order_find(order_id=order.order_id)
+        assert final.status == results[0]
+        assert stock_of(product) == (5 if results[0] == "cancelled" else 3)
+
+
+def test_cart_over_the_transaction_limit_is_refused_before_trying():
+    shopper = make_customer()
+    cart_id = cart_of(shopper)
+    products = [make_product(stock=5) for _ in range(selectors.MAX_CART_LINES)]
+    for product in products:
+        services.cart_add(cart_id=cart_id, product_id=product.product_id, quantity=1)
+    extra = make_product(stock=5)
+    with pytest.raises(services.CartTooLarge):
+        services.cart_add(cart_id=cart_id, product_id=extra.product_id, quantity=1)
+    # A cart that got too big another way (e.g. a merge) is refused at checkout, before any write.
+    from django.utils import timezone
+
+    CartItem(cart_id, extra.product_id, quantity=1, added_at=timezone.now()).save()
+    with pytest.raises(services.CartTooLarge):
+        services.order_place(customer=shopper, cart_id=cart_id, token=str(uuid.uuid4()), address=ADDRESS)
+    assert list(Order.scan()) == []
+
+
+def test_cart_merge_on_login_adds_and_caps_at_stock():
+    product = make_product(stock=5)
+    other = make_product(stock=9)
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=3)
+    client = Client()
+    client.post("/cart/add/", {"product_id": product.product_id, "quantity": 4})
+    client.post("/cart/add/", {"product_id": other.product_id, "quantity": 2})
+    assert client.post("/account/login/", {"email": shopper.email, "password": PASSWORD}).status_code == 302
+    lines = {i.product_id: i.quantity for i in selectors.cart_items(cart_id=cart_of(shopper))}
+    assert lines == {product.product_id: 5, other.product_id: 2}
+    assert 'aria-label="7 items in cart"' in client.get("/").content.decode()
+
+
+def test_adding_more_than_stock_caps_and_says_so(client):
+    product = make_product(stock=3)
+    response = client.post("/cart/add/", {"product_id": product.product_id, "quantity": 10}, follow=True)
+    assert "Only 3 in stock" in response.content.decode()
+    assert client.post("/cart/add/", {"product_id": product.product_id, "quantity": "abc"}).status_code == 302
+    assert client.post("/cart/add/", {"product_id": "nope", "quantity": 1}, follow=True).status_code == 200
+
+
+def test_cart_page_is_one_query_and_one_batch_get(client, count_calls):
+    for _ in range(3):
+        client.post("/cart/add/", {"product_id": make_product(stock=5).product_id, "quantity": 1})
+    client.get("/cart/")  # shows (and so removes) the "Added to your cart" messages
+    with count_calls() as calls:
+        html = client.get("/cart/").content.decode()
+    # The session and the cart lines; the products in one BatchGet; nothing else.
+    assert sorted(calls) == ["BatchGetItem", "GetItem", "Query"]
+    assert html.count('class="qty-form"') == 3
+
+
+def test_cart_flags_sold_out_and_inactive_lines(client):
+    gone = make_product(stock=5, name="Going away")
+    sold = make_product(stock=1, name="Last one")
+    client.post("/cart/add/", {"product_id": gone.product_id, "quantity": 1})
+    client.post("/cart/add/", {"product_id": sold.product_id, "quantity": 1})
+    catalog_services.product_set_active(product_id=gone.product_id, active=False)
+    catalog_services.product_stock_adjust(product_id=sold.product_id, delta=-1)
+    html = client.get("/cart/").content.decode()
+    assert "No longer available" in html and "Sold out" in html
+    assert "Check out</a>" not in html
+
+
+def test_checkout_flow_end_to_end_through_pages():
+    product = make_product(stock=4, price_cents=1999)
+    client = Client()
+    client.post("/cart/add/", {"product_id": product.product_id, "quantity": 2})
+    response = client.get("/checkout/")
+    assert response["Location"] == "/account/login/?next=%2Fcheckout%2F"
+    response = client.post("/account/signup/?next=/checkout/", {
+        "email": "buyer@example.com", "password": PASSWORD, "password_confirm": PASSWORD, "first_name": "Bo", "next": "/checkout/",
+    })
+    assert response["Location"] == "/checkout/"
+    assert client.post("/checkout/", {"name": ""}).status_code == 400
+    assert client.post("/checkout/", ADDRESS)["Location"] == "/checkout/review/"
+    review = client.get("/checkout/review/").content.decode()
+    assert "$39.98" in review and "$5.00" in review and "$44.98" in review
+    token = re.search(r'name="token" value="([^"]+)"', review).group(1)
+    first = client.post("/checkout/place/", {"token": token})
+    assert first["Location"].startswith("/checkout/done/")
+    again = client.post("/checkout/place/", {"token": token})
+    assert again["Location"] == first["Location"]
+    assert stock_of(product) == 2
+    done = client.get(first["Location"]).content.decode()
+    assert "Thank you" in done and "$44.98" in done
+    order_id = first["Location"].rstrip("/").split("/")[-1]
+    assert order_id in client.get("/account/orders/").content.decode()
+    assert client.post(f"/account/orders/{order_id}/cancel/").status_code == 302
+    assert "Cancelled" in client.get(f"/account/orders/{order_id}/").content.decode()
+    assert stock_of(product) == 4
+    assert client.post("/checkout/place/", {"token": "not-a-uuid"}).status_code == 302
+
+
+def test_another_shopper_gets_404_and_anonymous_goes_to_login():
+    product = make_product(stock=4)
+    owner = make_customer()
+    services.cart_add(cart_id=cart_of(owner), product_id=product.product_id, quantity=1)
+    order, _ = services.order_place(customer=owner, cart_id=cart_of(owner), token=str(uuid.uuid4()), address=ADDRESS)
+    intruder = make_customer()
+    client = Client()
+    client.post("/account/login/", {"email": intruder.email, "password": PASSWORD})
+    for path in (f"/account/orders/{order.order_id}/", f"/checkout/done/{order.order_id}/"):
+        assert client.get(path).status_code == 404
+    assert client.post(f"/account/orders/{order.order_id}/cancel/").status_code == 404
+    assert client.post("/checkout/place/", {"token": order.order_id}).status_code == 404
+    response = Client().get(f"/account/orders/{order.order_id}/")
+    assert response.status_code == 302 and response["Location"].startswith("/account/login/")
+
+
+def test_staff_order_console_transitions_and_history(staff_client):
+    product = make_product(stock=4)
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
+    order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    assert shopper.email in staff_client.get("/staff/orders/?status=placed").content.decode()
+    url = f"/staff/orders/{order.order_id}/status/"
+    staff_client.post(url, {"status": "paid", "version": 1})
+    response = staff_client.post(url, {"status": "delivered", "version": 2}, follow=True)
+    assert "cannot become delivered" in response.content.decode()
+    staff_client.post(url, {"status": "shipped", "version": 2})
+    stale = staff_client.post(url, {"status": "delivered", "version": 2}, follow=True)
+    assert "Someone else changed this order" in stale.content.decode()
+    final = selectors.order_find(order_id=order.order_id)
+    assert final.status == "shipped"
+    assert [c.status for c in final.history] == ["placed", "paid", "shipped"]
+    assert shopper.email in staff_client.get("/staff/orders/?status=shipped").content.decode()
+    assert staff_client.get("/staff/orders/?status=bogus").status_code == 200
+
+
+def test_order_history_pages(customer_client):
+    customer = customer_client.customer
+    product = make_product(stock=100)
+    ids = []
+    for _ in range(12):
+        services.cart_add(cart_id=cart_of(customer), product_id=product.product_id, quantity=1)
+        ids.append(services.order_place(customer=customer, cart_id=cart_of(customer), token=str(uuid.uuid4()), address=ADDRESS)[0].order_id)
+    first = customer_client.get("/account/orders/").content.decode()
+    cursor = re.search(r'href="\?cursor=([^"]+)" rel="next"', first).group(1)
+    second = customer_client.get(f"/account/orders/?cursor={cursor}").content.decode()
+    seen = re.findall(r'/account/orders/([0-9a-f-]{36})/', first + second)
+    assert seen == list(reversed(ids))
