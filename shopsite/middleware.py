@@ -48,15 +48,25 @@ class DynamoDBUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, (ServiceUnavailable, *UNAVAILABLE_ERRORS)):
+        if not is_unavailable(exception):
             return None
-        logging.getLogger("shopsite").warning("DynamoDB unavailable: %r", exception)
-        if request.path.startswith("/api/") or request.path_info.startswith("/api/"):
-            response = JsonResponse(
-                {"error": {"code": "unavailable", "message": "The service is busy; try again shortly."}},
-                status=503,
-            )
-        else:
-            response = render(request, "503.html", status=503)
-        response["Retry-After"] = RETRY_AFTER_SECONDS
-        return response
+        return unavailable_response(request, exception)
+
+
+def is_unavailable(exception: BaseException | None) -> bool:
+    """Return True for errors that mean DynamoDB could not serve us right now."""
+    return isinstance(exception, (ServiceUnavailable, *UNAVAILABLE_ERRORS))
+
+
+def unavailable_response(request, exception):
+    """Return the 503 page (JSON for the API) with Retry-After."""
+    logging.getLogger("shopsite").warning("DynamoDB unavailable: %r", exception)
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse(
+            {"error": {"code": "unavailable", "message": "The service is busy; try again shortly.", "fields": {}}},
+            status=503,
+        )
+    else:
+        response = render(request, "503.html", status=503)
+    response["Retry-After"] = RETRY_AFTER_SECONDS
+    return response

@@ -1,7 +1,10 @@
-"""Project-level error pages."""
+"""Project-level error pages and the staff dashboard."""
+import sys
+
 from django.shortcuts import render
 
 from shopsite.decorators import staff_required
+from shopsite.middleware import is_unavailable, unavailable_response
 
 
 def csrf_failure(request, reason=""):
@@ -22,6 +25,14 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    """Render the 500 page, or the 503 page when DynamoDB was unreachable.
+
+    Errors raised outside views (a session save in middleware, say) arrive
+    here rather than at the middleware's process_exception.
+    """
+    error = sys.exc_info()[1]
+    if is_unavailable(error):
+        return unavailable_response(request, error)
     return render(request, "500.html", status=500)
 
 
