@@ -38,3 +38,22 @@ test: $(VENV)/.dev node_modules/.installed java
 
 clean-data:
 	rm -rf .data
+
+# The Lambda package: a virtual environment with requirements.txt only (plus Zappa
+# itself, which packs it; its command-line dependencies are excluded from the zip).
+PKG_VENV := .venv-package
+ZAPPA_VERSION := 0.63.0
+
+$(PKG_VENV)/.installed: requirements.txt
+	rm -rf $(PKG_VENV)
+	$(PYTHON) -m venv $(PKG_VENV)
+	$(PKG_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt zappa==$(ZAPPA_VERSION)
+	touch $@
+
+package: $(VENV)/.runtime $(PKG_VENV)/.installed
+	$(PY) manage.py build_static_manifest
+	mkdir -p dist
+	rm -f dist/shopsite-dev.zip
+	cd $(CURDIR) && VIRTUAL_ENV=$(CURDIR)/$(PKG_VENV) PATH=$(CURDIR)/$(PKG_VENV)/bin:$$PATH \
+	  AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(PKG_VENV)/bin/zappa package dev -o dist/shopsite-dev.zip
+	@$(PY) -c "import os; print(f'Package dist/shopsite-dev.zip: {os.path.getsize(\"dist/shopsite-dev.zip\")/1048576:.1f} MB zipped (Lambda limit 50 MB)')"

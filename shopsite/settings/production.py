@@ -1,13 +1,15 @@
 """AWS Lambda behind API Gateway: secrets and hosts from the environment."""
 from django.core.exceptions import ImproperlyConfigured
 
+from shopsite.secrets import secret_key_from_environment
+
 from .base import *  # noqa: F401,F403
 from .base import env, env_list
 
 DEBUG = False
-SECRET_KEY = env("DJANGO_SECRET_KEY")
+SECRET_KEY = secret_key_from_environment()
 if not SECRET_KEY:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
+    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY or DJANGO_SECRET_KEY_PARAMETER (an SSM SecureString).")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 DYNAMODB_HOST = env("DYNAMODB_HOST")  # empty: real AWS
@@ -32,7 +34,6 @@ AWS_S3_CUSTOM_DOMAIN = env("STATIC_DOMAIN") or (
 AWS_S3_FILE_OVERWRITE = False
 AWS_DEFAULT_ACL = None
 AWS_QUERYSTRING_AUTH = False
-AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
 AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None
 STATIC_URL = f"https://{AWS_S3_CUSTOM_DOMAIN}/static/" if AWS_S3_CUSTOM_DOMAIN else "/static/"
 MEDIA_URL = f"https://{AWS_S3_CUSTOM_DOMAIN}/media/" if AWS_S3_CUSTOM_DOMAIN else "/media/"
@@ -41,9 +42,7 @@ STORAGES = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {"location": "media", "object_parameters": {"CacheControl": "public, max-age=86400"}},
     },
-    "staticfiles": {
-        "BACKEND": "shopsite.storage.StaticS3Storage",
-    },
+    "staticfiles": {"BACKEND": "shopsite.storage.StaticS3Storage"},
 }
 
 LOGGING = {

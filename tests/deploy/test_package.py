@@ -1,0 +1,280 @@
+"""The Lambda artifact works offline: the unpacked zip, alone, answers API Gateway events."""
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from shopsite import dynamodb
+
+ROOT = Path(__file__).resolve().parents[2]
+ZIP = ROOT / "dist" / "shopsite-dev.zip"
+HOST = "abc123.execute-api.us-east-1.amazonaws.com"
+PREFIX = "shopsite-dev-"  # the dev stage's prefix from zappa_settings.json
+PASSWORD = "deploy-test-passphrase"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def package_dir(tmp_path_factory):
+    """Build the package with `make package` (unless one from this commit is there) and unpack it."""
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    stamp = ROOT / "dist" / "shopsite-dev.commit"
+    if not (ZIP.exists() and stamp.exists() and stamp.read_text() == commit and commit):
+        subprocess.run(["make", "package"], cwd=ROOT, check=True, capture_output=True)
+        stamp.write_text(commit)
+    target = tmp_path_factory.mktemp("lambda")
+    with zipfile.ZipFile(ZIP) as archive:
+        archive.extractall(target)
+    return target
+
+
+def package_env(dynamodb_host):
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DJANGO_SECRET_KEY": "deploy-test-" + "k" * 50,
+        "DYNAMODB_HOST": dynamodb_host,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        # Any S3 call would fail: rendering pages must not need one.
+        "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+    return env
+
+
+@pytest.fixture(scope="session")
+def dev_tables(package_dir, dynamodb_local):
+    """Create the dev stage's tables by running create_tables from the unpacked package."""
+    result = subprocess.run(
+        [sys.executable, "-S", "manage.py", "create_tables"], cwd=package_dir, env={
+            **package_env(dynamodb_local), "PYTHONPATH": str(package_dir),
+            "DJANGO_SETTINGS_MODULE": "shopsite.settings.production", "DYNAMODB_TABLE_PREFIX": PREFIX,
+            "DJANGO_ALLOWED_HOSTS": HOST, "STATIC_BUCKET": "shopsite-dev-assets",
+        }, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{PREFIX}products: created" in result.stdout
+    return result.stdout
+
+
+@pytest.fixture
+def dev_data(dev_tables):
+    """Put a staff account and a product into the dev stage's tables."""
+    from catalog import services as catalog_services
+    from customers import services as customer_services
+
+    original = settings.DYNAMODB_TABLE_PREFIX
+    settings.DYNAMODB_TABLE_PREFIX = PREFIX
+    dynamodb.configure()
+    try:
+        dynamodb.tables_empty()
+        # Hashed the way production hashes (tests use a fast hasher production does not accept).
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
+            staff = customer_services.staff_create(email="ops@example.com", password=PASSWORD)
+        category = catalog_services.category_create(name="Lamps", slug="lamps")
+        product = catalog_services.product_create(
+            name="Brass Lamp", slug="brass-lamp", price_cents=4500, category_id=category.category_id, stock=3,
+            image="demo/lamps-0.png",
+        )
+        yield {"staff": staff, "product": product}
+    finally:
+        settings.DYNAMODB_TABLE_PREFIX = original
+        dynamodb.configure()
+
+
+class Lambda:
+    """The unpacked package in its own `python -S` process, driven one event at a time."""
+
+    def __init__(self, package_dir, dynamodb_host):
+        self.process = subprocess.Popen(
+            [sys.executable, "-S", str(Path(__file__).with_name("driver.py"))], cwd=package_dir,
+            env=package_env(dynamodb_host), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        self.environment = json.loads(self.process.stdout.readline() or "{}")
+
+    def __call__(self, event):
+        self.process.stdin.write(json.dumps(event) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, self.process.stderr.read()
+        return json.loads(line)
+
+    def close(self) -> str:
+        """Stop the process; return what it logged."""
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+        return self.process.stderr.read()
+
+
+@pytest.fixture
+def invoke(package_dir, dynamodb_local, dev_data):
+    runner = Lambda(package_dir, dynamodb_local)
+    yield runner
+    runner.close()
+
+
+def v1_event(method, path, *, query=None, headers=None, cookies=None, body=None):
+    headers = {"Host": HOST, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443", **(headers or {})}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    return {
+        "resource": "/{proxy+}", "path": path, "httpMethod": method,
+        "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": query, "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "pathParameters": {"proxy": path.lstrip("/")}, "stageVariables": None,
+        "requestContext": {"stage": "dev", "path": f"/dev{path}", "httpMethod": method, "requestId": "r1",
+                           "identity": {"sourceIp": "203.0.113.9", "userAgent": "test"}},
+        "body": body, "isBase64Encoded": False,
+    }
+
+
+def v2_event(method, path, *, query="", headers=None, cookies=None, body=None):
+    headers = {"host": HOST, "x-forwarded-proto": "https", "x-forwarded-port": "443", **(headers or {})}
+    return {
+        "version": "2.0", "routeKey": "$default", "rawPath": f"/dev{path}", "rawQueryString": query,
+        "cookies": [f"{k}={v}" for k, v in (cookies or {}).items()], "headers": headers,
+        "requestContext": {"stage": "dev", "domainName": HOST, "requestId": "r2",
+                           "http": {"method": method, "path": f"/dev{path}", "protocol": "HTTP/1.1",
+                                    "sourceIp": "203.0.113.9", "userAgent": "test"}},
+        "body": body, "isBase64Encoded": False,
+    }
+
+
+def body_of(response):
+    body = response.get("body") or ""
+    return base64.b64decode(body).decode() if response.get("isBase64Encoded") else body
+
+
+def location(response):
+    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+    return headers.get("location")
+
+
+def set_cookies(response):
+    """All Set-Cookie values, whichever payload format carried them."""
+    if "cookies" in response:
+        values = response["cookies"]
+    else:
+        multi = {k.lower(): v for k, v in (response.get("multiValueHeaders") or {}).items()}
+        values = multi.get("set-cookie", [])
+    # Zappa keeps the space after "Set-Cookie:"; leading white space in a header value is insignificant.
+    return [value.strip() for value in values]
+
+
+def parse_cookies(values):
+    jar = {}
+    for value in values:
+        cookie = SimpleCookie()
+        cookie.load(value)
+        jar.update({name: morsel.value for name, morsel in cookie.items()})
+    return jar
+
+
+def test_only_the_package_is_importable(invoke, package_dir):
+    env = invoke.environment
+    assert env["django"].startswith(str(package_dir))
+    assert not env["site"]
+    assert not any("site-packages" in entry for entry in env["path"])
+
+
+@pytest.mark.parametrize("make_event", [v1_event, v2_event], ids=["rest-1.0", "http-2.0"])
+def test_pages_links_redirects_and_static_urls(invoke, make_event):
+    home = invoke(make_event("GET", "/"))
+    assert home["statusCode"] == 200
+    html = body_of(home)
+    assert 'href="/dev/products/"' in html and 'href="/dev/products/brass-lamp/"' in html
+    assert re.search(r'href="https://shopsite-dev-assets\.s3\.us-east-1\.amazonaws\.com/static/css/site\.[0-9a-f]{12}\.css"', html)
+    assert "https://shopsite-dev-assets.s3.us-east-1.amazonaws.com/media/demo/lamps-0.png" in html
+
+    product = invoke(make_event("GET", "/products/brass-lamp/"))
+    assert product["statusCode"] == 200 and "Brass Lamp" in body_of(product) and "$45.00" in body_of(product)
+
+    redirect = invoke(make_event("GET", "/staff/"))
+    assert redirect["statusCode"] == 302
+    assert location(redirect) == "/dev/staff/login/?next=%2Fdev%2Fstaff%2F"
+    slash = invoke(make_event("GET", "/products"))
+    assert slash["statusCode"] == 301 and location(slash).endswith("/dev/products/")
+
+    missing = invoke(make_event("GET", "/no/such/page/"))
+    assert missing["statusCode"] == 404 and "We couldn't find that page" in body_of(missing)
+
+
+def test_unicode_query_string(invoke):
+    response = invoke(v1_event("GET", "/search/", query={"q": "lämpé"}))
+    assert response["statusCode"] == 200 and "lämpé" in body_of(response)
+    response = invoke(v2_event("GET", "/search/", query="q=" + quote("brass lämp")))
+    assert response["statusCode"] == 200 and "brass lämp" in body_of(response)
+    assert "Brass Lamp" in body_of(invoke(v2_event("GET", "/search/", query="q=bras")))
+
+
+@pytest.mark.parametrize("make_event", [v1_event, v2_event], ids=["rest-1.0", "http-2.0"])
+def test_login_with_csrf_sets_several_cookies(invoke, make_event):
+    page = invoke(make_event("GET", "/staff/login/"))
+    cookies = parse_cookies(set_cookies(page))
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body_of(page)).group(1)
+    form = f"email=ops%40example.com&password={PASSWORD}"
+    referer = f"https://{HOST}/dev/staff/login/"
+    content_type = {"Content-Type": "application/x-www-form-urlencoded"}
+    if make_event is v2_event:
+        content_type = {"content-type": "application/x-www-form-urlencoded"}
+
+    refused = invoke(make_event("POST", "/staff/login/", cookies=cookies, body=form, headers={**content_type, "Referer": referer}))
+    assert refused["statusCode"] == 403 and "That form has expired" in body_of(refused)
+
+    response = invoke(make_event("POST", "/staff/login/", cookies=cookies, headers={**content_type, "Referer": referer},
+                                 body=f"{form}&csrfmiddlewaretoken={token}"))
+    assert response["statusCode"] == 302, body_of(response)
+    assert location(response) == "/dev/staff/"
+    values = set_cookies(response)
+    names = {value.split("=", 1)[0] for value in values}
+    assert {"sessionid", "csrftoken"} <= names  # both Set-Cookie headers survived
+    assert all("Secure" in value for value in values)
+    signed_in = parse_cookies(values)
+    dashboard = invoke(make_event("GET", "/staff/", cookies={**cookies, **signed_in}))
+    assert dashboard["statusCode"] == 200 and "Staff console" in body_of(dashboard)
+
+
+def test_one_json_log_line_per_request(package_dir, dynamodb_local, dev_data):
+    runner = Lambda(package_dir, dynamodb_local)
+    assert runner(v2_event("GET", "/products/brass-lamp/"))["statusCode"] == 200
+    logged = runner.close()
+    lines = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
+    requests = [line for line in lines if line.get("logger") == "shopsite.requests"]
+    assert len(requests) == 1
+    entry = requests[0]
+    assert entry["method"] == "GET" and entry["path"] == "/dev/products/brass-lamp/" and entry["status"] == 200
+    assert entry["request_id"] == "test-request"
+    assert entry["dynamodb_calls"] >= 1 and entry["duration_ms"] > 0
+
+
+def test_create_tables_from_the_package_is_idempotent(dev_tables, package_dir, dynamodb_local):
+    result = subprocess.run(
+        [sys.executable, "-S", "manage.py", "create_tables"], cwd=package_dir, env={
+            **package_env(dynamodb_local), "PYTHONPATH": str(package_dir),
+            "DJANGO_SETTINGS_MODULE": "shopsite.settings.production", "DYNAMODB_TABLE_PREFIX": PREFIX,
+            "DJANGO_ALLOWED_HOSTS": HOST,
+        }, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{PREFIX}orders: already there" in result.stdout
+
+
+def test_package_is_small_and_has_no_test_tools(package_dir):
+    assert ZIP.stat().st_size < 20 * 1024 * 1024
+    names = {path.name for path in package_dir.iterdir()}
+    for forbidden in ("pytest", "_pytest", "hypothesis", "pytest_django", "moto", "playwright", "tests", "node_modules"):
+        assert forbidden not in names
+    assert {"django", "pynamodb", "storages", "whitenoise", "handler.py", "shopsite"} <= names
