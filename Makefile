@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test e2e bench package java clean-data help
+.PHONY: run test e2e bench package java chromium clean-data help
 
 help:
 	@echo "make run    - install what is missing, start DynamoDB Local and serve http://127.0.0.1:8000"
@@ -30,11 +30,21 @@ java:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
 
+# Browser tests drive Debian's Chromium; install it only when it is missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Chromium not found: installing Debian's chromium"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 run: $(VENV)/.runtime node_modules/.installed java
 	$(PY) manage.py runlocal
 
-test: $(VENV)/.dev node_modules/.installed java
+test: $(VENV)/.dev node_modules/.installed java chromium
 	$(PY) -m pytest
+
+e2e: $(VENV)/.dev node_modules/.installed java chromium
+	$(PY) -m pytest tests/e2e
 
 clean-data:
 	rm -rf .data

@@ -77,7 +77,7 @@ def cart_update(request):
     return redirect("orders:cart")
 
 
-@customer_required
+@customer_required(url_name="customers:signup")
 @require_http_methods(["GET", "POST"])
 def checkout(request):
     """Step 1: the shipping address, prefilled from the profile."""

@@ -29,13 +29,16 @@ def staff_required(view):
     return wrapper
 
 
-def customer_required(view):
-    """Send anonymous visitors to the shopper login, coming back afterwards."""
+def customer_required(view=None, *, url_name: str = "customers:login"):
+    """Send anonymous visitors to the shopper login (or *url_name*), coming back afterwards."""
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.customer.is_authenticated:
-            return view(request, *args, **kwargs)
-        return _to_login(request, "customers:login")
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.customer.is_authenticated:
+                return view(request, *args, **kwargs)
+            return _to_login(request, url_name)
 
-    return wrapper
+        return wrapper
+
+    return decorator(view) if view is not None else decorator

@@ -1,7 +1,12 @@
-"""Project-level error pages and the staff dashboard."""
+"""Project-level error pages, the staff dashboard and local media."""
+import mimetypes
 import sys
 
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.utils._os import safe_join
 
 from shopsite.decorators import staff_required
 from shopsite.middleware import is_unavailable, unavailable_response
@@ -40,3 +45,13 @@ def server_error(request):
 def staff_dashboard(request):
     """The staff console's landing page: links to each section."""
     return render(request, "staff/dashboard.html")
+
+
+def media(request, path):
+    """Serve an uploaded file from the default storage (local runs and tests only)."""
+    try:
+        safe_join("/", path)
+        handle = default_storage.open(path)
+    except (OSError, SuspiciousFileOperation):
+        raise Http404("No such file.") from None
+    return FileResponse(handle, content_type=mimetypes.guess_type(path)[0] or "application/octet-stream")

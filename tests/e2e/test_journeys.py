@@ -1,0 +1,211 @@
+"""The three journeys a person takes through the shop, in a real browser."""
+import re
+import uuid
+
+import pytest
+
+from catalog.images import placeholder_png
+from orders import services as order_services
+from tests.factories import PASSWORD, make_category, make_customer, make_product, make_staff
+
+pytestmark = pytest.mark.slow
+
+
+def seed_shop():
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    kitchen = make_category(name="Kitchen", slug="kitchen")
+    make_category(name="Garden", slug="garden", position=1)
+    for i, (name, price, stock) in enumerate([("Chef Knife", 3499, 12), ("Cast Iron Pan", 5999, 3),
+                                               ("Copper Kettle", 4599, 0), ("Oak Board", 2499, 30)]):
+        image = default_storage.save(f"demo/e2e-{i}.png", ContentFile(placeholder_png(width=400, height=300, colour=(200 - i * 30, 120, 80 + i * 30), seed=i)))
+        make_product(category=kitchen, name=name, slug=name.lower().replace(" ", "-"), price_cents=price, stock=stock,
+                     description=f"A lovely {name.lower()} for every kitchen.", image=image)
+    return kitchen
+
+
+def test_shopper_journey(journey):
+    seed_shop()
+    j = journey("shopper")
+    page = j.page
+    j.goto("/")
+    j.shot("home")
+    page.get_by_role("link", name="Kitchen").first.click()
+    j.after_navigation()
+    j.shot("category")
+    page.get_by_role("link", name="Cast Iron Pan").click()
+    j.after_navigation()
+    j.shot("product")
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+    j.after_navigation()
+    assert "Added to your cart" in page.content()
+    page.get_by_label("Quantity of Cast Iron Pan").fill("3")
+    page.get_by_role("button", name="Update").click()
+    j.after_navigation()
+    assert page.get_by_label("Quantity of Cast Iron Pan").input_value() == "3"
+    assert "$179.97" in page.content()
+    j.shot("cart")
+    page.get_by_role("link", name="Check out").click()
+    j.after_navigation()
+    assert "/account/signup/" in page.url
+    j.shot("signup")
+    page.get_by_label("Email").fill("grace@example.com")
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_label("First name").fill("Grace")
+    page.get_by_label("Last name").fill("Hopper")
+    page.get_by_role("button", name="Create account").click()
+    j.after_navigation()
+    assert page.url.endswith("/checkout/")
+    page.get_by_label("Full name").fill("Grace Hopper")
+    page.get_by_label("Address line 1").fill("1 Navy Way")
+    page.get_by_label("City").fill("Arlington")
+    page.get_by_label("Postal code").fill("22202")
+    page.get_by_label("Country").fill("US")
+    j.shot("checkout")
+    page.get_by_role("button", name="Continue to review").click()
+    j.after_navigation()
+    j.shot("review")
+    page.get_by_role("button", name="Place order").click()
+    j.after_navigation()
+    assert "/checkout/done/" in page.url and "Thank you" in page.content()
+    j.shot("confirmation")
+    page.get_by_role("link", name="Orders").click()
+    j.after_navigation()
+    j.shot("order-history")
+    page.locator("table a").first.click()
+    j.after_navigation()
+    j.shot("order-detail")
+    page.get_by_role("button", name="Cancel this order").click()
+    j.after_navigation()
+    assert "Your order is cancelled" in page.content()
+    assert j.validate_html() >= 10
+
+
+def _staff_login(j, staff):
+    j.goto("/staff/")
+    assert "/staff/login/" in j.page.url
+    j.page.get_by_label("Email").fill(staff.email)
+    j.page.get_by_label("Password").fill(PASSWORD)
+    j.page.get_by_role("button", name="Sign in").click()
+    j.after_navigation()
+
+
+def test_staff_journey(journey, tmp_path):
+    seed_shop()
+    staff = make_staff()
+    shopper = make_customer(first_name="Ada", last_name="Lovelace")
+    product = make_product(name="Tea Towel", slug="tea-towel", stock=5, price_cents=899)
+    cart_id = order_services.cart_id_for_customer(shopper.customer_id)
+    order_services.cart_add(cart_id=cart_id, product_id=product.product_id, quantity=2)
+    order, _ = order_services.order_place(customer=shopper, cart_id=cart_id, token=str(uuid.uuid4()), address={
+        "name": "Ada Lovelace", "line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "UK"})
+
+    j = journey("staff")
+    page = j.page
+    _staff_login(j, staff)
+    assert page.url.endswith("/staff/")
+    j.shot("dashboard")
+    page.get_by_role("link", name="Categories").first.click()
+    j.after_navigation()
+    page.get_by_role("link", name="New category").click()
+    j.after_navigation()
+    page.get_by_label("Name").fill("Lighting")
+    page.get_by_label("Slug").fill("lighting")
+    page.get_by_label("Position").fill("5")
+    page.get_by_role("button", name="Save").click()
+    j.after_navigation()
+    assert "Category “Lighting” created" in page.content()
+    j.shot("categories")
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Products").click()
+    j.after_navigation()
+    j.shot("products")
+    page.get_by_role("link", name="New product").click()
+    j.after_navigation()
+    image = tmp_path / "lamp.png"
+    image.write_bytes(placeholder_png(width=400, height=300, colour=(230, 190, 90), seed=3))
+    page.get_by_label("Name").fill("Brass Desk Lamp")
+    page.get_by_label("Slug").fill("brass-desk-lamp")
+    page.get_by_label("Description").fill("A warm light for late evenings.")
+    page.get_by_label("Price").fill("64.50")
+    page.get_by_label("Category").select_option(label="Lighting")
+    page.get_by_label("Stock").fill("7")
+    page.get_by_label("Image").set_input_files(str(image))
+    page.get_by_role("button", name="Save").click()
+    j.after_navigation()
+    assert "Product “Brass Desk Lamp” created" in page.content()
+    j.shot("product-admin")
+    j.goto("/products/brass-desk-lamp/")
+    assert "$64.50" in page.content()
+    assert page.locator("img[alt='Brass Desk Lamp']").evaluate("img => img.naturalWidth") == 400
+    j.goto("/categories/lighting/")
+    assert "Brass Desk Lamp" in page.content()
+    j.goto("/staff/orders/")
+    j.shot("orders")
+    page.get_by_role("link", name=re.compile(order.created_at.strftime("%Y-%m-%d"))).first.click()
+    j.after_navigation()
+    j.shot("order")
+    page.get_by_role("button", name="Mark paid").click()
+    j.after_navigation()
+    assert "Order marked paid" in page.content()
+    page.get_by_role("button", name="Mark shipped").click()
+    j.after_navigation()
+    assert "Order marked shipped" in page.content()
+    j.shot("order-shipped")
+
+    shopper_view = journey("staff-shopper-view")
+    shopper_view.goto("/account/login/")
+    shopper_view.page.get_by_label("Email").fill(shopper.email)
+    shopper_view.page.get_by_label("Password").fill(PASSWORD)
+    shopper_view.page.get_by_role("button", name="Sign in").click()
+    shopper_view.after_navigation()
+    shopper_view.goto(f"/account/orders/{order.order_id}/")
+    assert shopper_view.page.locator(".badge-shipped").inner_text() == "Shipped"
+    shopper_view.shot("shopper-order-shipped")
+    assert j.validate_html() >= 8
+    shopper_view.validate_html()
+
+
+def test_customers_journey(journey):
+    staff = make_staff()
+    make_customer(email="taken@example.com")
+    j = journey("customers")
+    page = j.page
+    _staff_login(j, staff)
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Customers").click()
+    j.after_navigation()
+    page.get_by_role("link", name="New customer").click()
+    j.after_navigation()
+    page.get_by_label("Email").fill("marie@example.com")
+    page.get_by_label("First name").fill("Marie")
+    page.get_by_label("Last name").fill("Curie")
+    page.get_by_label("City").fill("Paris")
+    page.get_by_role("button", name="Save").click()
+    j.after_navigation()
+    assert "Customer marie@example.com created" in page.content()
+    j.shot("customer-detail")
+    page.get_by_role("link", name="Edit").click()
+    j.after_navigation()
+    page.get_by_label("Email").fill("taken@example.com")
+    page.get_by_role("button", name="Save").click()
+    j.after_navigation()
+    assert "Another customer already uses this email." in page.content()
+    j.shot("customer-duplicate-email")
+    page.get_by_label("Email").fill("marie.curie@example.com")
+    page.get_by_label("Notes").fill("Prefers email contact.")
+    page.get_by_role("button", name="Save").click()
+    j.after_navigation()
+    assert "Customer saved" in page.content() and "marie.curie@example.com" in page.content()
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="Customers").click()
+    j.after_navigation()
+    j.shot("customer-list")
+    page.get_by_role("link", name="marie.curie@example.com").click()
+    j.after_navigation()
+    page.get_by_role("link", name="Delete").click()
+    j.after_navigation()
+    page.get_by_role("button", name="Delete customer").click()
+    j.after_navigation()
+    assert "Customer marie.curie@example.com deleted" in page.content()
+    assert j.validate_html() >= 8
