@@ -46,6 +46,9 @@ test: $(VENV)/.dev node_modules/.installed java chromium
 e2e: $(VENV)/.dev node_modules/.installed java chromium
 	$(PY) -m pytest tests/e2e
 
+bench: $(VENV)/.dev node_modules/.installed java
+	$(PY) bench/run.py
+
 clean-data:
 	rm -rf .data
 

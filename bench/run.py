@@ -1,0 +1,331 @@
+"""Shopsite benchmarks: DynamoDB requests and capacity per page, latency under load, CPU, cold start.
+
+Run with `make bench`. Prints a table and writes bench/results/latest.json.
+Not a test: nothing here asserts a timing.
+"""
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from http.client import HTTPConnection
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# On-demand prices, us-east-1 (see README): per million request units.
+PRICE_READ_PER_MILLION = 0.125
+PRICE_WRITE_PER_MILLION = 0.625
+LOAD_CLIENTS = 16
+LOAD_RATE = 80  # requests per second offered, open loop
+LOAD_SECONDS = 10
+CAPACITY_OPERATIONS = {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+                       "BatchWriteItem", "TransactWriteItems", "TransactGetItems"}
+
+
+def environment(db_host: str, media: str) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shopsite.settings.local",
+        "DJANGO_DEBUG": "0",
+        "DYNAMODB_HOST": db_host,
+        "DYNAMODB_TABLE_PREFIX": "bench-",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "MEDIA_ROOT": media,
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+class Capacity:
+    """Ask DynamoDB for ReturnConsumedCapacity on every call and add it up."""
+
+    def __init__(self):
+        self.read = 0.0
+        self.write = 0.0
+
+    def install(self, client):
+        client.meta.events.register("before-parameter-build.dynamodb", self._ask)
+        client.meta.events.register("after-call.dynamodb", self._add)
+
+    def _ask(self, params, model, **kwargs):
+        if model.name in CAPACITY_OPERATIONS:
+            params["ReturnConsumedCapacity"] = "TOTAL"
+
+    def _add(self, parsed, model, **kwargs):
+        consumed = parsed.get("ConsumedCapacity") or []
+        for item in consumed if isinstance(consumed, list) else [consumed]:
+            if model.name in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"):
+                self.write += item.get("CapacityUnits", 0)
+            else:
+                self.read += item.get("CapacityUnits", 0)
+
+    def reset(self):
+        self.read = self.write = 0.0
+
+
+def measure_requests(capacity):
+    """DynamoDB calls and capacity for one request of each page, on a cache miss and a hit."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from catalog import selectors as catalog_selectors
+    from customers import services as customer_services
+    from orders import services as order_services
+    from shopsite import dynamodb
+
+    products = catalog_selectors.product_list(sort="name", limit=24).items
+    in_stock = [p for p in products if p.stock > 5]
+    detail = in_stock[0]
+    category = catalog_selectors.category_list()[0]
+    for i in range(30):
+        customer_services.customer_create(email=f"bench{i}@example.com", first_name="Bench")
+    staff = customer_services.staff_create(email="bench-staff@example.com", password="bench-passphrase-1")
+    shopper = customer_services.customer_create(email="bench-shopper@example.com", password="bench-passphrase-1",
+                                                first_name="Ben", line1="1 St", city="Town", postal_code="1", country="US")
+    _, api_key = customer_services.api_key_create(name="bench")
+    for _ in range(3):
+        cart_id = order_services.cart_id_for_customer(shopper.customer_id)
+        order_services.cart_add(cart_id=cart_id, product_id=in_stock[1].product_id, quantity=1)
+        order_services.order_place(customer=shopper, cart_id=cart_id, token=str(uuid.uuid4()),
+                                   address={"name": "B", "line1": "1", "city": "T", "postal_code": "1", "country": "US"})
+
+    anonymous = Client()
+    cart_client = Client()
+    for product in in_stock[2:5]:
+        cart_client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1})
+    cart_client.get("/cart/")
+    staff_client = Client()
+    staff_client.post("/staff/login/", {"email": staff.email, "password": "bench-passphrase-1"})
+    staff_client.get("/staff/")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    shopper_client = Client()
+    shopper_client.post("/account/login/", {"email": shopper.email, "password": "bench-passphrase-1"})
+    shopper_client.get("/account/")
+
+    def one(client, method, path, data=None):
+        capacity.reset()
+        with dynamodb.count_calls() as calls:
+            response = getattr(client, method)(path, data or {})
+        assert response.status_code in (200, 302), (path, response.status_code)
+        return {"calls": len(calls), "operations": calls, "rcu": round(capacity.read, 2), "wcu": round(capacity.write, 2)}
+
+    pages = {
+        "home": (anonymous, "/"),
+        "listing": (anonymous, "/products/"),
+        "category": (anonymous, f"/categories/{category.slug}/"),
+        "product detail": (anonymous, f"/products/{detail.slug}/"),
+        "search": (anonymous, "/search/?q=knife"),
+    }
+    results = {}
+    for name, (client, path) in pages.items():
+        cache.clear()
+        miss = one(client, "get", path)
+        hit = one(client, "get", path)
+        results[name] = {"miss": miss, "hit": hit}
+    results["cart (3 lines)"] = {"miss": one(cart_client, "get", "/cart/")}
+    results["staff customer list"] = {"miss": one(staff_client, "get", "/staff/customers/")}
+    results["staff order list"] = {"miss": one(staff_client, "get", "/staff/orders/")}
+    results["GET /api/customers"] = {"miss": one(api, "get", "/api/customers")}
+
+    shopper_client.post("/cart/add/", {"product_id": in_stock[6].product_id, "quantity": 1})
+    shopper_client.post("/checkout/", {"name": "Ben", "line1": "1 St", "city": "Town", "postal_code": "1", "country": "US"})
+    token = re.search(r'name="token" value="([^"]+)"', shopper_client.get("/checkout/review/").content.decode()).group(1)
+    results["checkout (place order)"] = {"miss": one(shopper_client, "post", "/checkout/place/", {"token": token})}
+    return results, {"detail_slug": detail.slug, "cart_cookie": cart_client.cookies["sessionid"].value}
+
+
+def measure_cpu(n=150):
+    """Server CPU per request: the listing page (cache miss each time) vs the same template from memory."""
+    from django.core.cache import cache
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    client = Client()
+    out = {}
+    with override_settings(ROOT_URLCONF="bench.bare"):
+        for name, path, clear in (("listing (DynamoDB, cache miss)", "/products/", True),
+                                  ("listing (cache hit)", "/products/", False),
+                                  ("same template, in-memory data", "/bench/listing-from-memory/", False)):
+            client.get(path)
+            started = time.process_time()
+            for _ in range(n):
+                if clear:
+                    cache.clear()
+                assert client.get(path).status_code == 200
+            out[name] = round((time.process_time() - started) / n * 1000, 3)
+    return out
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def load(port, path, cookie=None):
+    """Open-loop load: requests scheduled at a fixed rate, latency measured from the scheduled time."""
+    total = LOAD_RATE * LOAD_SECONDS
+    start = time.perf_counter() + 0.2
+    latencies, errors, lock, counter = [], [0], threading.Lock(), iter(range(total))
+    headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
+
+    def worker():
+        conn = HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                break
+            scheduled = start + index / LOAD_RATE
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                conn.close()
+                conn = HTTPConnection("127.0.0.1", port, timeout=30)
+                ok = False
+            done = time.perf_counter()
+            with lock:
+                if ok:
+                    latencies.append((done - scheduled) * 1000)
+                else:
+                    errors[0] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(LOAD_CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+    return {"p50_ms": round(quantiles[49], 1), "p95_ms": round(quantiles[94], 1), "p99_ms": round(quantiles[98], 1),
+            "rps": round(len(latencies) / elapsed, 1), "errors": errors[0], "requests": total}
+
+
+def measure_load(env, detail_slug, cart_cookie):
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "shopsite.wsgi:application", "--workers", "2", "--threads", "4",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        results = {}
+        for name, path, cookie in (("listing", "/products/", None), ("product detail", f"/products/{detail_slug}/", None),
+                                   ("cart (3 lines)", "/cart/", cart_cookie)):
+            for _ in range(10):  # warm both workers
+                HTTPConnection("127.0.0.1", port).request("GET", path, headers={"Cookie": f"sessionid={cookie}"} if cookie else {})
+            results[name] = load(port, path, cookie)
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def measure_cold_start(env, runs=5):
+    def median_ms(settings_module, path):
+        times = []
+        for _ in range(runs):
+            out = subprocess.run([sys.executable, str(ROOT / "bench" / "coldstart.py"), path], cwd=ROOT,
+                                 env={**env, "DJANGO_SETTINGS_MODULE": settings_module},
+                                 capture_output=True, text=True, check=True).stdout
+            times.append(float(out.split()[0]))
+        return round(statistics.median(times), 1)
+
+    shop = median_ms("shopsite.settings.local", "/products/")
+    hello = median_ms("bench.hello_settings", "/")
+    return {"shop_first_listing_ms": shop, "hello_world_ms": hello, "ratio": round(shop / hello, 2)}
+
+
+def package_size():
+    zip_path = ROOT / "dist" / "shopsite-dev.zip"
+    subprocess.run(["make", "package"], cwd=ROOT, check=True, capture_output=True)
+    return round(zip_path.stat().st_size / 1048576, 2)
+
+
+def main():
+    import django
+    from django.core.management import call_command
+
+    from shopsite import localdb
+
+    media = tempfile.mkdtemp(prefix="shopsite-bench-media-")
+    port = free_port()
+    os.environ.update(environment(f"http://127.0.0.1:{port}", media))
+    env = dict(os.environ)
+    django.setup()
+    from shopsite import dynamodb
+
+    print(f"Starting DynamoDB Local on port {port} and loading the demo catalog ...", flush=True)
+    database = localdb.start(port=port)
+    try:
+        list(dynamodb.tables_create())
+        call_command("seed_demo", stdout=open(os.devnull, "w"))
+        capacity = Capacity()
+        capacity.install(dynamodb.connection().client)
+        print("Counting DynamoDB requests per page ...", flush=True)
+        pages, state = measure_requests(capacity)
+        print("Measuring CPU per request ...", flush=True)
+        cpu = measure_cpu()
+        print(f"Load: {LOAD_RATE} req/s offered for {LOAD_SECONDS} s per page, {LOAD_CLIENTS} clients, gunicorn 2x4 ...", flush=True)
+        latency = measure_load(env, state["detail_slug"], state["cart_cookie"])
+        print("Cold starts ...", flush=True)
+        cold = measure_cold_start(env)
+        print("Building the Lambda package ...", flush=True)
+        size = package_size()
+    finally:
+        localdb.stop(database)
+
+    for page in pages.values():
+        measured = page["miss"]
+        measured["usd_per_million"] = round(
+            measured["rcu"] * PRICE_READ_PER_MILLION + measured["wcu"] * PRICE_WRITE_PER_MILLION, 3)
+    result = {
+        "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "pages": pages, "cpu_ms_per_request": cpu, "load": latency, "cold_start": cold, "lambda_zip_mb": size,
+        "load_generator": f"open loop, constant {LOAD_RATE} req/s, {LOAD_CLIENTS} keep-alive clients, latency from the scheduled send time",
+    }
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    (ROOT / "bench" / "results" / "latest.json").write_text(json.dumps(result, indent=2))
+    print(report(result))
+
+
+def report(result):
+    lines = [f"Shopsite benchmarks — {result['date']} — {result['machine']}", "",
+             "DynamoDB requests per page (cache miss / hit), capacity units on a miss, $ per million views (DynamoDB only)",
+             f"{'page':28} {'miss':>5} {'hit':>5} {'RCU':>6} {'WCU':>6} {'$/M':>7}"]
+    for name, page in result["pages"].items():
+        miss, hit = page["miss"], page.get("hit")
+        lines.append(f"{name:28} {miss['calls']:>5} {hit['calls'] if hit else '-':>5} {miss['rcu']:>6} {miss['wcu']:>6} {miss['usd_per_million']:>7}")
+    lines += ["", f"Latency under load ({result['load_generator']})", f"{'page':28} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7} {'errors':>7}"]
+    for name, row in result["load"].items():
+        lines.append(f"{name:28} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8} {row['rps']:>7} {row['errors']:>7}")
+    lines += ["", "Server CPU per request (ms, in-process)"]
+    lines += [f"  {name:40} {value}" for name, value in result["cpu_ms_per_request"].items()]
+    cold = result["cold_start"]
+    lines += ["", f"Cold start (fresh process, import + first page): shop listing {cold['shop_first_listing_ms']} ms, "
+              f"hello-world Django {cold['hello_world_ms']} ms, ratio {cold['ratio']}",
+              f"Lambda zip (make package): {result['lambda_zip_mb']} MB"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
