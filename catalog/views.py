@@ -6,20 +6,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog import selectors, services
 from catalog.forms import CategoryForm, ProductForm, StockForm
-from shopsite.cursors import InvalidCursor
+from shopsite.pagination import page_or_first
 from shopsite.decorators import staff_required
 from shopsite.forms import form_with_stale_error
 
 SORT_LABELS = {"newest": "Newest", "name": "Name", "price": "Price: low to high"}
-
-
-def _page_or_first(request, load, **kwargs):
-    """Load a page by cursor; a tampered or stale cursor falls back to page one."""
-    try:
-        return load(cursor=request.GET.get("cursor"), **kwargs)
-    except InvalidCursor:
-        messages.warning(request, "That page link was not valid; showing the first page.")
-        return load(**kwargs)
 
 
 @require_GET
@@ -35,7 +26,7 @@ def product_list(request):
     sort = request.GET.get("sort", "newest")
     if sort not in SORT_LABELS:
         sort = "newest"
-    page = _page_or_first(request, selectors.product_list, sort=sort)
+    page = page_or_first(request, selectors.product_list, sort=sort)
     return render(
         request, "catalog/product_list.html",
         {"page": page, "sort": sort, "sorts": SORT_LABELS, "extra_query": f"sort={sort}"},
@@ -47,7 +38,7 @@ def category_detail(request, slug):
     category = selectors.category_by_slug(slug=slug)
     if category is None:
         raise Http404("No such category.")
-    page = _page_or_first(request, selectors.product_list_for_category, category_id=category.category_id)
+    page = page_or_first(request, selectors.product_list_for_category, category_id=category.category_id)
     return render(request, "catalog/category.html", {"category": category, "page": page})
 
 
@@ -149,7 +140,7 @@ def _product_or_404(product_id):
 @staff_required
 @require_GET
 def staff_product_list(request):
-    page = _page_or_first(request, selectors.product_list_staff)
+    page = page_or_first(request, selectors.product_list_staff)
     categories = {c.category_id: c for c in selectors.category_list()}
     return render(request, "staff/catalog/product_list.html", {"page": page, "categories": categories})
 

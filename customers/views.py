@@ -15,7 +15,7 @@ from customers.forms import (
     ProfileForm,
     SignupForm,
 )
-from shopsite.cursors import InvalidCursor
+from shopsite.pagination import page_or_first
 from shopsite.decorators import customer_required, staff_required
 from shopsite.forms import form_with_stale_error
 
@@ -157,11 +157,7 @@ def staff_customer_list(request):
             messages.info(request, f"No customer uses the email {email}.")
         else:
             return redirect("customers:staff_detail", customer_id=customer.customer_id)
-    try:
-        page = selectors.customer_list(limit=25, cursor=request.GET.get("cursor"))
-    except InvalidCursor:
-        messages.warning(request, "That page link was not valid; showing the first page.")
-        page = selectors.customer_list(limit=25)
+    page = page_or_first(request, selectors.customer_list, limit=25)
     return render(request, "staff/customers/list.html", {"page": page, "search": search})
 
 

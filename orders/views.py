@@ -12,18 +12,10 @@ from catalog.selectors import product_get_many
 from orders import selectors, services
 from orders.cart import cart_count_refresh, cart_id_for_request
 from orders.forms import AddressForm, CartAddForm, CartUpdateForm, PlaceOrderForm, TransitionForm
-from shopsite.cursors import InvalidCursor
+from shopsite.pagination import page_or_first
 from shopsite.decorators import customer_required, staff_required
 
 ADDRESS_SESSION_KEY = "checkout_address"
-
-
-def _page_or_first(request, load, **kwargs):
-    try:
-        return load(cursor=request.GET.get("cursor"), **kwargs)
-    except InvalidCursor:
-        messages.warning(request, "That page link was not valid; showing the first page.")
-        return load(**kwargs)
 
 
 @require_GET
@@ -170,7 +162,7 @@ def done(request, order_id):
 @customer_required
 @require_GET
 def history(request):
-    page = _page_or_first(request, selectors.order_list_for_customer, customer_id=request.customer.customer_id)
+    page = page_or_first(request, selectors.order_list_for_customer, customer_id=request.customer.customer_id)
     return render(request, "orders/history.html", {"page": page})
 
 
@@ -204,7 +196,7 @@ def staff_order_list(request):
     status = request.GET.get("status", "placed")
     if status not in selectors.ORDER_STATUSES:
         status = "placed"
-    page = _page_or_first(request, selectors.order_list_by_status, status=status)
+    page = page_or_first(request, selectors.order_list_by_status, status=status)
     return render(request, "staff/orders/list.html", {"page": page, "status": status, "statuses": selectors.ORDER_STATUSES, "extra_query": f"status={status}"})
 
 

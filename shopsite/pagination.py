@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shopsite.cursors import cursor_decode, cursor_encode
+from django.contrib import messages
+
+from shopsite.cursors import InvalidCursor, cursor_decode, cursor_encode
 
 
 @dataclass
@@ -23,3 +25,12 @@ def query_page(index, hash_key: str, *, scope: str, cursor: str | None, limit: i
     items = list(result)
     next_cursor = cursor_encode(key=result.last_evaluated_key, scope=scope) if len(items) == limit else None
     return Page(items=items, next_cursor=next_cursor)
+
+
+def page_or_first(request, load, **kwargs) -> Page:
+    """Load the page named by ``?cursor=``; a tampered or stale cursor falls back to page one, saying so."""
+    try:
+        return load(cursor=request.GET.get("cursor"), **kwargs)
+    except InvalidCursor:
+        messages.warning(request, "That page link was not valid; showing the first page.")
+        return load(**kwargs)
