@@ -221,7 +221,7 @@ def product_update(*, product_id: str, expected_version: int, **changes) -> Prod
         offset = 2 if slug_changed else 0
         _raise_from_reasons(error, slug_at=1 if slug_changed else None, stale_at=(offset,), current=current)
     if old_image and old_image != product.image:
-        _image_delete_unused(old_image)
+        image_delete_unused(old_image)
     _terms_write(product=product, old_terms=old_terms)
     catalog_cache_invalidate()
     return product
@@ -240,7 +240,7 @@ def product_delete(*, product_id: str) -> None:
     product.active = False
     _terms_write(product=product, old_terms=old_terms)
     if product.image:
-        _image_delete_unused(product.image)
+        image_delete_unused(product.image)
     catalog_cache_invalidate()
 
 
@@ -275,8 +275,8 @@ def image_save(*, upload, kind: str) -> str:
     return default_storage.save(f"products/{uuid.uuid4().hex}.{kind}", upload)
 
 
-def _image_delete_unused(path: str) -> None:
-    # Demo products share placeholder images; only uploaded ones are removed.
+def image_delete_unused(path: str) -> None:
+    """Delete an uploaded image nothing uses any more (demo placeholders are shared and kept)."""
     if path.startswith("products/"):
         try:
             default_storage.delete(path)

@@ -154,14 +154,21 @@ def _product_data(request, form) -> dict:
     return data
 
 
+def _discard_upload(data: dict) -> None:
+    # The write failed and a re-rendered form cannot keep the file: do not leave it orphaned.
+    if data.get("image"):
+        services.image_delete_unused(data["image"])
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def staff_product_create(request):
     categories = selectors.category_list()
     form = ProductForm(request.POST or None, request.FILES or None, categories=categories, initial={"active": True})
     if request.method == "POST" and form.is_valid():
+        data = _product_data(request, form)
         try:
-            product = services.product_create(**_product_data(request, form))
+            product = services.product_create(**data)
         except services.SlugTaken:
             form.add_error("slug", "Another product already uses this slug.")
         except services.NotFound:
@@ -169,6 +176,7 @@ def staff_product_create(request):
         else:
             messages.success(request, f"Product “{product.name}” created.")
             return redirect("catalog:staff_product_detail", product_id=product.product_id)
+        _discard_upload(data)
     return render(request, "staff/catalog/product_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -204,6 +212,7 @@ def staff_product_edit(request, product_id):
         else:
             messages.success(request, "Product saved.")
             return redirect("catalog:staff_product_detail", product_id=product_id)
+        _discard_upload(data)
     return render(request, "staff/catalog/product_form.html", {"form": form, "product": product}, status=400 if form.errors else 200)
 
 

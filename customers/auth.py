@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.middleware.csrf import rotate_token
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from customers import signals
+
 STAFF_SESSION_KEY = "_staff_email"
 STAFF_HASH_KEY = "_staff_hash"
 CUSTOMER_SESSION_KEY = "_customer_id"
@@ -60,8 +62,6 @@ def staff_login(request, *, staff) -> None:
 
 def customer_login(request, *, customer) -> None:
     """Sign the shopper *customer* in on this request's session."""
-    from customers import signals
-
     anonymous_cart = request.session.get("cart_id")
     _rotate(request)
     request.session[CUSTOMER_SESSION_KEY] = customer.customer_id

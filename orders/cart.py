@@ -7,8 +7,7 @@ COUNT_SESSION_KEY = "cart_count"
 
 def cart_id_for_request(request, *, create: bool = False) -> str | None:
     """Return the cart id: the shopper's when signed in, else the session's (made on demand)."""
-    customer_id = request.session.get("_customer_id")
-    if customer_id and request.customer.is_authenticated:
+    if request.customer.is_authenticated:
         return services.cart_id_for_customer(request.customer.customer_id)
     cart_id = request.session.get(CART_SESSION_KEY)
     if cart_id is None and create:

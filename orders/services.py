@@ -227,8 +227,6 @@ def _placement_failure(error: TransactWriteError, *, cart: Cart, order_id: str) 
             raise CartChanged() from error
         if any(reason in _RETRYABLE for reason in reasons):
             return None
-    if code in ("TransactionCanceledException",) and any(reason in _RETRYABLE for reason in reasons):
-        return None
     raise error
 
 

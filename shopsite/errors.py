@@ -1,10 +1,27 @@
 """Errors shared by every app's services."""
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PynamoDBConnectionError, TransactGetError, TransactWriteError
 
-# Anything that means "DynamoDB did not do what we asked, through no fault of
-# the request": throttling, timeouts, an unreachable endpoint, a server error.
-UNAVAILABLE_ERRORS = (PynamoDBException, BotoCoreError, ClientError)
+# What DynamoDB raises when it did not do what we asked through no fault of the
+# request: throttling, timeouts, an unreachable endpoint, a server error.
+UNAVAILABLE_ERRORS = (PynamoDBConnectionError, TransactWriteError, TransactGetError, BotoCoreError, ClientError)
+_NOT_AVAILABILITY = {"ConditionalCheckFailedException", "ValidationException", "ResourceNotFoundException"}
+
+
+def is_unavailable(exception: BaseException | None) -> bool:
+    """Return True for errors that mean DynamoDB could not serve us right now.
+
+    A failed condition or a malformed request is a bug, not an outage, and is
+    left to the 500 page.
+    """
+    if isinstance(exception, ServiceUnavailable):
+        return True
+    if not isinstance(exception, UNAVAILABLE_ERRORS):
+        return False
+    code = getattr(exception, "cause_response_code", None)
+    if code is None and isinstance(exception, ClientError):
+        code = exception.response.get("Error", {}).get("Code")
+    return code not in _NOT_AVAILABILITY
 
 
 class ServiceUnavailable(Exception):

@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 
 from shopsite import dynamodb
-from shopsite.errors import UNAVAILABLE_ERRORS, ServiceUnavailable
+from shopsite.errors import is_unavailable
 
 log = logging.getLogger("shopsite.requests")
 RETRY_AFTER_SECONDS = "5"
@@ -51,11 +51,6 @@ class DynamoDBUnavailableMiddleware:
         if not is_unavailable(exception):
             return None
         return unavailable_response(request, exception)
-
-
-def is_unavailable(exception: BaseException | None) -> bool:
-    """Return True for errors that mean DynamoDB could not serve us right now."""
-    return isinstance(exception, (ServiceUnavailable, *UNAVAILABLE_ERRORS))
 
 
 def unavailable_response(request, exception):

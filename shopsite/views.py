@@ -9,7 +9,8 @@ from django.shortcuts import render
 from django.utils._os import safe_join
 
 from shopsite.decorators import staff_required
-from shopsite.middleware import is_unavailable, unavailable_response
+from shopsite.errors import is_unavailable
+from shopsite.middleware import unavailable_response
 
 
 def csrf_failure(request, reason=""):

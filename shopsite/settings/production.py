@@ -45,6 +45,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "shopsite.storage.StaticS3Storage"},
 }
 
+# Each Lambda copy has its own local-memory cache and a staff edit clears only the
+# copy that served it, so cached catalog pages live briefly here. Point
+# CACHE_BACKEND at a shared cache to lift that limit.
+CACHES["default"]["TIMEOUT"] = int(env("CACHE_TIMEOUT", "30"))  # noqa: F405
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -226,3 +226,18 @@ def test_seed_demo_is_deterministic_and_idempotent(settings):
     stocks = [p.stock for p in selectors.product_list_staff(limit=300).items]
     assert 0 in stocks and any(0 < s <= 5 for s in stocks)
     assert all(p.image for p in selectors.product_list_staff(limit=300).items)
+
+
+def test_a_refused_product_does_not_leave_its_upload_behind(staff_client):
+    from django.core.files.storage import default_storage
+
+    category = make_category()
+    make_product(category=category, slug="taken")
+    upload = SimpleUploadedFile("p.png", placeholder_png(width=4, height=4, colour=(9, 9, 9), seed=0))
+    before = set(default_storage.listdir("products")[1]) if default_storage.exists("products") else set()
+    response = staff_client.post("/staff/products/new/", {
+        "name": "Dup", "slug": "taken", "price": "5", "category_id": category.category_id, "stock": 1, "image": upload,
+    })
+    assert response.status_code == 400
+    after = set(default_storage.listdir("products")[1]) if default_storage.exists("products") else set()
+    assert after == before
