@@ -5,7 +5,7 @@ that exist only while a product is active, so the shopper indexes hold active
 products only and every shopper page is one Query.
 """
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from shopsite.dynamodb import BaseModel, register
 

@@ -74,7 +74,3 @@ class PasswordChangeForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("new_password", error)
         return cleaned
-
-
-class EmailSearchForm(forms.Form):
-    email = forms.CharField(max_length=254, required=False)

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers import auth, selectors, services
 from customers.forms import (
     CustomerForm,
-    EmailSearchForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
@@ -148,7 +147,6 @@ def password_change(request):
 @staff_required
 @require_GET
 def staff_customer_list(request):
-    search = EmailSearchForm(request.GET or None)
     email = (request.GET.get("email") or "").strip()
     if email:
         try:
@@ -158,7 +156,7 @@ def staff_customer_list(request):
         else:
             return redirect("customers:staff_detail", customer_id=customer.customer_id)
     page = page_or_first(request, selectors.customer_list, limit=25)
-    return render(request, "staff/customers/list.html", {"page": page, "search": search})
+    return render(request, "staff/customers/list.html", {"page": page})
 
 
 def _customer_or_404(customer_id: str):
