@@ -31,6 +31,9 @@ def test_shopper_journey(journey):
     page = j.page
     j.goto("/")
     j.shot("home")
+    j.goto("/products/?sort=price")
+    j.shot("listing")
+    j.goto("/")
     page.get_by_role("link", name="Kitchen").first.click()
     j.after_navigation()
     j.shot("category")
