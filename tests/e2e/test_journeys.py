@@ -75,7 +75,7 @@ def test_shopper_journey(journey):
     j.after_navigation()
     assert "/checkout/done/" in page.url and "Thank you" in page.content()
     j.shot("confirmation")
-    page.get_by_role("link", name="Orders").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
     j.after_navigation()
     j.shot("order-history")
     page.locator("table a").first.click()
