@@ -6,9 +6,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog import selectors, services
 from catalog.forms import CategoryForm, ProductForm, StockForm
-from shopsite.pagination import page_or_first
 from shopsite.decorators import staff_required
 from shopsite.forms import form_with_stale_error
+from shopsite.pagination import page_or_first
 
 SORT_LABELS = {"newest": "Newest", "name": "Name", "price": "Price: low to high"}
 

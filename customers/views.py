@@ -14,9 +14,9 @@ from customers.forms import (
     ProfileForm,
     SignupForm,
 )
-from shopsite.pagination import page_or_first
 from shopsite.decorators import customer_required, staff_required
 from shopsite.forms import form_with_stale_error
+from shopsite.pagination import page_or_first
 
 PROFILE_FIELDS = tuple(name for name in ProfileForm.base_fields if name != "version")
 CUSTOMER_FIELDS = tuple(name for name in CustomerForm.base_fields if name != "version")

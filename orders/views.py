@@ -12,8 +12,9 @@ from catalog.selectors import product_get_many
 from orders import selectors, services
 from orders.cart import cart_count_refresh, cart_id_for_request
 from orders.forms import AddressForm, CartAddForm, CartUpdateForm, PlaceOrderForm, TransitionForm
-from shopsite.pagination import page_or_first
+from orders.selectors import Cart
 from shopsite.decorators import customer_required, staff_required
+from shopsite.pagination import page_or_first
 
 ADDRESS_SESSION_KEY = "checkout_address"
 
@@ -44,8 +45,7 @@ def cart_add(request):
             messages.warning(request, f"Only {quantity} in stock: your cart now holds all of them.")
         else:
             messages.success(request, "Added to your cart.")
-    cart_count_refresh(request)
-    return redirect("orders:cart")
+    return redirect("orders:cart")  # the cart page refreshes the header's count
 
 
 def _safe_back(request):
@@ -65,7 +65,6 @@ def cart_update(request):
         messages.warning(request, f"Only {quantity} in stock: quantity adjusted." if quantity else "That product is no longer available; removed it.")
     else:
         messages.success(request, "Cart updated." if quantity else "Removed from your cart.")
-    cart_count_refresh(request)
     return redirect("orders:cart")
 
 
@@ -112,17 +111,12 @@ def place(request):
     if not form.is_valid():
         messages.error(request, "This checkout form is not valid; review your order again.")
         return redirect("orders:review")
-    token = form.cleaned_data["token"]
-    existing = selectors.order_find(order_id=services.order_id_from_token(token))
-    if existing is not None:
-        if existing.customer_id != request.customer.customer_id:
-            raise Http404("No such order.")
-        return redirect("orders:done", order_id=existing.order_id)
-    if not address:
+    if not address and selectors.order_find(order_id=form.cleaned_data["token"]) is None:
         return redirect("orders:checkout")
     try:
-        order, _ = services.order_place(
-            customer=request.customer, cart_id=cart_id_for_request(request), token=token, address=address
+        order, created = services.order_place(
+            customer=request.customer, cart_id=cart_id_for_request(request), token=form.cleaned_data["token"],
+            address=address or {},
         )
     except services.CartEmpty:
         messages.info(request, "Your cart is empty.")
@@ -141,8 +135,9 @@ def place(request):
         return redirect("orders:cart")
     if order.customer_id != request.customer.customer_id:
         raise Http404("No such order.")
-    request.session.pop(ADDRESS_SESSION_KEY, None)
-    cart_count_refresh(request)
+    if created:
+        request.session.pop(ADDRESS_SESSION_KEY, None)
+        cart_count_refresh(request, Cart(cart_id=""))  # every line went into the order
     return redirect("orders:done", order_id=order.order_id)
 
 
