@@ -174,7 +174,6 @@ def customer_detail(request, customer_id):
         customer = _customer(customer_id)
         return _with_etag(JsonResponse(customer_json(customer)), customer)
     if request.method == "DELETE":
-        _customer(customer_id)
         try:
             services.customer_delete(customer_id=customer_id)
         except selectors.CustomerNotFound:
@@ -190,7 +189,6 @@ def customer_detail(request, customer_id):
             expected = int(if_match.removeprefix("W/").strip('"'))
         except ValueError:
             raise ApiError(400, "invalid_if_match", "If-Match must be the customer's version, e.g. \"3\".") from None
-    _customer(customer_id)
     data = _validated(_body(request))
     if "email" not in data:
         raise ApiError(400, "invalid", "Some fields are not valid.", {"email": ["This field is required."]})

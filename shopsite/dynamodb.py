@@ -78,22 +78,10 @@ class _SharedConnection(Connection):
         client = super().client
         if not getattr(client, "_shopsite_hooked", False):
             client.meta.events.register("before-call.dynamodb", _count_call)
-            for hook in _client_hooks:
-                hook(client)
             client._shopsite_hooked = True
         return client
 
 
-_client_hooks: list = []
-
-
-def add_client_hook(hook) -> None:
-    """Call *hook(client)* on every botocore client built from now on (tests, benchmarks)."""
-    _client_hooks.append(hook)
-    with _lock:
-        for conn in _shared.values():
-            if conn._client is not None:
-                hook(conn._client)
 
 
 def connection() -> Connection:

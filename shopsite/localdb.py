@@ -66,7 +66,11 @@ def start(*, port: int, db_path: Path | None = None, log_path: Path | None = Non
         db_path.mkdir(parents=True, exist_ok=True)
         command += ["-sharedDb", "-dbPath", str(db_path)]
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=str(directory))
+    try:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=str(directory))
+    finally:
+        if log is not subprocess.DEVNULL:
+            log.close()  # the child keeps its own copy of the descriptor
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
