@@ -277,7 +277,7 @@ def main():
     print(f"Starting DynamoDB Local on port {port} and loading the demo catalog ...", flush=True)
     database = localdb.start(port=port)
     try:
-        list(dynamodb.tables_create())
+        list(dynamodb.tables_converge())
         call_command("seed_demo", stdout=open(os.devnull, "w"))
         capacity = Capacity()
         capacity.install(dynamodb.connection().client)

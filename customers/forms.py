@@ -58,8 +58,9 @@ class SignupForm(ProfileForm):
         return cleaned
 
 
-class PasswordChangeForm(forms.Form):
-    current_password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+class SetPasswordForm(forms.Form):
+    """A new password, typed twice and checked against the password validators."""
+
     new_password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     new_password_confirm = forms.CharField(label="New password (again)", max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
@@ -74,3 +75,9 @@ class PasswordChangeForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("new_password", error)
         return cleaned
+
+
+class PasswordChangeForm(SetPasswordForm):
+    current_password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    field_order = ["current_password", "new_password", "new_password_confirm"]

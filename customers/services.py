@@ -188,8 +188,8 @@ def customer_authenticate(*, email: str, password: str) -> Customer | None:
     return customer if check_password(password, customer.password) else None
 
 
-def staff_create(*, email: str, password: str, name: str = "") -> Staff:
-    """Create a staff account; raise StaffExists if the email is taken."""
+def staff_create(*, email: str, password: str | None, name: str = "") -> Staff:
+    """Create a staff account (password None: unusable until set); raise StaffExists if taken."""
     staff = Staff(normalise_email(email), password=make_password(password), name=name, created_at=timezone.now())
     try:
         staff.save(condition=Staff.email.does_not_exist())
@@ -200,13 +200,37 @@ def staff_create(*, email: str, password: str, name: str = "") -> Staff:
     return staff
 
 
-def staff_set_password(*, email: str, password: str) -> Staff:
-    """Replace a staff member's password (ends their other sessions)."""
+def staff_set_password(*, email: str, password: str, expected_hash: str | None = None) -> Staff:
+    """Replace a staff member's password (ends their other sessions).
+
+    With *expected_hash*, only if the stored hash is still that one: a
+    one-time link used twice at once sets the password once.
+    """
     staff = staff_get(email=email)
     if staff is None:
         raise DoesNotExist(email)
-    staff.update(actions=[Staff.password.set(make_password(password))], condition=Staff.email.exists())
+    condition = Staff.email.exists()
+    if expected_hash is not None:
+        condition &= Staff.password == expected_hash
+    try:
+        staff.update(actions=[Staff.password.set(make_password(password))], condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise StaleEdit(staff_get(email=email)) from error
+        raise
     return staff
+
+
+def staff_invite(*, email: str, name: str = "") -> tuple[Staff, bool]:
+    """Return the staff account for *email*, created without a usable password if missing.
+
+    The second value says whether it was created. The password is set
+    through a one-time link (customers.tokens), never on a command line.
+    """
+    try:
+        return staff_create(email=email, password=None, name=name), True
+    except StaffExists:
+        return staff_get(email=email), False
 
 
 def staff_authenticate(*, email: str, password: str) -> Staff | None:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/password/", views.password_change, name="password"),
     path("staff/login/", views.staff_login, name="staff_login"),
     path("staff/logout/", views.staff_logout, name="staff_logout"),
+    path("staff/set-password/<str:uid>/<str:token>/", views.staff_set_password, name="staff_set_password"),
     path("staff/customers/", views.staff_customer_list, name="staff_list"),
     path("staff/customers/new/", views.staff_customer_create, name="staff_create"),
     path("staff/customers/<str:customer_id>/", views.staff_customer_detail, name="staff_detail"),

@@ -12,8 +12,10 @@ from customers.forms import (
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
+    SetPasswordForm,
     SignupForm,
 )
+from customers.tokens import staff_email_from_uid, staff_password_tokens
 from shopsite.decorators import customer_required, staff_required
 from shopsite.forms import form_with_stale_error
 from shopsite.pagination import page_or_first
@@ -63,6 +65,39 @@ def staff_logout(request):
     auth.logout(request)
     messages.info(request, "You are signed out.")
     return redirect("customers:staff_login")
+
+
+_SET_PASSWORD_SESSION_KEY = "_staff_set_password_token"
+_SET_PASSWORD_URL_TOKEN = "set"
+
+
+@require_http_methods(["GET", "POST"])
+def staff_set_password(request, uid, token):
+    """Let a staff member set their password through the one-time link ``createstaff`` printed.
+
+    As Django's own reset view does, the token moves from the URL into the
+    session at once, so it never sits in the address bar or a Referer header.
+    """
+    email = staff_email_from_uid(uid)
+    staff = selectors.staff_get(email=email) if email else None
+    if token != _SET_PASSWORD_URL_TOKEN:
+        if staff is not None and staff_password_tokens.check_token(staff, token):
+            request.session[_SET_PASSWORD_SESSION_KEY] = token
+            return redirect("customers:staff_set_password", uid=uid, token=_SET_PASSWORD_URL_TOKEN)
+        return render(request, "staff/set_password.html", {"valid": False}, status=400)
+    token = request.session.get(_SET_PASSWORD_SESSION_KEY, "")
+    if staff is None or not staff_password_tokens.check_token(staff, token):
+        return render(request, "staff/set_password.html", {"valid": False}, status=400)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_set_password(email=staff.email, password=form.cleaned_data["new_password"], expected_hash=staff.password)
+        except services.StaleEdit:
+            return render(request, "staff/set_password.html", {"valid": False}, status=400)
+        del request.session[_SET_PASSWORD_SESSION_KEY]
+        messages.success(request, "Your password is set. Sign in with it now.")
+        return redirect("customers:staff_login")
+    return render(request, "staff/set_password.html", {"valid": True, "form": form, "uid": uid}, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -202,41 +202,68 @@ def _ttl_attribute(model: type[Model]) -> str | None:
     return None
 
 
-def tables_create(*, wait: bool = True) -> Iterator[str]:
-    """Create every missing table; yield one line per table saying what happened.
+def tables_converge(*, wait: bool = True) -> Iterator[str]:
+    """Bring every table to its desired state; yield one line per table saying what changed.
 
-    Idempotent and subprocess-free, so it also runs inside Lambda.
+    Missing tables are created all at once (DynamoDB builds them in parallel)
+    and waited for once. Then, on every run, server-side encryption, TTL and
+    point-in-time recovery are switched on where they are off, so a re-run
+    repairs a table that drifted. Subprocess-free, so it also runs on Lambda.
     """
     client = connection().client
     existing: set[str] = set()
     for page in client.get_paginator("list_tables").paginate():
         existing.update(page["TableNames"])
+    missing = [model for model in _registry.values() if model.Meta.table_name not in existing]
+    for model in missing:
+        client.create_table(**_table_request(model))
+    if wait:
+        waiter = client.get_waiter("table_exists")
+        for model in missing:
+            waiter.wait(TableName=model.Meta.table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
     for model in _registry.values():
         name = model.Meta.table_name
-        if name in existing:
-            yield f"{name}: already there"
-            continue
-        client.create_table(**_table_request(model))
-        notes = []
+        changes = ["created"] if model in missing else []
         if wait:
-            client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-        ttl = _ttl_attribute(model)
-        if ttl:
-            client.update_time_to_live(
-                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl}
-            )
-            notes.append(f"TTL on {ttl}")
+            changes += _table_settings_converge(client, model)
+        yield f"{name}: {', '.join(changes) if changes else 'already as configured'}"
+
+
+def _table_settings_converge(client, model: type[Model]) -> list[str]:
+    """Switch on SSE, TTL and point-in-time recovery where they are off; say what was done."""
+    name = model.Meta.table_name
+    changes = []
+    sse = client.describe_table(TableName=name)["Table"].get("SSEDescription", {}).get("Status")
+    if sse not in ("ENABLED", "ENABLING", "UPDATING"):
+        # Every table is encrypted at rest; this moves one on the AWS-owned key
+        # to the AWS-managed KMS key (auditable in CloudTrail). DynamoDB Local
+        # keeps no such setting and answers "Nothing to update".
         try:
+            client.update_table(TableName=name, SSESpecification={"Enabled": True})
+            changes.append("KMS encryption switched on")
+        except client.exceptions.ClientError as error:
+            if "Nothing to update" not in str(error):
+                raise
+    ttl = _ttl_attribute(model)
+    if ttl:
+        status = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"].get("TimeToLiveStatus")
+        if status not in ("ENABLED", "ENABLING"):
+            client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl})
+            changes.append(f"TTL on {ttl} switched on")
+    try:
+        backups = client.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+        pitr = backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
+        if pitr != "ENABLED":
             client.update_continuous_backups(
                 TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
             )
-            notes.append("point-in-time recovery on")
-        except client.exceptions.ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code not in ("UnknownOperationException", "ContinuousBackupsUnavailableException"):
-                raise
-            notes.append("point-in-time recovery not supported by this endpoint")
-        yield f"{name}: created" + (f" ({'; '.join(notes)})" if notes else "")
+            changes.append("point-in-time recovery switched on")
+    except client.exceptions.ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code not in ("UnknownOperationException", "ContinuousBackupsUnavailableException"):
+            raise
+        changes.append("point-in-time recovery not supported by this endpoint")
+    return changes
 
 
 def tables_empty() -> None:

@@ -7,31 +7,40 @@ from django.shortcuts import render
 
 from shopsite import dynamodb
 from shopsite.errors import is_unavailable
+from shopsite.metrics import metric_add, metrics_scope
 
 log = logging.getLogger("shopsite.requests")
 RETRY_AFTER_SECONDS = "5"
 
 
 class RequestLogMiddleware:
-    """Log one line per request: id, method, path, status, duration, DynamoDB calls."""
+    """Log one JSON line per request and write its metrics.
+
+    The line holds the request id, method, route name (never the raw path or
+    query string, which may carry tokens), status, duration and DynamoDB calls.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         started = time.perf_counter()
-        with dynamodb.count_calls() as calls:
+        with metrics_scope(), dynamodb.count_calls() as calls:
             response = self.get_response(request)
-        request.dynamodb_calls = len(calls)
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            metric_add(name="RequestLatency", value=duration_ms, unit="Milliseconds")
+            if response.status_code >= 500:
+                metric_add(name="ServerErrors")
+        match = getattr(request, "resolver_match", None)
         context = request.META.get("lambda.context")
         log.info(
             "request",
             extra={
                 "request_id": getattr(context, "aws_request_id", None) or request.META.get("HTTP_X_REQUEST_ID"),
                 "method": request.method,
-                "path": request.path,
+                "route": match.view_name if match else None,
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "duration_ms": duration_ms,
                 "dynamodb_calls": len(calls),
             },
         )

@@ -9,6 +9,7 @@ handler404 = "shopsite.views.page_not_found"
 handler500 = "shopsite.views.server_error"
 
 urlpatterns = [
+    path("healthz/", views.health, name="health"),
     path("staff/", views.staff_dashboard, name="staff_dashboard"),
     path("", include("customers.urls")),
     path("", include("orders.urls")),

@@ -25,7 +25,7 @@ def dynamodb_local(django_test_environment):
     try:
         settings.DYNAMODB_TABLE_PREFIX = f"t{uuid.uuid4().hex[:6]}-"
         dynamodb.configure()
-        list(dynamodb.tables_create())
+        list(dynamodb.tables_converge())
         yield settings.DYNAMODB_HOST
     finally:
         if process is not None:

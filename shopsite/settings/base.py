@@ -125,19 +125,33 @@ SHOP_CURRENCY = env("SHOP_CURRENCY", "USD")
 SHIPPING_FLAT_CENTS = env_int("SHIPPING_FLAT_CENTS", 500)
 FREE_SHIPPING_THRESHOLD_CENTS = env_int("FREE_SHIPPING_THRESHOLD_CENTS", 5000)
 
+# The site's public address, for links printed outside a request (createstaff).
+SHOP_BASE_URL = env("SHOP_BASE_URL")
+# How long a staff member's one-time set-password link stays valid.
+STAFF_PASSWORD_LINK_SECONDS = env_int("STAFF_PASSWORD_LINK_SECONDS", 24 * 60 * 60)
+
 # Login throttling: this many failures for one email within the window lock it.
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCK_SECONDS = 15 * 60
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 
+# Metrics (CloudWatch Embedded Metric Format) are log lines of the
+# ``shopsite.metrics`` logger; see shopsite/metrics.py.
+METRICS_NAMESPACE = env("METRICS_NAMESPACE", "Shopsite")
+METRICS_SERVICE = env("METRICS_SERVICE", "shopsite")
+
+# Locally and in tests: request and metric lines are kept quiet (runserver
+# prints its own request lines); production.py sends everything to stdout as JSON.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "shopsite.logging.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "loggers": {
         "shopsite.requests": {"handlers": [], "level": "INFO", "propagate": False},
+        "shopsite.metrics": {"handlers": [], "level": "INFO", "propagate": False},
         "django": {"handlers": ["console"], "level": "WARNING"},
     },
 }

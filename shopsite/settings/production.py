@@ -50,13 +50,31 @@ STORAGES = {
 # CACHE_BACKEND at a shared cache to lift that limit.
 CACHES["default"]["TIMEOUT"] = int(env("CACHE_TIMEOUT", "30"))  # noqa: F405
 
+# One JSON object per line on stdout, which Lambda sends to CloudWatch Logs.
+# Every handler scrubs secrets, and the AWS SDK and Zappa stay at WARNING
+# whatever LOG_LEVEL says: botocore logs request bodies (passwords) at DEBUG,
+# and our own request line replaces Zappa's access log.
+LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "shopsite.logging.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
+    "filters": {"redact": {"()": "shopsite.logging.RedactSecrets"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+        },
+        "emf": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json", "filters": ["redact"]},
+        "emf": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "emf"},
+    },
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
-        "shopsite.requests": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-        "django": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+        "shopsite.metrics": {"handlers": ["emf"], "level": "INFO", "propagate": False},
+        "django": {"level": "WARNING"},
+        **{name: {"level": "WARNING"} for name in ("botocore", "boto3", "s3transfer", "urllib3", "pynamodb", "zappa", "handler")},
     },
 }

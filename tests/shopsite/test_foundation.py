@@ -1,5 +1,6 @@
 """The foundation: tables, sessions, staff sign-in, throttling, CSRF, error pages."""
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,36 +13,59 @@ from shopsite import dynamodb
 from tests.factories import PASSWORD, make_staff
 
 
-def test_create_tables_twice_is_harmless(capsys):
+def test_create_tables_twice_changes_nothing(capsys):
     call_command("create_tables")
-    out = capsys.readouterr().out
-    lines = out.strip().splitlines()
+    lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == len(dynamodb.models())
-    assert all(line.endswith("already there") for line in lines)
+    assert not any("created" in line or "switched on" in line for line in lines), lines
 
 
-def test_create_tables_creates_missing_tables_with_indexes_and_ttl(settings, capsys):
+@pytest.fixture
+def fresh_prefix(settings):
+    """Point the models at a prefix with no tables; drop whatever the test made."""
     original = settings.DYNAMODB_TABLE_PREFIX
-    settings.DYNAMODB_TABLE_PREFIX = "fresh-"
+    settings.DYNAMODB_TABLE_PREFIX = f"fresh{uuid.uuid4().hex[:4]}-"
     dynamodb.configure()
     try:
-        call_command("create_tables")
-        out = capsys.readouterr().out
-        assert "fresh-sessions: created" in out
-        assert "point-in-time recovery not supported by this endpoint" in out
-        client = dynamodb.connection().client
-        described = client.describe_table(TableName="fresh-customers")["Table"]
-        assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == {"email-index", "listing-index"}
-        assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-        ttl = client.describe_time_to_live(TableName="fresh-sessions")["TimeToLiveDescription"]
-        assert ttl["AttributeName"] == "expires_at"
-        call_command("create_tables")
-        assert "fresh-sessions: already there" in capsys.readouterr().out
+        yield settings.DYNAMODB_TABLE_PREFIX
     finally:
-        for model in dynamodb.models():
-            dynamodb.connection().client.delete_table(TableName=model.Meta.table_name)
+        client = dynamodb.connection().client
+        for name in client.list_tables()["TableNames"]:
+            if name.startswith(settings.DYNAMODB_TABLE_PREFIX):
+                client.delete_table(TableName=name)
         settings.DYNAMODB_TABLE_PREFIX = original
         dynamodb.configure()
+
+
+def test_create_tables_creates_missing_tables_with_indexes_and_ttl(fresh_prefix, capsys):
+    call_command("create_tables")
+    out = capsys.readouterr().out
+    assert f"{fresh_prefix}sessions: created, TTL on expires_at switched on" in out
+    assert "point-in-time recovery not supported by this endpoint" in out
+    client = dynamodb.connection().client
+    described = client.describe_table(TableName=f"{fresh_prefix}customers")["Table"]
+    assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == {
+        index for index in dynamodb.models()[0]._indexes
+    }
+    assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ttl = client.describe_time_to_live(TableName=f"{fresh_prefix}sessions")["TimeToLiveDescription"]
+    assert ttl["AttributeName"] == "expires_at" and ttl["TimeToLiveStatus"] == "ENABLED"
+
+
+def test_create_tables_switches_on_ttl_for_a_table_that_has_it_off(fresh_prefix, capsys):
+    """A table made without TTL (by hand, or by an older release) gets it on the next run."""
+    from customers.models import Session as SessionModel
+
+    client = dynamodb.connection().client
+    client.create_table(**dynamodb._table_request(SessionModel))
+    call_command("create_tables")
+    out = capsys.readouterr().out
+    assert f"{fresh_prefix}sessions: TTL on expires_at switched on" in out
+    assert f"{fresh_prefix}customers: created" in out
+    ttl = client.describe_time_to_live(TableName=f"{fresh_prefix}sessions")["TimeToLiveDescription"]
+    assert ttl["TimeToLiveStatus"] == "ENABLED"
+    call_command("create_tables")
+    assert "switched on" not in capsys.readouterr().out
 
 
 def test_session_survives_across_requests(client):
@@ -167,18 +191,56 @@ def test_login_next_is_not_an_open_redirect(client):
     assert response["Location"] == "/staff/"
 
 
-def test_createstaff_command_then_login(client, capsys):
-    call_command("createstaff", email="Admin@Example.com", password="a-long-enough-password")
-    assert "Created staff account admin@example.com" in capsys.readouterr().out
+def _link_from(out: str) -> str:
+    return re.search(r"(/staff/set-password/\S+)", out).group(1)
+
+
+def test_createstaff_prints_a_one_time_link_that_sets_the_password(client, capsys):
+    call_command("createstaff", "--email=Admin@Example.com")
+    out = capsys.readouterr().out
+    assert "Created staff account admin@example.com" in out
+    link = _link_from(out)
+    # No password works before the link is used.
+    assert client.post("/staff/login/", {"email": "admin@example.com", "password": ""}).status_code == 400
+
+    landing = client.get(link)
+    assert landing.status_code == 302 and landing["Location"].endswith("/set/")  # the token leaves the URL
+    form_page = client.get(landing["Location"])
+    assert form_page.status_code == 200 and "Set your password" in form_page.content.decode()
+    weak = client.post(landing["Location"], {"new_password": "123", "new_password_confirm": "123"})
+    assert weak.status_code == 400 and "too short" in weak.content.decode()
+    done = client.post(landing["Location"], {"new_password": "a-long-enough-password", "new_password_confirm": "a-long-enough-password"})
+    assert done.status_code == 302 and done["Location"] == "/staff/login/"
+
     response = client.post("/staff/login/", {"email": "admin@example.com", "password": "a-long-enough-password"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == "/staff/"
+    # Used once, the link is dead, in this browser and any other.
+    assert Client().get(link).status_code == 400
 
 
-def test_createstaff_refuses_weak_password():
+def test_createstaff_link_expires_and_rejects_tampering(client, capsys, settings):
+    call_command("createstaff", "--email=ops@example.com", "--base-url=https://shop.example.com/dev/")
+    out = capsys.readouterr().out
+    assert "https://shop.example.com/dev/staff/set-password/" in out
+    link = _link_from(out)
+    assert client.get(link[:-3] + "xx/").status_code == 400
+    assert client.get("/staff/set-password/%%%/abc-def/").status_code == 400
+    settings.STAFF_PASSWORD_LINK_SECONDS = -1
+    assert client.get(link).status_code == 400
+
+
+def test_createstaff_for_an_existing_account_gives_a_new_link_and_keeps_the_password(client, capsys):
+    staff = make_staff()
+    call_command("createstaff", f"--email={staff.email}")
+    assert f"Found staff account {staff.email}" in capsys.readouterr().out
+    assert client.post("/staff/login/", {"email": staff.email, "password": PASSWORD}).status_code == 302
+
+
+def test_createstaff_refuses_a_bad_email():
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="too short|too common"):
-        call_command("createstaff", email="a@example.com", password="123")
+    with pytest.raises(CommandError, match="valid email"):
+        call_command("createstaff", "--email=not-an-email")
 
 
 def test_no_orm_anywhere():
@@ -188,3 +250,10 @@ def test_no_orm_anywhere():
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.dummy"
     for app in ("django.contrib.auth", "django.contrib.admin", "django.contrib.contenttypes", "django.contrib.sessions"):
         assert app not in settings.INSTALLED_APPS
+
+
+def test_health_answers_without_dynamodb(client, count_calls):
+    with count_calls() as calls:
+        response = client.get("/healthz/")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert calls == []

@@ -1,40 +1,38 @@
-import getpass
-
-from django.contrib.auth.password_validation import validate_password
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
+from django.urls import reverse
 
 from customers import services
+from customers.tokens import staff_password_tokens, staff_uid
 
 
 class Command(BaseCommand):
-    help = "Create a staff account. Without --email/--password it asks for them."
+    help = (
+        "Create a staff account (or find an existing one) and print a one-time link "
+        "to set its password. No password is ever typed on a command line."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--email")
-        parser.add_argument("--password")
+        parser.add_argument("--email", required=True)
         parser.add_argument("--name", default="")
-        parser.add_argument("--update", action="store_true", help="Set a new password if the account exists.")
+        parser.add_argument(
+            "--base-url", default="",
+            help="The site's address, e.g. https://abc123.execute-api.us-east-1.amazonaws.com/dev "
+                 "(default: SHOP_BASE_URL, else the link is printed as a path).",
+        )
 
-    def handle(self, *args, email, password, name, update, **options):
-        if not email:
-            email = input("Email: ").strip()
-        if not password:
-            password = getpass.getpass("Password: ")
-            if password != getpass.getpass("Password (again): "):
-                raise CommandError("The passwords do not match.")
+    def handle(self, *args, email, name, base_url, **options):
         try:
             validate_email(email)
-            validate_password(password)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
-        try:
-            staff = services.staff_create(email=email, password=password, name=name)
-        except services.StaffExists as error:
-            if not update:
-                raise CommandError(f"A staff account for {email} already exists (use --update to reset its password).") from error
-            staff = services.staff_set_password(email=email, password=password)
-            self.stdout.write(f"Password updated for staff account {staff.email}.")
-            return
-        self.stdout.write(f"Created staff account {staff.email}.")
+        staff, created = services.staff_invite(email=email, name=name)
+        path = reverse(
+            "customers:staff_set_password", kwargs={"uid": staff_uid(staff.email), "token": staff_password_tokens.make_token(staff)}
+        )
+        base = (base_url or settings.SHOP_BASE_URL).rstrip("/")
+        hours = settings.STAFF_PASSWORD_LINK_SECONDS // 3600
+        self.stdout.write(f"{'Created' if created else 'Found'} staff account {staff.email}.")
+        self.stdout.write(f"Set its password within {hours} hours, once, at:\n{base}{path}")

@@ -7,5 +7,5 @@ class Command(BaseCommand):
     help = "Create every missing DynamoDB table (idempotent); print one line per table."
 
     def handle(self, *args, **options):
-        for line in dynamodb.tables_create():
+        for line in dynamodb.tables_converge():
             self.stdout.write(line)

@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
         try:
             if not child:
-                for line in dynamodb.tables_create():
+                for line in dynamodb.tables_converge():
                     self.stdout.write(f"  {line}")
                 call_command("seed_demo", if_empty=True, stdout=self.stdout)
                 if not localdb.port_free(port):

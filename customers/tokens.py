@@ -1,0 +1,40 @@
+"""One-time links that let a staff member set their password.
+
+Django's ``PasswordResetTokenGenerator`` signs the account's email, its current
+password hash and a timestamp, so a link stops working as soon as it is used
+(the hash changes) or when it is older than ``STAFF_PASSWORD_LINK_SECONDS``.
+"""
+from django.conf import settings
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
+
+
+class StaffPasswordTokens(PasswordResetTokenGenerator):
+    key_salt = "shopsite.staff.set-password"
+
+    def _make_hash_value(self, staff, timestamp: int) -> str:
+        return f"{staff.email}{staff.password}{timestamp}"
+
+    def check_token(self, staff, token: str) -> bool:
+        if not staff or not token or not super().check_token(staff, token):
+            return False
+        try:
+            issued = base36_to_int(token.split("-", 1)[0])
+        except ValueError:
+            return False
+        return self._num_seconds(self._now()) - issued <= settings.STAFF_PASSWORD_LINK_SECONDS
+
+
+staff_password_tokens = StaffPasswordTokens()
+
+
+def staff_uid(email: str) -> str:
+    return urlsafe_base64_encode(force_bytes(email))
+
+
+def staff_email_from_uid(uid: str) -> str | None:
+    try:
+        return force_str(urlsafe_base64_decode(uid))
+    except (ValueError, UnicodeDecodeError):
+        return None
