@@ -21,6 +21,7 @@ from orders.models import Address, CartItem, Order, OrderLine, StatusChange
 from orders.selectors import MAX_CART_LINES, Cart, cart_get, cart_items, order_find
 from shopsite import dynamodb
 from shopsite.errors import transaction_reasons
+from shopsite.metrics import metric_add
 
 MAX_LINE_QUANTITY = 999
 _FAILED = "ConditionalCheckFailed"
@@ -140,6 +141,18 @@ def order_place(*, customer, cart_id: str, token: str, address: dict, attempts: 
     existing order with created=False. Raises CartEmpty, CartTooLarge,
     OutOfStock or CartChanged; on any failure nothing is written.
     """
+    try:
+        order, created = _order_place(customer=customer, cart_id=cart_id, token=token, address=address, attempts=attempts)
+    except (CartEmpty, CartTooLarge, OutOfStock, CartChanged) as refusal:
+        metric_add(name=f"CheckoutRefused{type(refusal).__name__}")
+        raise
+    if created:
+        metric_add(name="OrdersPlaced")
+        metric_add(name="OrderValueCents", value=order.total_cents, unit="None")
+    return order, created
+
+
+def _order_place(*, customer, cart_id: str, token: str, address: dict, attempts: int) -> tuple[Order, bool]:
     order_id = order_id_from_token(token)
     existing = order_find(order_id=order_id)
     if existing is not None:

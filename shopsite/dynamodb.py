@@ -78,6 +78,7 @@ class _SharedConnection(Connection):
         client = super().client
         if not getattr(client, "_shopsite_hooked", False):
             client.meta.events.register("before-call.dynamodb", _count_call)
+            client.meta.events.register("needs-retry.dynamodb", _count_error)
             client._shopsite_hooked = True
         return client
 
@@ -148,6 +149,28 @@ def _count_call(**kwargs) -> None:
     counter = getattr(_local, "counter", None)
     if counter is not None:
         counter.append(kwargs.get("model").name if kwargs.get("model") else "?")
+
+
+_THROTTLES = {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
+
+
+def _count_error(response=None, caught_exception=None, **kwargs) -> None:
+    """Record a metric for each failed DynamoDB attempt (botocore then decides on retrying)."""
+    from shopsite.metrics import metric_add
+
+    if caught_exception is not None:
+        metric_add(name="DynamoDBErrors")
+        return
+    if response is None:
+        return
+    http, parsed = response
+    if http.status_code < 400:
+        return
+    code = parsed.get("Error", {}).get("Code", "")
+    if code in _THROTTLES:
+        metric_add(name="DynamoDBThrottles")
+    elif http.status_code >= 500:
+        metric_add(name="DynamoDBErrors")
 
 
 @contextmanager
