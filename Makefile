@@ -52,10 +52,13 @@ bench: $(VENV)/.dev node_modules/.installed java
 clean-data:
 	rm -rf .data
 
-# The Lambda package: a virtual environment with requirements.txt only (plus Zappa
-# itself, which packs it; its command-line dependencies are excluded from the zip).
+# The Lambda package for one stage (STAGE=dev by default): a virtual environment with
+# requirements.txt only (plus Zappa itself, which packs it; its command-line
+# dependencies are excluded from the zip), then bytecode for the runtime's Python.
+STAGE ?= dev
 PKG_VENV := .venv-package
 ZAPPA_VERSION := 0.63.0
+RUNTIME := $(shell $(PYTHON) -c "import json; print(json.load(open('zappa_settings.json'))['base']['runtime'])")
 
 $(PKG_VENV)/.installed: requirements.txt
 	rm -rf $(PKG_VENV)
@@ -66,7 +69,8 @@ $(PKG_VENV)/.installed: requirements.txt
 package: $(VENV)/.runtime $(PKG_VENV)/.installed
 	$(PY) manage.py build_static_manifest
 	mkdir -p dist
-	rm -f dist/shopsite-dev.zip
+	rm -f dist/shopsite-$(STAGE).zip
 	cd $(CURDIR) && VIRTUAL_ENV=$(CURDIR)/$(PKG_VENV) PATH=$(CURDIR)/$(PKG_VENV)/bin:$$PATH \
-	  AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(PKG_VENV)/bin/zappa package dev -o dist/shopsite-dev.zip
-	@$(PY) -c "import os; print(f'Package dist/shopsite-dev.zip: {os.path.getsize(\"dist/shopsite-dev.zip\")/1048576:.1f} MB zipped (Lambda limit 50 MB)')"
+	  AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(PKG_VENV)/bin/zappa package $(STAGE) -o dist/shopsite-$(STAGE).zip
+	$(PKG_VENV)/bin/python deploy/compile_bytecode.py dist/shopsite-$(STAGE).zip $(RUNTIME)
+	@$(PY) -c "import os; print(f'Package dist/shopsite-$(STAGE).zip: {os.path.getsize(\"dist/shopsite-$(STAGE).zip\")/1048576:.1f} MB zipped (Lambda limit 50 MB)')"

@@ -23,7 +23,9 @@ class Context:
 
 real_stdout = sys.stdout
 sys.stdout = sys.stderr  # the app's JSON logs go to stderr here; stdout carries responses only
-from handler import lambda_handler  # noqa: E402
+# The entry point Lambda is configured with (zappa_settings.json's lambda_handler).
+module_name, _, function_name = sys.argv[1].rpartition(".")
+lambda_handler = getattr(__import__(module_name, fromlist=[function_name]), function_name)
 
 import django  # noqa: E402
 

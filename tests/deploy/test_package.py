@@ -5,10 +5,11 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.conf import settings
@@ -21,6 +22,8 @@ ZIP = ROOT / "dist" / "shopsite-dev.zip"
 HOST = "abc123.execute-api.us-east-1.amazonaws.com"
 PREFIX = "shopsite-dev-"  # the dev stage's prefix from zappa_settings.json
 PASSWORD = "deploy-test-passphrase"
+SETTINGS = json.loads((ROOT / "zappa_settings.json").read_text())
+ENTRY_POINT = SETTINGS["base"]["lambda_handler"]
 
 pytestmark = pytest.mark.slow
 
@@ -89,7 +92,8 @@ def dev_data(dev_tables):
             name="Brass Lamp", slug="brass-lamp", price_cents=4500, category_id=category.category_id, stock=3,
             image="demo/lamps-0.png",
         )
-        yield {"staff": staff, "product": product}
+        _, api_key = customer_services.api_key_create(name="deploy-test")
+        yield {"staff": staff, "product": product, "api_key": api_key}
     finally:
         settings.DYNAMODB_TABLE_PREFIX = original
         dynamodb.configure()
@@ -98,10 +102,12 @@ def dev_data(dev_tables):
 class Lambda:
     """The unpacked package in its own `python -S` process, driven one event at a time."""
 
-    def __init__(self, package_dir, dynamodb_host):
+    def __init__(self, package_dir, dynamodb_host, **env):
+        # Logs go to a file, not a pipe: a chatty handler must not block on a full pipe.
+        self.log = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
-            [sys.executable, "-S", str(Path(__file__).with_name("driver.py"))], cwd=package_dir,
-            env=package_env(dynamodb_host), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, "-S", str(Path(__file__).with_name("driver.py")), ENTRY_POINT], cwd=package_dir,
+            env={**package_env(dynamodb_host), **env}, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True,
         )
         self.environment = json.loads(self.process.stdout.readline() or "{}")
 
@@ -109,14 +115,18 @@ class Lambda:
         self.process.stdin.write(json.dumps(event) + "\n")
         self.process.stdin.flush()
         line = self.process.stdout.readline()
-        assert line, self.process.stderr.read()
+        assert line, self.logged()
         return json.loads(line)
+
+    def logged(self) -> str:
+        self.log.seek(0)
+        return self.log.read()
 
     def close(self) -> str:
         """Stop the process; return what it logged."""
         self.process.stdin.close()
         self.process.wait(timeout=30)
-        return self.process.stderr.read()
+        return self.logged()
 
 
 @pytest.fixture
@@ -160,7 +170,8 @@ def body_of(response):
 
 def location(response):
     headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-    return headers.get("location")
+    multi = {k.lower(): v[-1] for k, v in (response.get("multiValueHeaders") or {}).items()}
+    return headers.get("location") or multi.get("location")
 
 
 def set_cookies(response):
@@ -255,7 +266,8 @@ def test_one_json_log_line_per_request(package_dir, dynamodb_local, dev_data):
     requests = [line for line in lines if line.get("logger") == "shopsite.requests"]
     assert len(requests) == 1
     entry = requests[0]
-    assert entry["method"] == "GET" and entry["path"] == "/dev/products/brass-lamp/" and entry["status"] == 200
+    assert entry["method"] == "GET" and entry["route"] == "catalog:product_detail" and entry["status"] == 200
+    assert entry["level"] == "INFO"
     assert entry["request_id"] == "test-request"
     assert entry["dynamodb_calls"] >= 1 and entry["duration_ms"] > 0
 
@@ -269,7 +281,8 @@ def test_create_tables_from_the_package_is_idempotent(dev_tables, package_dir, d
         }, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert f"{PREFIX}orders: already there" in result.stdout
+    assert f"{PREFIX}orders: " in result.stdout
+    assert "created" not in result.stdout and "switched on" not in result.stdout
 
 
 def test_package_is_small_and_has_no_test_tools(package_dir):
@@ -278,3 +291,120 @@ def test_package_is_small_and_has_no_test_tools(package_dir):
     for forbidden in ("pytest", "_pytest", "hypothesis", "pytest_django", "moto", "playwright", "tests", "node_modules"):
         assert forbidden not in names
     assert {"django", "pynamodb", "storages", "whitenoise", "handler.py", "shopsite"} <= names
+
+
+def test_package_carries_bytecode_for_the_runtime(package_dir):
+    tag = "cpython-" + SETTINGS["base"]["runtime"].removeprefix("python").replace(".", "")
+    for module in ("shopsite/middleware.py", "django/http/request.py", "pynamodb/models.py", "handler.py"):
+        path = package_dir / module
+        assert (path.parent / "__pycache__" / f"{path.stem}.{tag}.pyc").exists(), module
+
+
+def test_botocore_data_covers_every_service_we_call(package_dir):
+    """The zip trims botocore's data; the services the code and the operator commands use must remain."""
+    script = (
+        "import sys; sys.path.insert(0, '.'); import botocore.session;"
+        "s = botocore.session.get_session();"
+        "[s.get_service_model(name) for name in sys.argv[1:]];"
+        "[s.create_client(name, region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='y') for name in sys.argv[1:]]"
+    )
+    services = ["dynamodb", "s3", "ssm"]  # tables, static files and media, the secret key
+    result = subprocess.run([sys.executable, "-S", "-c", script, *services], cwd=package_dir, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_health_path_for_zappa_touch_needs_no_tables(package_dir):
+    """Zappa GETs touch_path right after the first deploy, before any table exists."""
+    assert SETTINGS["base"]["touch_path"] == "/healthz/"
+    runner = Lambda(package_dir, "http://127.0.0.1:9")  # nothing listens there
+    try:
+        response = runner(v2_event("GET", "/healthz/"))
+        assert response["statusCode"] == 200 and json.loads(body_of(response)) == {"status": "ok"}
+    finally:
+        runner.close()
+
+
+def test_each_set_cookie_reaches_the_client_once(invoke):
+    """API Gateway merges headers and multiValueHeaders; nothing may appear in both."""
+    response = invoke(v1_event("GET", "/staff/login/"))
+    merged = [value for key, values in response["multiValueHeaders"].items() if key.lower() == "set-cookie" for value in values]
+    merged += [value for key, value in response["headers"].items() if key.lower() == "set-cookie"]
+    assert len(merged) == 1 and merged[0].startswith("csrftoken=")
+    assert not set(response["headers"]) & set(response["multiValueHeaders"])
+    v2 = invoke(v2_event("GET", "/staff/login/"))
+    assert len(v2["cookies"]) == 1 and not any(k.lower() == "set-cookie" for k in v2["headers"])
+
+
+class Browser:
+    """Cookies and CSRF tokens across HTTP API events, as a browser would keep them."""
+
+    def __init__(self, invoke):
+        self.invoke, self.cookies, self.seen_cookie_values = invoke, {}, set()
+
+    def request(self, method, path, *, form=None, headers=None, form_page=None):
+        headers = {"referer": f"https://{HOST}/dev{path}", **(headers or {})}
+        body = None
+        if form is not None:
+            page = self.request("GET", form_page or path)
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body_of(page)).group(1)
+            body = urlencode({**form, "csrfmiddlewaretoken": token})
+            headers["content-type"] = "application/x-www-form-urlencoded"
+        response = self.invoke(v2_event(method, path, cookies=self.cookies, headers=headers, body=body))
+        jar = parse_cookies(set_cookies(response))
+        self.cookies.update(jar)
+        self.seen_cookie_values.update(value for value in jar.values() if value)
+        return response
+
+
+@pytest.mark.parametrize("log_level", [None, "DEBUG"], ids=["as-configured", "even-at-debug"])
+def test_no_secret_reaches_the_logs(package_dir, dynamodb_local, dev_data, log_level):
+    """Drive the packaged handler through every path that handles a secret; read every log line."""
+    assert SETTINGS["base"]["log_level"] == "INFO"
+    from customers import selectors as customer_selectors
+    from customers import services as customer_services
+
+    runner = Lambda(package_dir, dynamodb_local, **({"LOG_LEVEL": log_level} if log_level else {}))
+    shopper_password, new_password, wrong_password = "shopper-first-passphrase", "shopper-second-passphrase", "wrong-guess-passphrase"
+    try:
+        shopper = Browser(runner)
+        signup = shopper.request("POST", "/account/signup/", form={
+            "email": "leak@example.com", "password": shopper_password, "password_confirm": shopper_password})
+        assert signup["statusCode"] == 302, body_of(signup)
+        shopper.request("POST", "/account/logout/", form={}, form_page="/account/")
+        wrong = shopper.request("POST", "/account/login/", form={"email": "leak@example.com", "password": wrong_password})
+        assert wrong["statusCode"] == 400
+        right = shopper.request("POST", "/account/login/", form={"email": "leak@example.com", "password": shopper_password})
+        assert right["statusCode"] == 302
+        changed = shopper.request("POST", "/account/password/", form={
+            "current_password": shopper_password, "new_password": new_password, "new_password_confirm": new_password})
+        assert changed["statusCode"] == 302, body_of(changed)
+
+        staff = Browser(runner)
+        assert staff.request("POST", "/staff/login/", form={"email": "ops@example.com", "password": PASSWORD})["statusCode"] == 302
+        assert staff.request("GET", "/staff/customers/")["statusCode"] == 200
+
+        api = runner(v2_event("GET", "/api/customers", headers={"authorization": f"Bearer {dev_data['api_key']}"}))
+        assert api["statusCode"] == 200
+        bad_key = runner(v2_event("GET", "/api/customers", headers={"authorization": "Bearer sk_not-a-real-key-0123456789"}))
+        assert bad_key["statusCode"] == 401
+    finally:
+        logged = runner.close()
+
+    original = settings.DYNAMODB_TABLE_PREFIX
+    settings.DYNAMODB_TABLE_PREFIX = PREFIX
+    dynamodb.configure()
+    try:
+        hashes = [customer_selectors.customer_get_by_email(email="leak@example.com").password,
+                  customer_selectors.staff_get(email="ops@example.com").password]
+    finally:
+        settings.DYNAMODB_TABLE_PREFIX = original
+        dynamodb.configure()
+    secrets = [shopper_password, new_password, wrong_password, PASSWORD, dev_data["api_key"], "sk_not-a-real-key-0123456789",
+               *hashes, *[h.rsplit("$", 1)[-1] for h in hashes], *shopper.seen_cookie_values, *staff.seen_cookie_values]
+    assert len(shopper.seen_cookie_values) >= 3 and all(secrets)
+    assert logged.count('"logger": "shopsite.requests"') >= 10  # the run really logged
+    for secret in secrets:
+        assert secret not in logged, f"a secret reached the logs: {secret[:4]}…"
+    assert "authorization" not in logged.lower()
+    requests_lines = [json.loads(line) for line in logged.splitlines() if '"shopsite.requests"' in line]
+    assert max(len(json.dumps(line)) for line in requests_lines) < 1024
