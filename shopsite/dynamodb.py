@@ -234,10 +234,9 @@ def tables_converge(*, wait: bool = True) -> Iterator[str]:
     repairs a table that drifted. Subprocess-free, so it also runs on Lambda.
     """
     client = connection().client
-    existing: set[str] = set()
-    for page in client.get_paginator("list_tables").paginate():
-        existing.update(page["TableNames"])
-    missing = [model for model in _registry.values() if model.Meta.table_name not in existing]
+    # DescribeTable per table rather than ListTables: the execution role may
+    # describe its own tables but has no account-wide permission.
+    missing = [model for model in _registry.values() if not _table_exists(client, model.Meta.table_name)]
     for model in missing:
         client.create_table(**_table_request(model))
     if wait:
@@ -250,6 +249,14 @@ def tables_converge(*, wait: bool = True) -> Iterator[str]:
         if wait:
             changes += _table_settings_converge(client, model)
         yield f"{name}: {', '.join(changes) if changes else 'already as configured'}"
+
+
+def _table_exists(client, name: str) -> bool:
+    try:
+        client.describe_table(TableName=name)
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    return True
 
 
 def _table_settings_converge(client, model: type[Model]) -> list[str]:

@@ -5,7 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shopsite import dynamodb
+import pytest
+
+from shopsite import dynamodb, stack
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,22 +25,77 @@ def test_zappa_stages():
         assert "DJANGO_SECRET_KEY" not in env  # the key comes from SSM, never from the repository
 
 
-def test_iam_policy_names_every_table_and_index_and_nothing_wider():
-    policy = json.loads((ROOT / "deploy" / "iam-policy.json").read_text())
-    tables = next(s for s in policy["Statement"] if s["Sid"] == "ShopsiteTables")
-    assert "dynamodb:ConditionCheckItem" in tables["Action"]
-    assert "dynamodb:Scan" not in tables["Action"]
-    resources = set(tables["Resource"])
-    expected = set()
+STAGES = ("dev", "production")
+
+
+def committed_stack(stage):
+    return json.loads((ROOT / "deploy" / f"stack-{stage}.json").read_text())
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_committed_stack_matches_the_code(stage):
+    """deploy/stack-<stage>.json is generated; regenerate with `manage.py stack_template` after a model change."""
+    assert committed_stack(stage) == stack.stack_template(stage=stage)
+
+
+def test_cfn_lint_passes_on_every_stage():
+    files = [str(ROOT / "deploy" / f"stack-{stage}.json") for stage in STAGES]
+    result = subprocess.run([str(Path(sys.executable).parent / "cfn-lint"), *files], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_table_and_index_is_in_the_stack_and_the_role(stage):
+    template = committed_stack(stage)
+    prefix = stack.stage_config(stage)["environment_variables"]["DYNAMODB_TABLE_PREFIX"]
+    tables = {
+        r["Properties"]["TableName"]: r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"
+    }
+    [role] = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"
+              and r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}]
+    [items] = [s for s in role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"] if s["Sid"] == "Items"]
+    arns = {resource["Fn::Sub"].rsplit(":table/", 1)[1] for resource in items["Resource"]}
     for model in dynamodb.models():
-        name = f"shopsite-dev-{model.Meta.base_table_name}"
-        expected.add(f"arn:aws:dynamodb:us-east-1:*:table/{name}")
-        for index in model._indexes:
-            expected.add(f"arn:aws:dynamodb:us-east-1:*:table/{name}/index/{index}")
-    assert resources == expected
-    for statement in policy["Statement"]:
-        if statement["Resource"] == "*":
-            assert statement["Action"] == ["dynamodb:ListTables"]
+        name = f"{prefix}{model.Meta.base_table_name}"
+        assert name in tables, name
+        properties = tables[name]
+        assert {i["IndexName"] for i in properties.get("GlobalSecondaryIndexes", [])} == set(model._indexes), name
+        assert properties["BillingMode"] == "PAY_PER_REQUEST" and properties["SSESpecification"] == {"SSEEnabled": True}
+        assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert properties["DeletionProtectionEnabled"] is (stage == "production")
+        assert name in arns and {f"{name}/index/{index}" for index in model._indexes} <= arns
+    assert tables[f"{prefix}sessions"]["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert len(tables) == len(dynamodb.models())
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_execution_role_is_least_privilege(stage):
+    template = committed_stack(stage)
+    role = template["Resources"]["ExecutionRole"]["Properties"]
+    assert role["RoleName"] == stack.stage_config(stage)["role_name"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    actions = {action for s in statements for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert not {"dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:Scan", "dynamodb:ListTables"} & actions
+    assert not any(a.endswith("*") for a in actions)
+    for statement in statements:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        assert all(r != "*" for r in resources)
+    [secrets] = [s for s in statements if s["Sid"] == "Secrets"]
+    parameter = stack.stage_config(stage)["environment_variables"]["DJANGO_SECRET_KEY_PARAMETER"]
+    assert secrets["Resource"]["Fn::Sub"].endswith(f"parameter{parameter.rsplit('/', 1)[0]}/*")
+
+
+def test_stack_has_alarms_backups_and_a_domain_for_the_http_api():
+    resources = committed_stack("production")["Resources"]
+    alarms = {r["Properties"]["AlarmName"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"}
+    assert {f"shopsite-production-{n}" for n in (
+        "lambda-errors", "lambda-throttles", "lambda-duration", "5xx-rate", "dynamodb-throttles", "dynamodb-errors")} == alarms
+    rule = resources["BackupPlan"]["Properties"]["BackupPlan"]["BackupPlanRule"][0]
+    assert rule["ScheduleExpression"].startswith("cron(") and rule["Lifecycle"]["DeleteAfterDays"] >= 30
+    assert resources["DomainName"]["Type"] == "AWS::ApiGatewayV2::DomainName"
+    assert resources["DeployerPolicy"]["Type"] == "AWS::IAM::ManagedPolicy"
 
 
 def test_check_deploy_is_clean_with_production_settings():

@@ -1,0 +1,309 @@
+"""The CloudFormation stack for what Zappa does not create, generated per stage.
+
+Tables come from the same model registry that ``create_tables`` reads, so a
+new model or index shows up here (and in the execution role's policy) without
+anyone editing JSON. Stage facts (table prefix, bucket, role name, function
+name) come from ``zappa_settings.json``. ``manage.py stack_template`` writes
+the result to ``deploy/stack-<stage>.json``; a test fails when the committed
+file and the code disagree, and cfn-lint checks both stages.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from pynamodb.attributes import TTLAttribute
+
+from shopsite import dynamodb
+
+BACKUP_RETENTION_DAYS = 35
+PROTECTED_STAGES = {"production"}
+
+
+def stage_config(stage: str) -> dict:
+    """Return the merged Zappa settings of *stage* (``extends`` followed once)."""
+    config = json.loads((Path(settings.BASE_DIR) / "zappa_settings.json").read_text())
+    if stage not in config:
+        raise KeyError(f"No stage {stage!r} in zappa_settings.json")
+    merged = dict(config.get(config[stage].get("extends", ""), {}))
+    for key, value in config[stage].items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            value = {**merged[key], **value}
+        merged[key] = value
+    return merged
+
+
+def _logical(base_name: str) -> str:
+    return "Table" + "".join(part.capitalize() for part in base_name.split("-"))
+
+
+def _sub(text: str) -> dict:
+    return {"Fn::Sub": text}
+
+
+def _table_arn(name: str) -> dict:
+    return _sub(f"arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/{name}")
+
+
+def _table_resource(model, *, prefix: str, protected: bool) -> dict:
+    request = dynamodb._table_request(model)
+    properties = {
+        "TableName": f"{prefix}{model.Meta.base_table_name}",
+        "AttributeDefinitions": request["AttributeDefinitions"],
+        "KeySchema": request["KeySchema"],
+        "BillingMode": "PAY_PER_REQUEST",
+        "SSESpecification": {"SSEEnabled": True},
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "DeletionProtectionEnabled": protected,
+        "Tags": [{"Key": "shopsite:backup", "Value": "daily"}],
+    }
+    if "GlobalSecondaryIndexes" in request:
+        properties["GlobalSecondaryIndexes"] = request["GlobalSecondaryIndexes"]
+    ttl = next((a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)), None)
+    if ttl:
+        properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
+    policy = "Retain" if protected else "Delete"
+    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": policy, "UpdateReplacePolicy": policy, "Properties": properties}
+
+
+def _alarm(name: str, description: str, *, metric: dict | None = None, metrics: list | None = None,
+           threshold: float, periods: int = 1) -> dict:
+    properties = {
+        "AlarmName": name,
+        "AlarmDescription": description,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Threshold": threshold,
+        "EvaluationPeriods": periods,
+        "TreatMissingData": "notBreaching",
+        "AlarmActions": [{"Ref": "AlarmTopic"}],
+        "OKActions": [{"Ref": "AlarmTopic"}],
+    }
+    if metric:
+        properties.update(metric)
+    else:
+        properties["Metrics"] = metrics
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": properties}
+
+
+def _app_metric(name: str, stat: str = "Sum") -> dict:
+    return {
+        "Namespace": settings.METRICS_NAMESPACE, "MetricName": name, "Statistic": stat, "Period": 300,
+        "Dimensions": [{"Name": "service", "Value": settings.METRICS_SERVICE}],
+    }
+
+
+def stack_template(*, stage: str) -> dict:
+    """Return the CloudFormation template of *stage* as a dict."""
+    config = stage_config(stage)
+    env = config["environment_variables"]
+    prefix = env["DYNAMODB_TABLE_PREFIX"]
+    bucket = env["STATIC_BUCKET"]
+    function = f"{config['project_name']}-{stage}"
+    protected = stage in PROTECTED_STAGES
+    keep = "Retain" if protected else "Delete"
+    models = dynamodb.models()
+
+    resources: dict[str, dict] = {}
+    table_arns, index_arns = [], []
+    for model in models:
+        logical = _logical(model.Meta.base_table_name)
+        resources[logical] = _table_resource(model, prefix=prefix, protected=protected)
+        name = f"{prefix}{model.Meta.base_table_name}"
+        table_arns.append(_table_arn(name))
+        index_arns += [_table_arn(f"{name}/index/{index}") for index in model._indexes]
+
+    resources["LogGroup"] = {
+        "Type": "AWS::Logs::LogGroup", "DeletionPolicy": keep, "UpdateReplacePolicy": keep,
+        "Properties": {"LogGroupName": f"/aws/lambda/{function}", "RetentionInDays": 90 if protected else 14},
+    }
+    resources["AssetsBucket"] = {
+        "Type": "AWS::S3::Bucket", "DeletionPolicy": keep, "UpdateReplacePolicy": keep,
+        "Properties": {
+            "BucketName": bucket,
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            # ACLs stay blocked; the bucket policy below makes static/ and media/ public.
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False,
+            },
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "CorsConfiguration": {"CorsRules": [{"AllowedMethods": ["GET", "HEAD"], "AllowedOrigins": ["*"], "MaxAge": 86400}]},
+        },
+    }
+    resources["AssetsBucketPolicy"] = {
+        "Type": "AWS::S3::BucketPolicy",
+        "Properties": {
+            "Bucket": {"Ref": "AssetsBucket"},
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "PublicReadOfStaticAndMedia", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                 "Resource": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/static/*"), _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/media/*")]},
+                {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                 "Resource": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}"), _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/*")],
+                 "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            ]},
+        },
+    }
+    secret_prefix = env["DJANGO_SECRET_KEY_PARAMETER"].rsplit("/", 1)[0]
+    resources["ExecutionRole"] = {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "RoleName": config["role_name"],
+            "Description": f"Runs the {function} Lambda function: its tables, its bucket, its secrets, its logs.",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"},
+            ]},
+            "Policies": [{"PolicyName": "shopsite-runtime", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "Items", "Effect": "Allow", "Action": [
+                    "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                    "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem"],
+                 "Resource": table_arns + index_arns},
+                # create_tables on Lambda only checks; the stack owns the tables' shape.
+                {"Sid": "DescribeTables", "Effect": "Allow", "Action": [
+                    "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:DescribeContinuousBackups"],
+                 "Resource": table_arns},
+                {"Sid": "AssetObjects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                 "Resource": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/static/*"), _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/media/*")]},
+                {"Sid": "AssetListing", "Effect": "Allow", "Action": "s3:ListBucket",
+                 "Resource": _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}"),
+                 "Condition": {"StringLike": {"s3:prefix": ["static/*", "media/*"]}}},
+                {"Sid": "Secrets", "Effect": "Allow", "Action": "ssm:GetParameter",
+                 "Resource": _sub(f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{secret_prefix}/*")},
+                {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                 "Resource": _sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{function}:*")},
+            ]}}],
+        },
+    }
+    artifacts = config["s3_bucket"]
+    function_arn = _sub(f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{function}")
+    resources["DeployerPolicy"] = {
+        "Type": "AWS::IAM::ManagedPolicy",
+        "Properties": {
+            "ManagedPolicyName": f"{function}-deployer",
+            "Description": f"What `zappa deploy/update/manage/tail/undeploy {stage}` needs, and no more.",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "Function", "Effect": "Allow", "Action": [
+                    "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
+                    "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:PublishVersion",
+                    "lambda:ListVersionsByFunction", "lambda:InvokeFunction", "lambda:AddPermission", "lambda:RemovePermission",
+                    "lambda:GetPolicy", "lambda:TagResource", "lambda:ListTags", "lambda:PutFunctionConcurrency",
+                    "lambda:DeleteFunctionConcurrency", "lambda:GetAlias"],
+                 "Resource": [function_arn, _sub(f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{function}:*")]},
+                {"Sid": "PassTheExecutionRole", "Effect": "Allow", "Action": ["iam:PassRole", "iam:GetRole"],
+                 "Resource": {"Fn::GetAtt": ["ExecutionRole", "Arn"]}},
+                {"Sid": "Artifacts", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                 "Resource": _sub(f"arn:${{AWS::Partition}}:s3:::{artifacts}/*")},
+                {"Sid": "ArtifactBucket", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation", "s3:CreateBucket"],
+                 "Resource": _sub(f"arn:${{AWS::Partition}}:s3:::{artifacts}")},
+                {"Sid": "ApiStack", "Effect": "Allow", "Action": [
+                    "cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack",
+                    "cloudformation:DescribeStacks", "cloudformation:DescribeStackResource", "cloudformation:DescribeStackResources",
+                    "cloudformation:ListStackResources", "cloudformation:GetTemplate"],
+                 "Resource": _sub(f"arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{function}/*")},
+                {"Sid": "HttpApi", "Effect": "Allow", "Action": ["apigateway:GET", "apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"],
+                 "Resource": [_sub("arn:${AWS::Partition}:apigateway:${AWS::Region}::/apis"),
+                              _sub("arn:${AWS::Partition}:apigateway:${AWS::Region}::/apis/*")]},
+                {"Sid": "KeepWarmSchedule", "Effect": "Allow", "Action": [
+                    "events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets", "events:RemoveTargets",
+                    "events:ListTargetsByRule", "events:ListRuleNamesByTarget"],
+                 "Resource": _sub(f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{function}-*")},
+                {"Sid": "Tail", "Effect": "Allow", "Action": ["logs:FilterLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"],
+                 "Resource": _sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{function}:*")},
+            ]},
+        },
+    }
+
+    resources["AlarmTopic"] = {"Type": "AWS::SNS::Topic", "Properties": {
+        "TopicName": f"{function}-alarms", "KmsMasterKeyId": "alias/aws/sns"}}
+    resources["AlarmEmailSubscription"] = {"Type": "AWS::SNS::Subscription", "Condition": "HasAlarmEmail", "Properties": {
+        "TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}}}
+    lambda_metric = lambda name, stat="Sum": {  # noqa: E731
+        "Namespace": "AWS/Lambda", "MetricName": name, "Statistic": stat, "Period": 300,
+        "Dimensions": [{"Name": "FunctionName", "Value": function}],
+    }
+    timeout_ms = config["timeout_seconds"] * 1000
+    resources["AlarmLambdaErrors"] = _alarm(f"{function}-lambda-errors", "The function raised or timed out.",
+                                            metric=lambda_metric("Errors"), threshold=5)
+    resources["AlarmLambdaThrottles"] = _alarm(f"{function}-lambda-throttles", "Invocations were throttled (concurrency limit).",
+                                               metric=lambda_metric("Throttles"), threshold=1)
+    resources["AlarmLambdaDuration"] = _alarm(
+        f"{function}-lambda-duration", f"Slowest invocations near the {config['timeout_seconds']} s timeout.",
+        metric={**{k: v for k, v in lambda_metric("Duration").items() if k != "Statistic"}, "ExtendedStatistic": "p99"},
+        threshold=int(timeout_ms * 0.8), periods=2)
+    resources["AlarmServerErrorRate"] = _alarm(
+        f"{function}-5xx-rate", "More than 1% of requests answered 5xx over 5 minutes (from the app's own EMF metrics).",
+        metrics=[
+            {"Id": "errors", "MetricStat": {"Metric": {k: v for k, v in _app_metric("ServerErrors").items() if k in ("Namespace", "MetricName", "Dimensions")},
+                                            "Period": 300, "Stat": "Sum"}, "ReturnData": False},
+            {"Id": "requests", "MetricStat": {"Metric": {k: v for k, v in _app_metric("RequestLatency").items() if k in ("Namespace", "MetricName", "Dimensions")},
+                                              "Period": 300, "Stat": "SampleCount"}, "ReturnData": False},
+            {"Id": "rate", "Expression": "IF(requests > 20, 100 * errors / requests, 0)", "Label": "5xx %", "ReturnData": True},
+        ], threshold=1)
+    resources["AlarmDynamoDBThrottles"] = _alarm(
+        f"{function}-dynamodb-throttles", "DynamoDB throttled requests of any table (as seen by the app).",
+        metric=_app_metric("DynamoDBThrottles"), threshold=10)
+    resources["AlarmDynamoDBErrors"] = _alarm(
+        f"{function}-dynamodb-errors", "DynamoDB system errors or unreachable endpoint (as seen by the app).",
+        metric=_app_metric("DynamoDBErrors"), threshold=5)
+
+    resources["BackupVault"] = {"Type": "AWS::Backup::BackupVault", "DeletionPolicy": keep, "UpdateReplacePolicy": keep,
+                                "Properties": {"BackupVaultName": f"{function}-vault"}}
+    resources["BackupPlan"] = {"Type": "AWS::Backup::BackupPlan", "Properties": {"BackupPlan": {
+        "BackupPlanName": f"{function}-daily",
+        "BackupPlanRule": [{"RuleName": "daily", "TargetBackupVault": {"Ref": "BackupVault"},
+                            "ScheduleExpression": "cron(0 5 * * ? *)", "StartWindowMinutes": 60, "CompletionWindowMinutes": 360,
+                            "Lifecycle": {"DeleteAfterDays": BACKUP_RETENTION_DAYS}}],
+    }}}
+    resources["BackupRole"] = {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "ManagedPolicyArns": [
+            _sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"),
+            _sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores")],
+    }}
+    resources["BackupSelection"] = {"Type": "AWS::Backup::BackupSelection", "Properties": {
+        "BackupPlanId": {"Ref": "BackupPlan"},
+        "BackupSelection": {"SelectionName": f"{function}-tables", "IamRoleArn": {"Fn::GetAtt": ["BackupRole", "Arn"]},
+                            "Resources": table_arns},
+    }}
+
+    resources["DomainName"] = {"Type": "AWS::ApiGatewayV2::DomainName", "Condition": "HasDomain", "Properties": {
+        "DomainName": {"Ref": "CustomDomain"},
+        "DomainNameConfigurations": [{"CertificateArn": {"Ref": "CertificateArn"}, "EndpointType": "REGIONAL",
+                                      "SecurityPolicy": "TLS_1_2"}],
+    }}
+    resources["DomainMapping"] = {"Type": "AWS::ApiGatewayV2::ApiMapping", "Condition": "HasDomainAndApi", "Properties": {
+        "DomainName": {"Ref": "DomainName"}, "ApiId": {"Ref": "HttpApiId"}, "Stage": stage,
+    }}
+
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"Shopsite {stage}: tables, assets bucket, roles, alarms, backups and custom domain "
+                       f"(generated by `manage.py stack_template --stage {stage}`; do not edit by hand).",
+        "Parameters": {
+            "AlarmEmail": {"Type": "String", "Default": "", "Description": "Email that receives alarm notifications (optional)."},
+            "CustomDomain": {"Type": "String", "Default": "", "Description": "e.g. shop.example.com (optional)."},
+            "CertificateArn": {"Type": "String", "Default": "", "Description": "ACM certificate for CustomDomain, same region."},
+            "HttpApiId": {"Type": "String", "Default": "", "Description": "The HTTP API id Zappa created (after the first deploy)."},
+        },
+        "Conditions": {
+            "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+            "HasDomain": {"Fn::And": [{"Fn::Not": [{"Fn::Equals": [{"Ref": "CustomDomain"}, ""]}]},
+                                      {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]}]},
+            "HasDomainAndApi": {"Fn::And": [{"Condition": "HasDomain"},
+                                            {"Fn::Not": [{"Fn::Equals": [{"Ref": "HttpApiId"}, ""]}]}]},
+        },
+        "Resources": resources,
+        "Outputs": {
+            "ExecutionRoleArn": {"Value": {"Fn::GetAtt": ["ExecutionRole", "Arn"]}},
+            "DeployerPolicyArn": {"Value": {"Ref": "DeployerPolicy"}},
+            "AssetsBucketName": {"Value": {"Ref": "AssetsBucket"}},
+            "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
+            "DomainTarget": {"Condition": "HasDomain", "Value": {"Fn::GetAtt": ["DomainName", "RegionalDomainName"]},
+                             "Description": "Point the custom domain's DNS (CNAME or alias) here."},
+        },
+    }
+
+
+def stack_template_json(*, stage: str) -> str:
+    return json.dumps(stack_template(stage=stage), indent=2, sort_keys=False) + "\n"
