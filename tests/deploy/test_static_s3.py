@@ -5,24 +5,12 @@ import sys
 from pathlib import Path
 
 import boto3
-import pytest
-from moto.server import ThreadedMotoServer
-
-from shopsite import localdb
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def s3_endpoint():
-    port = localdb.free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-def test_collectstatic_uploads_hashed_files_with_long_cache_control(s3_endpoint):
+def test_collectstatic_uploads_hashed_files_with_long_cache_control(aws_endpoint):
+    s3_endpoint = aws_endpoint
     s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
                       aws_access_key_id="test", aws_secret_access_key="test")
     s3.create_bucket(Bucket="assets")

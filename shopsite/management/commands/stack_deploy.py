@@ -1,0 +1,77 @@
+import json
+import secrets
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from shopsite.stack import stack_template, stage_config
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update the stage's CloudFormation stack (tables, bucket, roles, alarms, backups, domain) "
+        "and make sure the Django secret key exists in SSM. Run it from an operator's machine before "
+        "`zappa deploy` and after every model change."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--stage", required=True)
+        parser.add_argument("--alarm-email", default="")
+        parser.add_argument("--custom-domain", default="")
+        parser.add_argument("--certificate-arn", default="")
+        parser.add_argument("--http-api-id", default="", help="The HTTP API Zappa created (to map the custom domain).")
+
+    def handle(self, *args, stage, alarm_email, custom_domain, certificate_arn, http_api_id, **options):
+        import boto3
+
+        try:
+            config = stage_config(stage)
+        except KeyError as error:
+            raise CommandError(str(error)) from error
+        region = config["aws_region"]
+        parameter = config["environment_variables"]["DJANGO_SECRET_KEY_PARAMETER"]
+        ssm = boto3.client("ssm", region_name=region)
+        try:
+            ssm.get_parameter(Name=parameter)
+            self.stdout.write(f"Secret key parameter {parameter}: already there")
+        except ssm.exceptions.ParameterNotFound:
+            ssm.put_parameter(Name=parameter, Type="SecureString", Value=secrets.token_urlsafe(50), Overwrite=False)
+            self.stdout.write(f"Secret key parameter {parameter}: created (random, never shown)")
+
+        cloudformation = boto3.client("cloudformation", region_name=region)
+        name = f"{config['project_name']}-{stage}-base"
+        values = {"AlarmEmail": alarm_email, "CustomDomain": custom_domain, "CertificateArn": certificate_arn,
+                  "HttpApiId": http_api_id}
+        request = {
+            "StackName": name,
+            "TemplateBody": json.dumps(stack_template(stage=stage), separators=(",", ":")),
+            "Parameters": [{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()],
+            "Capabilities": ["CAPABILITY_NAMED_IAM"],
+            "Tags": [{"Key": "shopsite:stage", "Value": stage}],
+        }
+        try:
+            cloudformation.describe_stacks(StackName=name)
+            exists = True
+        except cloudformation.exceptions.ClientError:
+            exists = False
+        if exists:
+            try:
+                cloudformation.update_stack(**request)
+            except cloudformation.exceptions.ClientError as error:
+                if "No updates are to be performed" not in str(error):
+                    raise
+                self.stdout.write(f"Stack {name}: no changes")
+                return self._outputs(cloudformation, name)
+            waiter = "stack_update_complete"
+        else:
+            cloudformation.create_stack(**request, EnableTerminationProtection=stage == "production")
+            waiter = "stack_create_complete"
+        self.stdout.write(f"Stack {name}: {'updating' if exists else 'creating'}…")
+        cloudformation.get_waiter(waiter).wait(StackName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 360})
+        self.stdout.write(f"Stack {name}: {'updated' if exists else 'created'}")
+        self._outputs(cloudformation, name)
+
+    def _outputs(self, cloudformation, name):
+        stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+        for output in stack.get("Outputs", []):
+            self.stdout.write(f"  {output['OutputKey']}: {output['OutputValue']}")
