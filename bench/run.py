@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -15,6 +16,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zipfile
 from http.client import HTTPConnection
 from pathlib import Path
 
@@ -37,7 +39,8 @@ def environment(db_host: str, media: str) -> dict:
         "DJANGO_SETTINGS_MODULE": "shopsite.settings.local",
         "DJANGO_DEBUG": "0",
         "DYNAMODB_HOST": db_host,
-        "DYNAMODB_TABLE_PREFIX": "bench-",
+        # The dev stage's prefix: the unpacked Lambda package (cold start, log bytes) reads these tables too.
+        "DYNAMODB_TABLE_PREFIX": "shopsite-dev-",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "MEDIA_ROOT": media,
         "PYTHONPATH": str(ROOT),
@@ -240,19 +243,72 @@ def measure_load(env, detail_slug, cart_cookie):
         server.wait(timeout=10)
 
 
-def measure_cold_start(env, runs=5):
-    def median_ms(settings_module, path):
-        times = []
-        for _ in range(runs):
-            out = subprocess.run([sys.executable, str(ROOT / "bench" / "coldstart.py"), path], cwd=ROOT,
-                                 env={**env, "DJANGO_SETTINGS_MODULE": settings_module},
-                                 capture_output=True, text=True, check=True).stdout
-            times.append(float(out.split()[0]))
-        return round(statistics.median(times), 1)
+def _copy_without_bytecode(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
 
-    shop = median_ms("shopsite.settings.local", "/products/")
-    hello = median_ms("bench.hello_settings", "/")
-    return {"shop_first_listing_ms": shop, "hello_world_ms": hello, "ratio": round(shop / hello, 2)}
+
+def _bare_django(tmp: Path) -> tuple[Path, Path]:
+    """Django and its dependencies alone, with their bytecode and without."""
+    import asgiref
+    import django
+    import sqlparse
+
+    with_bytecode = tmp / "bare-with"
+    for module in (django, asgiref, sqlparse):
+        shutil.copytree(Path(module.__file__).parent, with_bytecode / module.__name__)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(with_bytecode)], check=True)
+    return with_bytecode, _copy_without_bytecode(with_bytecode, tmp / "bare-without")
+
+
+def measure_cold_start(env, *, detail_slug, runs=5):
+    """Cold starts of the unpacked Lambda zip through Zappa's handler and of bare Django, interleaved.
+
+    Each variant runs in a fresh ``python -S -B`` process that sees only its
+    own copy (with the bytecode the zip carries, and with it stripped); medians.
+    """
+    entry = json.loads((ROOT / "zappa_settings.json").read_text())["base"]["lambda_handler"]
+    tmp = Path(tempfile.mkdtemp(prefix="shopsite-bench-cold-"))
+    with zipfile.ZipFile(ROOT / "dist" / "shopsite-dev.zip") as archive:
+        archive.extractall(tmp / "zip-with")
+    variants = {
+        "package_with_bytecode": tmp / "zip-with",
+        "package_without_bytecode": _copy_without_bytecode(tmp / "zip-with", tmp / "zip-without"),
+    }
+    bare_with, bare_without = _bare_django(tmp)
+    package_env = {
+        "PATH": env["PATH"], "HOME": env.get("HOME", "/tmp"), "DJANGO_SECRET_KEY": "bench-" + "k" * 50,
+        "DYNAMODB_HOST": env["DYNAMODB_HOST"], "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+    times = {name: [] for name in (*variants, "bare_with_bytecode", "bare_without_bytecode")}
+    log_bytes = None
+    for _ in range(runs):
+        for name, folder in variants.items():
+            out = subprocess.run(
+                [sys.executable, "-S", "-B", str(ROOT / "bench" / "lambda_coldstart.py"), entry, "/products/",
+                 f"/products/{detail_slug}/"], cwd=folder, env=package_env, capture_output=True, text=True, check=True,
+            ).stdout
+            measured = json.loads(out.strip().splitlines()[-1])
+            assert measured["status"] == 200, measured
+            times[name].append(measured["ms"])
+            log_bytes = measured["log_bytes"]
+        for name, folder in (("bare_with_bytecode", bare_with), ("bare_without_bytecode", bare_without)):
+            out = subprocess.run(
+                [sys.executable, "-S", "-B", str(ROOT / "bench" / "coldstart.py"), "/"], cwd=ROOT,
+                env={"PATH": env["PATH"], "PYTHONPATH": f"{folder}:{ROOT}", "DJANGO_SETTINGS_MODULE": "bench.hello_settings"},
+                capture_output=True, text=True, check=True,
+            ).stdout
+            times[name].append(float(out.split()[0]))
+    shutil.rmtree(tmp, ignore_errors=True)
+    medians = {name: round(statistics.median(values), 1) for name, values in times.items()}
+    return {
+        **medians,
+        "ratio_with_bytecode": round(medians["package_with_bytecode"] / medians["bare_with_bytecode"], 2),
+        "ratio_without_bytecode": round(medians["package_without_bytecode"] / medians["bare_without_bytecode"], 2),
+        "runs": runs,
+        "log_bytes": {"listing_uncached": log_bytes[0], "listing_cached": log_bytes[1], "product_detail_uncached": log_bytes[2]},
+    }
 
 
 def package_size():
@@ -287,10 +343,10 @@ def main():
         cpu = measure_cpu()
         print(f"Load: {LOAD_RATE} req/s offered for {LOAD_SECONDS} s per page, {LOAD_CLIENTS} clients, gunicorn 2x4 ...", flush=True)
         latency = measure_load(env, state["detail_slug"], state["cart_cookie"])
-        print("Cold starts ...", flush=True)
-        cold = measure_cold_start(env)
         print("Building the Lambda package ...", flush=True)
         size = package_size()
+        print("Cold starts of the unpacked zip and of bare Django, with and without bytecode ...", flush=True)
+        cold = measure_cold_start(env, detail_slug=state["detail_slug"])
     finally:
         localdb.stop(database)
 
@@ -321,8 +377,19 @@ def report(result):
     lines += ["", "Server CPU per request (ms, in-process)"]
     lines += [f"  {name:40} {value}" for name, value in result["cpu_ms_per_request"].items()]
     cold = result["cold_start"]
-    lines += ["", f"Cold start (fresh process, import + first page): shop listing {cold['shop_first_listing_ms']} ms, "
-              f"hello-world Django {cold['hello_world_ms']} ms, ratio {cold['ratio']}",
+    logs = cold["log_bytes"]
+    lines += ["", f"Cold start, median of {cold['runs']} interleaved runs (fresh `python -S -B` process: import + first listing page)",
+              f"  unpacked Lambda zip through Zappa's handler: {cold['package_with_bytecode']} ms with its bytecode, "
+              f"{cold['package_without_bytecode']} ms without",
+              f"  bare hello-world Django:                     {cold['bare_with_bytecode']} ms with bytecode, "
+              f"{cold['bare_without_bytecode']} ms without",
+              f"  ratio to bare Django: {cold['ratio_with_bytecode']} with bytecode, {cold['ratio_without_bytecode']} without",
+              "",
+              "Log bytes per page at the production log level (goal <= 1024 each; Lambda's own START/END/REPORT lines not included)",
+              f"  listing, uncached (first request of the process): {logs['listing_uncached']}",
+              f"  listing, cached: {logs['listing_cached']}",
+              f"  product detail, uncached: {logs['product_detail_uncached']}",
+              "",
               f"Lambda zip (make package): {result['lambda_zip_mb']} MB"]
     return "\n".join(lines)
 
