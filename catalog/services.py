@@ -5,31 +5,20 @@ import uuid
 
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from pynamodb.exceptions import TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import UpdateError
 
 from catalog import search
 from catalog.cache import catalog_cache_invalidate
 from catalog.models import Category, CategoryCounter, Product, ProductStock, SearchTerm, SlugGuard
 from catalog.selectors import category_get, product_get
-from shopsite import dynamodb
-from shopsite.errors import transaction_reasons
+from shopsite.transactions import StaleEdit, Transaction, TransactionCancelled, transaction
 
-_FAILED = "ConditionalCheckFailed"
 PRODUCT_FIELDS = ("name", "slug", "description", "price_cents", "category_id", "image", "active")
 CATEGORY_FIELDS = ("name", "slug", "description", "position")
 
 
 class SlugTaken(Exception):
     """Another category or product already uses this slug."""
-
-
-class StaleEdit(Exception):
-    """The record changed since the editor loaded it."""
-
-    def __init__(self, current=None):
-        super().__init__("Changed by someone else in the meantime.")
-        self.current = current
 
 
 class NotFound(Exception):
@@ -55,13 +44,15 @@ def _listing_attributes(product: Product) -> None:
     product.active_category = product.category_id if product.active else None
 
 
-def _raise_from_reasons(error: TransactWriteError, *, slug_at: int | None, stale_at: tuple[int, ...], current):
-    reasons = transaction_reasons(error)
-    if slug_at is not None and len(reasons) > slug_at and reasons[slug_at] == _FAILED:
-        raise SlugTaken() from error
-    if any(len(reasons) > i and reasons[i] == _FAILED for i in stale_at):
-        raise StaleEdit(current()) from error
-    raise error
+def _raise_for(cancelled: TransactionCancelled, *, current=lambda: None):
+    """Turn a cancelled catalog write into the domain error its labels name."""
+    if cancelled.failed("slug-guard"):
+        raise SlugTaken() from cancelled
+    if cancelled.failed("new-category"):
+        raise NotFound() from cancelled
+    if cancelled.failed("category", "product", "old-slug-guard", "old-category"):
+        raise StaleEdit(current()) from cancelled
+    raise cancelled
 
 
 # Categories
@@ -74,11 +65,12 @@ def category_create(*, name: str, slug: str, description: str = "", position: in
         created_at=now, updated_at=now,
     )
     try:
-        with TransactWrite(connection=dynamodb.connection()) as transaction:
-            transaction.save(_slug_guard("category", slug, category.category_id), condition=SlugGuard.key.does_not_exist())
-            transaction.save(category, condition=Category.category_id.does_not_exist())
-    except TransactWriteError as error:
-        _raise_from_reasons(error, slug_at=0, stale_at=(), current=lambda: None)
+        with transaction() as tx:
+            tx.save(_slug_guard("category", slug, category.category_id), label="slug-guard",
+                    condition=SlugGuard.key.does_not_exist())
+            tx.save(category, label="category", condition=Category.category_id.does_not_exist())
+    except TransactionCancelled as cancelled:
+        _raise_for(cancelled)
     catalog_cache_invalidate()
     return category
 
@@ -95,20 +87,15 @@ def category_update(*, category_id: str, expected_version: int, **changes) -> Ca
     actions.append(Category.updated_at.set(timezone.now()))
     current = lambda: category_get(category_id=category_id)  # noqa: E731
     try:
-        if changes.get("slug", old_slug) == old_slug:
-            category.update(actions=actions)
-        else:
-            with TransactWrite(connection=dynamodb.connection()) as transaction:
-                # Sent as: delete old guard, put new guard, update category.
-                transaction.delete(_slug_guard("category", old_slug, category_id))
-                transaction.save(_slug_guard("category", changes["slug"], category_id), condition=SlugGuard.key.does_not_exist())
-                transaction.update(category, actions=actions)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise StaleEdit(current()) from error
-        raise
-    except TransactWriteError as error:
-        _raise_from_reasons(error, slug_at=1, stale_at=(2,), current=current)
+        with transaction() as tx:
+            if changes.get("slug", old_slug) != old_slug:
+                tx.delete(_slug_guard("category", old_slug, category_id), label="old-slug-guard",
+                          condition=SlugGuard.owner_id == category_id)
+                tx.save(_slug_guard("category", changes["slug"], category_id), label="slug-guard",
+                        condition=SlugGuard.key.does_not_exist())
+            tx.update(category, label="category", actions=actions)
+    except TransactionCancelled as cancelled:
+        _raise_for(cancelled, current=current)
     catalog_cache_invalidate()
     return category_get(category_id=category_id)
 
@@ -119,14 +106,23 @@ def category_delete(*, category_id: str) -> None:
     if category is None:
         raise NotFound(category_id)
     try:
-        with TransactWrite(connection=dynamodb.connection()) as transaction:
-            transaction.delete(category, condition=Category.product_count <= 0, add_version_condition=False)
-            transaction.delete(_slug_guard("category", category.slug, category_id))
-    except TransactWriteError as error:
-        if transaction_reasons(error)[:1] == [_FAILED]:
-            raise CategoryNotEmpty() from error
+        with transaction() as tx:
+            tx.delete(category, label="non-empty-category", condition=Category.product_count <= 0, add_version_condition=False)
+            tx.delete(_slug_guard("category", category.slug, category_id), label="slug-guard-delete")
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("non-empty-category"):
+            raise CategoryNotEmpty() from cancelled
         raise
     catalog_cache_invalidate()
+
+
+def _category_count_add(tx: Transaction, *, category_id: str, delta: int, label: str) -> None:
+    """Move a category's product count inside *tx*; the category must exist (and, going down, not go below 0)."""
+    condition = CategoryCounter.category_id.exists()
+    if delta < 0:
+        condition &= CategoryCounter.product_count >= -delta
+    tx.update(CategoryCounter(category_id), label=label, actions=[CategoryCounter.product_count.add(delta)],
+              condition=condition)
 
 
 # Products
@@ -164,19 +160,13 @@ def product_create(
     )
     _listing_attributes(product)
     try:
-        with TransactWrite(connection=dynamodb.connection()) as transaction:
-            # Sent as: put guard, put product, update category.
-            transaction.save(_slug_guard("product", slug, product.product_id), condition=SlugGuard.key.does_not_exist())
-            transaction.save(product, condition=Product.product_id.does_not_exist())
-            transaction.update(
-                CategoryCounter(category_id), actions=[CategoryCounter.product_count.add(1)],
-                condition=CategoryCounter.category_id.exists(),
-            )
-    except TransactWriteError as error:
-        reasons = transaction_reasons(error)
-        if len(reasons) == 3 and reasons[2] == _FAILED:
-            raise NotFound(category_id) from error
-        _raise_from_reasons(error, slug_at=0, stale_at=(), current=lambda: None)
+        with transaction() as tx:
+            tx.save(_slug_guard("product", slug, product.product_id), label="slug-guard",
+                    condition=SlugGuard.key.does_not_exist())
+            tx.save(product, label="new-product", condition=Product.product_id.does_not_exist())
+            _category_count_add(tx, category_id=category_id, delta=1, label="new-category")
+    except TransactionCancelled as cancelled:
+        _raise_for(cancelled)
     _terms_write(product=product)
     catalog_cache_invalidate()
     return product
@@ -202,24 +192,18 @@ def product_update(*, product_id: str, expected_version: int, **changes) -> Prod
     slug_changed = product.slug != old_slug
     category_changed = product.category_id != old_category
     try:
-        with TransactWrite(connection=dynamodb.connection()) as transaction:
-            # Sent as: deletes, puts, updates (in call order within each kind).
+        with transaction() as tx:
             if slug_changed:
-                transaction.delete(_slug_guard("product", old_slug, product_id))
-                transaction.save(_slug_guard("product", product.slug, product_id), condition=SlugGuard.key.does_not_exist())
-            transaction.update(product, actions=actions)
+                tx.delete(_slug_guard("product", old_slug, product_id), label="old-slug-guard",
+                          condition=SlugGuard.owner_id == product_id)
+                tx.save(_slug_guard("product", product.slug, product_id), label="slug-guard",
+                        condition=SlugGuard.key.does_not_exist())
+            tx.update(product, label="product", actions=actions)
             if category_changed:
-                transaction.update(CategoryCounter(old_category), actions=[CategoryCounter.product_count.add(-1)])
-                transaction.update(
-                    CategoryCounter(product.category_id), actions=[CategoryCounter.product_count.add(1)],
-                    condition=CategoryCounter.category_id.exists(),
-                )
-    except TransactWriteError as error:
-        reasons = transaction_reasons(error)
-        if category_changed and reasons and reasons[-1] == _FAILED:
-            raise NotFound(product.category_id) from error
-        offset = 2 if slug_changed else 0
-        _raise_from_reasons(error, slug_at=1 if slug_changed else None, stale_at=(offset,), current=current)
+                _category_count_add(tx, category_id=old_category, delta=-1, label="old-category")
+                _category_count_add(tx, category_id=product.category_id, delta=1, label="new-category")
+    except TransactionCancelled as cancelled:
+        _raise_for(cancelled, current=current)
     if old_image and old_image != product.image:
         image_delete_unused(old_image)
     _terms_write(product=product, old_terms=old_terms)
@@ -232,10 +216,13 @@ def product_delete(*, product_id: str) -> None:
     product = product_get(product_id=product_id)
     if product is None:
         raise NotFound(product_id)
-    with TransactWrite(connection=dynamodb.connection()) as transaction:
-        transaction.delete(product, add_version_condition=False)
-        transaction.delete(_slug_guard("product", product.slug, product_id))
-        transaction.update(CategoryCounter(product.category_id), actions=[CategoryCounter.product_count.add(-1)])
+    try:
+        with transaction() as tx:
+            tx.delete(product, label="product")
+            tx.delete(_slug_guard("product", product.slug, product_id), label="slug-guard-delete")
+            _category_count_add(tx, category_id=product.category_id, delta=-1, label="old-category")
+    except TransactionCancelled as cancelled:
+        _raise_for(cancelled, current=lambda: product_get(product_id=product_id))
     old_terms = _terms(product)
     product.active = False
     _terms_write(product=product, old_terms=old_terms)
@@ -260,6 +247,23 @@ def product_stock_adjust(*, product_id: str, delta: int) -> int:
         raise
     catalog_cache_invalidate()
     return item.stock
+
+
+def product_stock_change(tx: Transaction, *, product_id: str, delta: int, label: str, require_active: bool = False) -> None:
+    """Add a conditional stock change to *tx*, for another app's transaction (a sale, a cancellation).
+
+    Stock never goes below zero; with *require_active* the product must also
+    be on sale. The catalog cache is cleared once the transaction commits.
+    Stock moves go through ProductStock so they never bump the product's
+    version (a sale does not turn a staff member's open edit form stale).
+    """
+    condition = ProductStock.product_id.exists()
+    if delta < 0:
+        condition &= ProductStock.stock >= -delta
+    if require_active:
+        condition &= ProductStock.active == True  # noqa: E712
+    tx.update(ProductStock(product_id), label=label, actions=[ProductStock.stock.add(delta)], condition=condition)
+    tx.on_commit(catalog_cache_invalidate)
 
 
 def product_set_active(*, product_id: str, active: bool) -> Product:

@@ -62,14 +62,11 @@ def staff_login(request, *, staff) -> None:
 
 def customer_login(request, *, customer) -> None:
     """Sign the shopper *customer* in on this request's session."""
-    anonymous_cart = request.session.get("cart_id")
-    _rotate(request)
+    _rotate(request)  # keeps the session's data, so a visitor's cart survives sign-in
     request.session[CUSTOMER_SESSION_KEY] = customer.customer_id
     request.session[CUSTOMER_HASH_KEY] = password_digest(customer.password or "")
     request.customer = customer
-    signals.customer_logged_in.send(
-        sender=customer.__class__, request=request, customer_id=customer.customer_id, anonymous_cart_id=anonymous_cart
-    )
+    signals.customer_logged_in.send(sender=customer.__class__, request=request, customer_id=customer.customer_id)
 
 
 def customer_session_refresh(request, *, customer) -> None:

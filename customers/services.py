@@ -13,8 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils import timezone
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from customers.models import ApiKey, Customer, CustomerEmail, LoginAttempt, Staff
 from customers.selectors import (
@@ -25,25 +24,15 @@ from customers.selectors import (
     normalise_email,
     staff_get,
 )
-from shopsite import dynamodb
-from shopsite.errors import transaction_reasons
+from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
 
 EDITABLE_FIELDS = (
     "email", "first_name", "last_name", "phone", "line1", "line2", "city", "postal_code", "country", "notes", "status",
 )
-_CONDITION_FAILED = "ConditionalCheckFailed"
 
 
 class EmailTaken(Exception):
     """Another customer already uses this email address."""
-
-
-class StaleEdit(Exception):
-    """The record changed since the editor loaded it."""
-
-    def __init__(self, current=None):
-        super().__init__("The record was changed by someone else.")
-        self.current = current
 
 
 class StaffExists(Exception):
@@ -98,13 +87,12 @@ def customer_create(
         updated_at=now,
     )
     try:
-        with TransactWrite(connection=dynamodb.connection()) as transaction:
-            transaction.save(_guard(email, customer.customer_id), condition=CustomerEmail.email.does_not_exist())
-            transaction.save(customer, condition=Customer.customer_id.does_not_exist())
-    except TransactWriteError as error:
-        reasons = transaction_reasons(error)
-        if reasons and reasons[0] == _CONDITION_FAILED:
-            raise EmailTaken(email) from error
+        with transaction() as tx:
+            tx.save(_guard(email, customer.customer_id), label="email-guard", condition=CustomerEmail.email.does_not_exist())
+            tx.save(customer, label="customer", condition=Customer.customer_id.does_not_exist())
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("email-guard"):
+            raise EmailTaken(email) from cancelled
         raise
     return customer
 
@@ -140,17 +128,15 @@ def customer_update(*, customer_id: str, expected_version: int | None = None, **
         return customer
 
     try:
-        with TransactWrite(connection=dynamodb.connection()) as transaction:
-            # Sent as: deletes (old guard), then puts (new guard, customer).
-            transaction.delete(_guard(old_email, customer_id), condition=CustomerEmail.customer_id == customer_id)
-            transaction.save(_guard(customer.email, customer_id), condition=CustomerEmail.email.does_not_exist())
-            transaction.save(customer)
-    except TransactWriteError as error:
-        reasons = transaction_reasons(error)
-        if len(reasons) == 3 and reasons[1] == _CONDITION_FAILED:
-            raise EmailTaken(customer.email) from error
-        if len(reasons) == 3 and _CONDITION_FAILED in (reasons[0], reasons[2]):
-            raise StaleEdit(customer_get(customer_id=customer_id)) from error
+        with transaction() as tx:
+            tx.delete(_guard(old_email, customer_id), label="old-guard", condition=CustomerEmail.customer_id == customer_id)
+            tx.save(_guard(customer.email, customer_id), label="new-guard", condition=CustomerEmail.email.does_not_exist())
+            tx.save(customer, label="customer")
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("new-guard"):
+            raise EmailTaken(customer.email) from cancelled
+        if cancelled.failed("old-guard", "customer"):
+            raise StaleEdit(customer_get(customer_id=customer_id)) from cancelled
         raise
     return customer
 
@@ -161,17 +147,16 @@ def customer_delete(*, customer_id: str, expected_version: int | None = None) ->
     if expected_version is not None and customer.version != expected_version:
         raise StaleEdit(customer)
     try:
-        with TransactWrite(connection=dynamodb.connection()) as transaction:
-            transaction.delete(customer)
-            transaction.delete(_guard(customer.email, customer_id), condition=CustomerEmail.customer_id == customer_id)
-    except TransactWriteError as error:
-        if _CONDITION_FAILED in transaction_reasons(error):
-            current = None
+        with transaction() as tx:
+            tx.delete(customer, label="customer")
+            tx.delete(_guard(customer.email, customer_id), label="guard", condition=CustomerEmail.customer_id == customer_id)
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("customer", "guard"):
             try:
                 current = customer_get(customer_id=customer_id)
             except CustomerNotFound:
-                raise CustomerNotFound(customer_id) from error
-            raise StaleEdit(current) from error
+                raise CustomerNotFound(customer_id) from cancelled
+            raise StaleEdit(current) from cancelled
         raise
 
 

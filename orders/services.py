@@ -12,20 +12,15 @@ import uuid
 
 from django.utils import timezone
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
-from catalog.cache import catalog_cache_invalidate
-from catalog.models import ProductStock
 from catalog.selectors import product_get, product_get_many
+from catalog.services import product_stock_change
 from orders.models import Address, CartItem, Order, OrderLine, StatusChange
 from orders.selectors import MAX_CART_LINES, Cart, cart_get, cart_items, order_find
-from shopsite import dynamodb
-from shopsite.errors import transaction_reasons
 from shopsite.metrics import metric_add
+from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
 
 MAX_LINE_QUANTITY = 999
-_FAILED = "ConditionalCheckFailed"
-_RETRYABLE = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 TRANSITIONS = {
     "placed": {"paid", "cancelled"},
     "paid": {"shipped", "cancelled"},
@@ -63,7 +58,7 @@ class TransitionRefused(Exception):
     """The order cannot move to that status from the one it has now."""
 
 
-class StaleOrder(Exception):
+class StaleOrder(StaleEdit):
     """The order changed since it was loaded."""
 
 
@@ -189,36 +184,31 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, attempts:
     )
     for attempt in range(attempts):
         try:
-            with TransactWrite(connection=dynamodb.connection(), client_request_token=order_id) as transaction:
-                # Sent as: deletes (cart lines), puts (order), updates (stock), in call order.
+            with transaction(client_request_token=order_id) as tx:
                 for line in cart.lines:
-                    transaction.delete(CartItem(cart_id, line.product_id), condition=CartItem.quantity == line.quantity)
-                transaction.save(order, condition=Order.order_id.does_not_exist())
+                    tx.delete(CartItem(cart_id, line.product_id), label=f"cart:{line.product_id}",
+                              condition=CartItem.quantity == line.quantity)
+                tx.save(order, label="order", condition=Order.order_id.does_not_exist())
                 for line in cart.lines:
-                    transaction.update(
-                        ProductStock(line.product_id),
-                        actions=[ProductStock.stock.add(-line.quantity)],
-                        condition=(ProductStock.stock >= line.quantity) & (ProductStock.active == True),  # noqa: E712
-                    )
-        except TransactWriteError as error:
+                    product_stock_change(tx, product_id=line.product_id, delta=-line.quantity,
+                                         label=f"stock:{line.product_id}", require_active=True)
+        except (TransactionCancelled, TransactWriteError) as error:
             outcome = _placement_failure(error, cart=cart, order_id=order_id)
             if outcome is not None:
                 return outcome, False
             time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
             continue
-        catalog_cache_invalidate()
         return order, True
     raise CartChanged()
 
 
-def _placement_failure(error: TransactWriteError, *, cart: Cart, order_id: str) -> Order | None:
-    """Explain a cancelled placement: return the order if it exists already, raise the
+def _placement_failure(error: Exception, *, cart: Cart, order_id: str) -> Order | None:
+    """Explain a failed placement: return the order if it exists already, raise the
     shopper-facing error, or return None when the transaction should simply be retried."""
     code = getattr(error, "cause_response_code", None)
-    reasons = transaction_reasons(error)
-    n = len(cart.lines)
+    cancelled = error if isinstance(error, TransactionCancelled) else None
     if code in ("TransactionInProgressException", "IdempotentParameterMismatchException") or (
-        len(reasons) == 2 * n + 1 and reasons[n] == _FAILED
+        cancelled is not None and cancelled.failed("order")
     ):
         existing = order_find(order_id=order_id)
         if existing is not None:
@@ -226,20 +216,20 @@ def _placement_failure(error: TransactWriteError, *, cart: Cart, order_id: str) 
         if code == "IdempotentParameterMismatchException":
             raise CartChanged() from error
         return None
-    if len(reasons) == 2 * n + 1:
-        stock_reasons = reasons[n + 1:]
-        if _FAILED in stock_reasons:
-            products = product_get_many(product_ids=[line.product_id for line in cart.lines])
-            shortages = {}
-            for line, reason in zip(cart.lines, stock_reasons):
-                if reason == _FAILED:
-                    product = products.get(line.product_id)
-                    shortages[line.product_id] = product.stock if product is not None and product.active else 0
-            raise OutOfStock(shortages) from error
-        if _FAILED in reasons[:n]:
-            raise CartChanged() from error
-        if any(reason in _RETRYABLE for reason in reasons):
-            return None
+    if cancelled is None:
+        raise error
+    short = [line for line in cart.lines if cancelled.failed(f"stock:{line.product_id}")]
+    if short:
+        products = product_get_many(product_ids=[line.product_id for line in short])
+        raise OutOfStock({
+            line.product_id: (products[line.product_id].stock
+                              if line.product_id in products and products[line.product_id].active else 0)
+            for line in short
+        }) from error
+    if cancelled.failed(*(f"cart:{line.product_id}" for line in cart.lines)):
+        raise CartChanged() from error
+    if cancelled.retryable:
+        return None
     raise error
 
 
@@ -264,20 +254,16 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
     change = StatusChange(status=status, at=timezone.now(), actor=actor)
     actions = [Order.status.set(status), Order.history.set(Order.history.append([change]))]
     try:
-        with TransactWrite(connection=dynamodb.connection()) as transaction:
-            transaction.update(order, actions=actions, condition=Order.status == from_status)
+        with transaction() as tx:
+            tx.update(order, label="order", actions=actions, condition=Order.status == from_status)
             if status == "cancelled":
                 existing = product_get_many(product_ids=[line.product_id for line in order.lines])
                 for line in order.lines:
                     if line.product_id in existing:
-                        transaction.update(
-                            ProductStock(line.product_id), actions=[ProductStock.stock.add(line.quantity)],
-                            condition=ProductStock.product_id.exists(),
-                        )
-    except TransactWriteError as error:
-        if transaction_reasons(error)[:1] == [_FAILED]:
-            raise StaleOrder() from error
+                        product_stock_change(tx, product_id=line.product_id, delta=line.quantity,
+                                             label=f"stock:{line.product_id}")
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("order"):
+            raise StaleOrder() from cancelled
         raise
-    if status == "cancelled":
-        catalog_cache_invalidate()
     return order_find(order_id=order_id)

@@ -13,6 +13,7 @@ from typing import Iterator
 
 from django.conf import settings
 from pynamodb.connection import Connection
+from pynamodb.exceptions import TableError
 from pynamodb.models import Model
 
 _registry: dict[str, type[Model]] = {}
@@ -117,12 +118,16 @@ class BaseModel(Model):
 
     @classmethod
     def _get_connection(cls):
+        # PynamoDB gives each model its own Connection (and botocore client);
+        # hand the table's schema to the shared one and use that instead.
         table_conn = super()._get_connection()
         shared = connection()
         if table_conn.connection is not shared:
-            meta = table_conn.connection._tables.get(cls.Meta.table_name)
-            if cls.Meta.table_name not in shared._tables and meta is not None:
-                shared.add_meta_table(meta)
+            with _lock:
+                try:
+                    shared.get_meta_table(cls.Meta.table_name)
+                except TableError:
+                    shared.add_meta_table(table_conn.get_meta_table())
             table_conn.connection = shared
         return table_conn
 

@@ -2,6 +2,8 @@
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBConnectionError, TransactGetError, TransactWriteError
 
+from shopsite.transactions import TransactionCancelled
+
 # What DynamoDB raises when it did not do what we asked through no fault of the
 # request: throttling, timeouts, an unreachable endpoint, a server error.
 UNAVAILABLE_ERRORS = (PynamoDBConnectionError, TransactWriteError, TransactGetError, BotoCoreError, ClientError)
@@ -16,6 +18,8 @@ def is_unavailable(exception: BaseException | None) -> bool:
     """
     if isinstance(exception, ServiceUnavailable):
         return True
+    if isinstance(exception, TransactionCancelled):
+        return exception.retryable  # conflicts and throttling that outlasted the retries
     if not isinstance(exception, UNAVAILABLE_ERRORS):
         return False
     code = getattr(exception, "cause_response_code", None)
@@ -26,9 +30,3 @@ def is_unavailable(exception: BaseException | None) -> bool:
 
 class ServiceUnavailable(Exception):
     """DynamoDB could not be reached or refused the request for now."""
-
-
-def transaction_reasons(error: Exception) -> list[str | None]:
-    """Return the cancellation reason codes of a failed TransactWrite, in request order."""
-    reasons = getattr(error, "cancellation_reasons", None) or []
-    return [reason.code if reason is not None else None for reason in reasons]
