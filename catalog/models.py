@@ -10,13 +10,78 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from shopsite.dynamodb import BaseModel, register
 
 
-def _index(name: str, hash_attr: str, range_attr=None, projection=None):
-    """Build a GSI class keyed on the given attributes."""
-    attrs = {hash_attr: UnicodeAttribute(hash_key=True)}
-    if range_attr is not None:
-        attrs[range_attr[0]] = range_attr[1]
-    meta = type("Meta", (), {"index_name": name, "projection": projection or AllProjection()})
-    return type(f"{name.title().replace('-', '')}Index", (GlobalSecondaryIndex,), {**attrs, "Meta": meta})()
+class CategoryListIndex(GlobalSecondaryIndex):
+    """Every category in one partition, by position: the category list is one Query."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    position = NumberAttribute(range_key=True)
+
+    class Meta:
+        index_name = "listing-index"
+        projection = AllProjection()
+
+
+class ProductSlugIndex(GlobalSecondaryIndex):
+    slug = UnicodeAttribute(hash_key=True)
+
+    class Meta:
+        index_name = "slug-index"
+        projection = AllProjection()
+
+
+class ProductNewestIndex(GlobalSecondaryIndex):
+    """Active products only (sparse ``active_listing``), newest first."""
+
+    active_listing = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "newest-index"
+        projection = AllProjection()
+
+
+class ProductNameIndex(GlobalSecondaryIndex):
+    """Active products only, A to Z."""
+
+    active_listing = UnicodeAttribute(hash_key=True)
+    name_key = UnicodeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "name-index"
+        projection = AllProjection()
+
+
+class ProductPriceIndex(GlobalSecondaryIndex):
+    """Active products only, by price."""
+
+    active_listing = UnicodeAttribute(hash_key=True)
+    price_cents = NumberAttribute(range_key=True)
+
+    class Meta:
+        index_name = "price-index"
+        projection = AllProjection()
+
+
+class ProductCategoryIndex(GlobalSecondaryIndex):
+    """Active products of one category (sparse ``active_category``), A to Z."""
+
+    active_category = UnicodeAttribute(hash_key=True)
+    name_key = UnicodeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "category-index"
+        projection = AllProjection()
+
+
+class ProductStaffIndex(GlobalSecondaryIndex):
+    """Every product, active or not, newest first: the staff list."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "staff-index"
+        projection = AllProjection()
 
 
 @register("categories")
@@ -33,9 +98,9 @@ class Category(BaseModel):
     version = VersionAttribute()
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
-    listing_index = _index("listing-index", "listing", ("position", NumberAttribute(range_key=True)))
+    listing_index = CategoryListIndex()
 
 
 @register("categories", view=True)
@@ -46,7 +111,7 @@ class CategoryCounter(BaseModel):
     product_count = NumberAttribute(default=0)
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
 @register("slugs")
@@ -57,7 +122,7 @@ class SlugGuard(BaseModel):
     owner_id = UnicodeAttribute()
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
 @register("products")
@@ -80,14 +145,14 @@ class Product(BaseModel):
     version = VersionAttribute()
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
-    slug_index = _index("slug-index", "slug")
-    newest_index = _index("newest-index", "active_listing", ("created_at", UTCDateTimeAttribute(range_key=True)))
-    name_index = _index("name-index", "active_listing", ("name_key", UnicodeAttribute(range_key=True)))
-    price_index = _index("price-index", "active_listing", ("price_cents", NumberAttribute(range_key=True)))
-    category_index = _index("category-index", "active_category", ("name_key", UnicodeAttribute(range_key=True)))
-    staff_index = _index("staff-index", "listing", ("created_at", UTCDateTimeAttribute(range_key=True)))
+    slug_index = ProductSlugIndex()
+    newest_index = ProductNewestIndex()
+    name_index = ProductNameIndex()
+    price_index = ProductPriceIndex()
+    category_index = ProductCategoryIndex()
+    staff_index = ProductStaffIndex()
 
     @property
     def stock_state(self) -> str:
@@ -112,7 +177,7 @@ class ProductStock(BaseModel):
     active = BooleanAttribute(default=True)
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
 @register("search-terms")
@@ -127,4 +192,4 @@ class SearchTerm(BaseModel):
     image = UnicodeAttribute(null=True)
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""

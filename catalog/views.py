@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog import selectors, services
 from catalog.forms import CategoryForm, ProductForm, StockForm
 from shopsite.decorators import staff_required
-from shopsite.forms import form_with_stale_error
+from shopsite.forms import form_with_stale_error, render_form
 from shopsite.pagination import page_or_first
 
 SORT_LABELS = {"newest": "Newest", "name": "Name", "price": "Price: low to high"}
@@ -79,7 +79,7 @@ def staff_category_create(request):
         else:
             messages.success(request, f"Category “{category.name}” created.")
             return redirect("catalog:staff_category_list")
-    return render(request, "staff/catalog/category_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render_form(request, "staff/catalog/category_form.html", {"form": form})
 
 
 def _category_or_404(category_id):
@@ -108,7 +108,7 @@ def staff_category_edit(request, category_id):
         else:
             messages.success(request, "Category saved.")
             return redirect("catalog:staff_category_list")
-    return render(request, "staff/catalog/category_form.html", {"form": form, "category": category}, status=400 if form.errors else 200)
+    return render_form(request, "staff/catalog/category_form.html", {"form": form, "category": category})
 
 
 @staff_required
@@ -177,7 +177,7 @@ def staff_product_create(request):
             messages.success(request, f"Product “{product.name}” created.")
             return redirect("catalog:staff_product_detail", product_id=product.product_id)
         _discard_upload(data)
-    return render(request, "staff/catalog/product_form.html", {"form": form}, status=400 if form.errors else 200)
+    return render_form(request, "staff/catalog/product_form.html", {"form": form})
 
 
 @staff_required
@@ -213,7 +213,7 @@ def staff_product_edit(request, product_id):
             messages.success(request, "Product saved.")
             return redirect("catalog:staff_product_detail", product_id=product_id)
         _discard_upload(data)
-    return render(request, "staff/catalog/product_form.html", {"form": form, "product": product}, status=400 if form.errors else 200)
+    return render_form(request, "staff/catalog/product_form.html", {"form": form, "product": product})
 
 
 @staff_required

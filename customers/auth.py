@@ -21,7 +21,6 @@ class AnonymousPrincipal:
     """Stands in for nobody: the same questions as a signed-in account, all answered no."""
 
     is_authenticated = False
-    is_staff = False
     pk = None
     email = ""
     name = ""

@@ -6,6 +6,18 @@ from customers.selectors import normalise_email
 STATUS_CHOICES = [("active", "Active"), ("inactive", "Inactive")]
 
 
+def check_new_password(form, cleaned: dict, *, field: str, confirm: str) -> None:
+    """Add form errors unless *field* matches *confirm* and passes the password validators."""
+    password = cleaned.get(field)
+    if password and password != cleaned.get(confirm):
+        form.add_error(confirm, forms.ValidationError("The passwords do not match.", code="password_mismatch"))
+    elif password:
+        try:
+            validate_password(password)
+        except forms.ValidationError as error:
+            form.add_error(field, error)
+
+
 class LoginForm(forms.Form):
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
     password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
@@ -47,14 +59,7 @@ class SignupForm(ProfileForm):
 
     def clean(self):
         cleaned = super().clean()
-        password = cleaned.get("password")
-        if password and password != cleaned.get("password_confirm"):
-            self.add_error("password_confirm", forms.ValidationError("The passwords do not match.", code="password_mismatch"))
-        elif password:
-            try:
-                validate_password(password)
-            except forms.ValidationError as error:
-                self.add_error("password", error)
+        check_new_password(self, cleaned, field="password", confirm="password_confirm")
         return cleaned
 
 
@@ -66,14 +71,7 @@ class SetPasswordForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        password = cleaned.get("new_password")
-        if password and password != cleaned.get("new_password_confirm"):
-            self.add_error("new_password_confirm", forms.ValidationError("The passwords do not match.", code="password_mismatch"))
-        elif password:
-            try:
-                validate_password(password)
-            except forms.ValidationError as error:
-                self.add_error("new_password", error)
+        check_new_password(self, cleaned, field="new_password", confirm="new_password_confirm")
         return cleaned
 
 

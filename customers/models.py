@@ -7,17 +7,9 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from shopsite.dynamodb import BaseModel, register
-
-
-class CustomerEmailIndex(GlobalSecondaryIndex):
-    email = UnicodeAttribute(hash_key=True)
-
-    class Meta:
-        index_name = "email-index"
-        projection = KeysOnlyProjection()
 
 
 class CustomerListIndex(GlobalSecondaryIndex):
@@ -52,9 +44,8 @@ class Customer(BaseModel):
     version = VersionAttribute()
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
-    email_index = CustomerEmailIndex()
     listing_index = CustomerListIndex()
 
     is_authenticated = True
@@ -76,7 +67,7 @@ class CustomerEmail(BaseModel):
     customer_id = UnicodeAttribute()
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
 @register("staff")
@@ -88,10 +79,9 @@ class Staff(BaseModel):
     created_at = UTCDateTimeAttribute()
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
     is_authenticated = True
-    is_staff = True
 
 
 @register("sessions")
@@ -101,7 +91,7 @@ class Session(BaseModel):
     expires_at = TTLAttribute()
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
 @register("login-attempts")
@@ -115,7 +105,7 @@ class LoginAttempt(BaseModel):
     expires_at = TTLAttribute()
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
 @register("api-keys")
@@ -129,4 +119,4 @@ class ApiKey(BaseModel):
     created_at = UTCDateTimeAttribute()
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""

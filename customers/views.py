@@ -17,7 +17,7 @@ from customers.forms import (
 )
 from customers.tokens import staff_email_from_uid, staff_password_tokens
 from shopsite.decorators import customer_required, staff_required
-from shopsite.forms import form_with_stale_error
+from shopsite.forms import form_with_stale_error, render_form
 from shopsite.pagination import page_or_first
 
 PROFILE_FIELDS = tuple(name for name in ProfileForm.base_fields if name != "version")
@@ -45,8 +45,7 @@ def _login(request, *, scope: str, template: str, on_success, default_next: str)
         else:
             on_success(request, principal)
             return redirect(_next_url(request, default_next))
-    status = 400 if form.errors else 200
-    return render(request, template, {"form": form, "next": _next_url(request, "")}, status=status)
+    return render_form(request, template, {"form": form, "next": _next_url(request, "")})
 
 
 @require_http_methods(["GET", "POST"])
@@ -97,7 +96,7 @@ def staff_set_password(request, uid, token):
         del request.session[_SET_PASSWORD_SESSION_KEY]
         messages.success(request, "Your password is set. Sign in with it now.")
         return redirect("customers:staff_login")
-    return render(request, "staff/set_password.html", {"valid": True, "form": form, "uid": uid}, status=400 if form.errors else 200)
+    return render_form(request, "staff/set_password.html", {"valid": True, "form": form, "uid": uid})
 
 
 @require_http_methods(["GET", "POST"])
@@ -133,9 +132,7 @@ def signup(request):
             auth.customer_login(request, customer=customer)
             messages.success(request, "Welcome! Your account is ready.")
             return redirect(_next_url(request, reverse("customers:account")))
-    return render(
-        request, "customers/signup.html", {"form": form, "next": _next_url(request, "")}, status=400 if form.errors else 200
-    )
+    return render_form(request, "customers/signup.html", {"form": form, "next": _next_url(request, "")})
 
 
 @customer_required
@@ -158,7 +155,7 @@ def account(request):
         else:
             messages.success(request, "Your profile is saved.")
             return redirect("customers:account")
-    return render(request, "customers/account.html", {"form": form}, status=400 if form.errors else 200)
+    return render_form(request, "customers/account.html", {"form": form})
 
 
 @customer_required
@@ -174,7 +171,7 @@ def password_change(request):
             auth.customer_session_refresh(request, customer=customer)
             messages.success(request, "Your password is changed. Other devices have been signed out.")
             return redirect("customers:account")
-    return render(request, "customers/password.html", {"form": form}, status=400 if form.errors else 200)
+    return render_form(request, "customers/password.html", {"form": form})
 
 
 # Staff pages
@@ -220,7 +217,7 @@ def staff_customer_create(request):
         else:
             messages.success(request, f"Customer {customer.email} created.")
             return redirect("customers:staff_detail", customer_id=customer.customer_id)
-    return render(request, "staff/customers/form.html", {"form": form}, status=400 if form.errors else 200)
+    return render_form(request, "staff/customers/form.html", {"form": form})
 
 
 @staff_required
@@ -244,7 +241,7 @@ def staff_customer_edit(request, customer_id):
         else:
             messages.success(request, "Customer saved.")
             return redirect("customers:staff_detail", customer_id=customer_id)
-    return render(request, "staff/customers/form.html", {"form": form, "customer": customer}, status=400 if form.errors else 200)
+    return render_form(request, "staff/customers/form.html", {"form": form, "customer": customer})
 
 
 @staff_required

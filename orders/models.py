@@ -22,7 +22,7 @@ class CartItem(BaseModel):
     added_at = UTCDateTimeAttribute()
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
 class OrderLine(MapAttribute):
@@ -86,7 +86,7 @@ class Order(BaseModel):
     version = VersionAttribute()
 
     class Meta:
-        billing_mode = "PAY_PER_REQUEST"
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
     customer_index = CustomerOrdersIndex()
     status_index = StatusOrdersIndex()

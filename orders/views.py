@@ -13,6 +13,7 @@ from orders import selectors, services
 from orders.cart import cart_count_refresh, cart_id_for_request
 from orders.forms import AddressForm, CartAddForm, CartUpdateForm, PlaceOrderForm, TransitionForm
 from orders.selectors import Cart
+from shopsite.forms import render_form
 from shopsite.decorators import customer_required, staff_required
 from shopsite.pagination import page_or_first
 
@@ -85,7 +86,7 @@ def checkout(request):
     if request.method == "POST" and form.is_valid():
         request.session[ADDRESS_SESSION_KEY] = form.cleaned_data
         return redirect("orders:review")
-    return render(request, "orders/checkout.html", {"form": form, "cart": current}, status=400 if form.errors else 200)
+    return render_form(request, "orders/checkout.html", {"form": form, "cart": current})
 
 
 @customer_required

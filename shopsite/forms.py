@@ -13,3 +13,10 @@ def form_with_stale_error(form, *, current_version: int | None, what: str, **for
         "check them against the current values and save again.",
     )
     return stale
+
+
+def render_form(request, template: str, context: dict):
+    """Render a page whose ``form`` is in *context*: 400 when it has errors, so clients and tests can tell."""
+    from django.shortcuts import render
+
+    return render(request, template, context, status=400 if context["form"].errors else 200)

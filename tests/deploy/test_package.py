@@ -1,5 +1,6 @@
 """The Lambda artifact works offline: the unpacked zip, alone, answers API Gateway events."""
 import base64
+import fcntl
 import json
 import os
 import re
@@ -33,9 +34,13 @@ def package_dir(tmp_path_factory):
     """Build the package with `make package` (unless one from this commit is there) and unpack it."""
     commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     stamp = ROOT / "dist" / "shopsite-dev.commit"
-    if not (ZIP.exists() and stamp.exists() and stamp.read_text() == commit and commit):
-        subprocess.run(["make", "package"], cwd=ROOT, check=True, capture_output=True)
-        stamp.write_text(commit)
+    (ROOT / "dist").mkdir(exist_ok=True)
+    # Test workers run in parallel; one builds, the others wait and reuse it.
+    with open(ROOT / "dist" / ".package.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (ZIP.exists() and stamp.exists() and stamp.read_text() == commit and commit):
+            subprocess.run(["make", "package"], cwd=ROOT, check=True, capture_output=True)
+            stamp.write_text(commit)
     target = tmp_path_factory.mktemp("lambda")
     with zipfile.ZipFile(ZIP) as archive:
         archive.extractall(target)
