@@ -22,15 +22,9 @@ def _generation() -> str:
 
 
 def catalog_cached(name: str, *parts: Any, loader: Callable[[], Any]) -> Any:
-    """Return the cached value for (name, parts), computing it with *loader* on a miss."""
+    """Return the cached value for (name, parts), computing it with *loader* on a miss (None is cached too)."""
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
-    key = f"catalog:{_generation()}:{name}:{digest}"
-    sentinel = object()
-    value = cache.get(key, sentinel)
-    if value is sentinel:
-        value = loader()
-        cache.set(key, value)
-    return value
+    return cache.get_or_set(f"catalog:{_generation()}:{name}:{digest}", loader)
 
 
 def catalog_cache_invalidate() -> None:

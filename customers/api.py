@@ -43,24 +43,6 @@ def customer_json(customer) -> dict:
     return data
 
 
-def _cors(request, response):
-    origin = request.headers.get("Origin")
-    if origin and origin in settings.CORS_ALLOWED_ORIGINS:
-        response["Access-Control-Allow-Origin"] = origin
-        response["Vary"] = "Origin"
-        response["Access-Control-Expose-Headers"] = "Location, ETag"
-    return response
-
-
-def _preflight(request, methods: list[str]):
-    response = HttpResponse(status=204)
-    if request.headers.get("Origin") in settings.CORS_ALLOWED_ORIGINS:
-        response["Access-Control-Allow-Methods"] = ", ".join(methods + ["OPTIONS"])
-        response["Access-Control-Allow-Headers"] = "Authorization, Content-Type, If-Match"
-        response["Access-Control-Max-Age"] = "600"
-    return response
-
-
 def _authenticate(request):
     header = request.headers.get("Authorization", "")
     if header:
@@ -77,24 +59,25 @@ def _authenticate(request):
 
 
 def api_view(methods: list[str]):
-    """Wrap an API view: CORS, preflight, 405, authentication and JSON errors."""
+    """Wrap an API view: 405, authentication and JSON errors (CORS is django-cors-headers' middleware)."""
 
     def decorator(view):
         @csrf_exempt
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method == "OPTIONS":
-                return _cors(request, _preflight(request, methods))
+                response = HttpResponse(status=204)
+                response["Allow"] = ", ".join(methods + ["OPTIONS"])
+                return response
             if request.method not in methods:
                 response = error_response(405, "method_not_allowed", f"Use {', '.join(methods)}.")
                 response["Allow"] = ", ".join(methods + ["OPTIONS"])
-                return _cors(request, response)
+                return response
             try:
                 _authenticate(request)
-                response = view(request, *args, **kwargs)
+                return view(request, *args, **kwargs)
             except ApiError as error:
-                response = error_response(error.status, error.code, error.message, error.fields)
-            return _cors(request, response)
+                return error_response(error.status, error.code, error.message, error.fields)
 
         return wrapper
 

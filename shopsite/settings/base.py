@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "corsheaders",
     "shopsite",
     "customers",
     "catalog",
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "shopsite.middleware.RequestLogMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shopsite.middleware.DynamoDBUnavailableMiddleware",
@@ -134,7 +136,13 @@ STAFF_PASSWORD_LINK_SECONDS = env_int("STAFF_PASSWORD_LINK_SECONDS", 24 * 60 * 6
 LOGIN_FAILURE_LIMIT = 5
 LOGIN_LOCK_SECONDS = 15 * 60
 
+# Cross-origin calls to the JSON API only (django-cors-headers).
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = ("authorization", "content-type", "if-match")
+CORS_ALLOW_METHODS = ("DELETE", "GET", "OPTIONS", "POST", "PUT")
+CORS_EXPOSE_HEADERS = ("Location", "ETag")
+CORS_PREFLIGHT_MAX_AGE = 600
 
 # Metrics (CloudWatch Embedded Metric Format) are log lines of the
 # ``shopsite.metrics`` logger; see shopsite/metrics.py.

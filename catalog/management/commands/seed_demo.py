@@ -5,6 +5,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from tqdm import tqdm
 
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
@@ -39,7 +40,8 @@ class Command(BaseCommand):
             return
         rng = random.Random(20261124)
         total = len(CATEGORIES) * PRODUCTS_PER_CATEGORY
-        done = 0
+        # A progress bar on a terminal (stderr), nothing when output goes to a file or a test.
+        progress = tqdm(total=total, desc="Seeding products", unit="product", disable=None)
         started = timezone.now() - timedelta(days=60)
         for position, (name, slug, colour, nouns) in enumerate(CATEGORIES):
             category = existing.get(slug) or catalog_services.category_create(
@@ -67,9 +69,8 @@ class Command(BaseCommand):
                     )
                 except catalog_services.SlugTaken:
                     pass  # seeded before: running twice adds nothing
-                done += 1
-                self._progress(done, total)
-        self.stdout.write("")
+                progress.update()
+        progress.close()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog ready: {len(CATEGORIES)} categories, {total} products."))
 
     def _image(self, slug: str, colour, variant: int) -> str:
@@ -78,10 +79,3 @@ class Command(BaseCommand):
             shade = tuple(max(0, min(255, c + (variant - 2) * 14)) for c in colour)
             default_storage.save(path, ContentFile(placeholder_png(width=400, height=300, colour=shade, seed=variant)))
         return path
-
-    def _progress(self, done: int, total: int) -> None:
-        width = 30
-        filled = width * done // total
-        line = f"\rSeeding products [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-        self.stdout.write(line, ending="")
-        self.stdout.flush()
