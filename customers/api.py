@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from customers import selectors, services
+from customers.accounts import selectors as account_selectors
 from customers.forms import CustomerForm
 from shopsite.cursors import InvalidCursor
 
@@ -47,7 +47,7 @@ def _authenticate(request):
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, key = header.partition(" ")
-        if scheme.lower() != "bearer" or selectors.api_key_find(key=key.strip()) is None:
+        if scheme.lower() != "bearer" or account_selectors.api_key_find(key=key.strip()) is None:
             raise ApiError(401, "unauthorized", "The API key is missing, unknown or revoked.")
         return
     if not request.staff.is_authenticated:

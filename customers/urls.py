@@ -1,23 +1,24 @@
 from django.urls import path
 
-from customers import api, views
+from customers import api, staff_views, views
+from customers.accounts import views as account_views
 
 app_name = "customers"
 
 urlpatterns = [
     path("account/signup/", views.signup, name="signup"),
-    path("account/login/", views.login, name="login"),
-    path("account/logout/", views.logout, name="logout"),
+    path("account/login/", account_views.login, name="login"),
+    path("account/logout/", account_views.logout, name="logout"),
     path("account/", views.account, name="account"),
     path("account/password/", views.password_change, name="password"),
-    path("staff/login/", views.staff_login, name="staff_login"),
-    path("staff/logout/", views.staff_logout, name="staff_logout"),
-    path("staff/set-password/<str:uid>/<str:token>/", views.staff_set_password, name="staff_set_password"),
-    path("staff/customers/", views.staff_customer_list, name="staff_list"),
-    path("staff/customers/new/", views.staff_customer_create, name="staff_create"),
-    path("staff/customers/<str:customer_id>/", views.staff_customer_detail, name="staff_detail"),
-    path("staff/customers/<str:customer_id>/edit/", views.staff_customer_edit, name="staff_edit"),
-    path("staff/customers/<str:customer_id>/delete/", views.staff_customer_delete, name="staff_delete"),
+    path("staff/login/", account_views.staff_login, name="staff_login"),
+    path("staff/logout/", account_views.staff_logout, name="staff_logout"),
+    path("staff/set-password/<str:uid>/<str:token>/", account_views.staff_set_password, name="staff_set_password"),
+    path("staff/customers/", staff_views.staff_customer_list, name="staff_list"),
+    path("staff/customers/new/", staff_views.staff_customer_create, name="staff_create"),
+    path("staff/customers/<str:customer_id>/", staff_views.staff_customer_detail, name="staff_detail"),
+    path("staff/customers/<str:customer_id>/edit/", staff_views.staff_customer_edit, name="staff_edit"),
+    path("staff/customers/<str:customer_id>/delete/", staff_views.staff_customer_delete, name="staff_delete"),
     path("api/customers", api.customer_collection, name="api_list"),
     path("api/customers/<str:customer_id>", api.customer_detail, name="api_detail"),
 ]

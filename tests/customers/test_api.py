@@ -5,13 +5,13 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from customers import services
+from customers.accounts import services as account_services
 from tests.factories import make_customer
 
 
 @pytest.fixture
 def api_key():
-    _, key = services.api_key_create(name="tests")
+    _, key = account_services.api_key_create(name="tests")
     return key
 
 

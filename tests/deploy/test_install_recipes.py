@@ -5,7 +5,6 @@ missing. A machine that already has the tool never runs the recipe, so these
 tests hide it: PATH holds only stand-ins for `apt-get`, `sudo` and `id` that
 record what they were asked to do.
 """
-import os
 import shutil
 import subprocess
 from pathlib import Path

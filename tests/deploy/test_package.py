@@ -82,7 +82,7 @@ def dev_tables(package_dir, dynamodb_local):
 def dev_data(dev_tables):
     """Put a staff account and a product into the dev stage's tables."""
     from catalog import services as catalog_services
-    from customers import services as customer_services
+    from customers.accounts import services as account_services
 
     original = settings.DYNAMODB_TABLE_PREFIX
     settings.DYNAMODB_TABLE_PREFIX = PREFIX
@@ -91,13 +91,13 @@ def dev_data(dev_tables):
         dynamodb.tables_empty()
         # Hashed the way production hashes (tests use a fast hasher production does not accept).
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
-            staff = customer_services.staff_create(email="ops@example.com", password=PASSWORD)
+            staff = account_services.staff_create(email="ops@example.com", password=PASSWORD)
         category = catalog_services.category_create(name="Lamps", slug="lamps")
         product = catalog_services.product_create(
             name="Brass Lamp", slug="brass-lamp", price_cents=4500, category_id=category.category_id, stock=3,
             image="demo/lamps-0.png",
         )
-        _, api_key = customer_services.api_key_create(name="deploy-test")
+        _, api_key = account_services.api_key_create(name="deploy-test")
         yield {"staff": staff, "product": product, "api_key": api_key}
     finally:
         settings.DYNAMODB_TABLE_PREFIX = original
@@ -366,7 +366,7 @@ def test_no_secret_reaches_the_logs(package_dir, dynamodb_local, dev_data, log_l
     """Drive the packaged handler through every path that handles a secret; read every log line."""
     assert SETTINGS["base"]["log_level"] == "INFO"
     from customers import selectors as customer_selectors
-    from customers import services as customer_services
+    from customers.accounts import selectors as account_selectors
 
     runner = Lambda(package_dir, dynamodb_local, **({"LOG_LEVEL": log_level} if log_level else {}))
     shopper_password, new_password, wrong_password = "shopper-first-passphrase", "shopper-second-passphrase", "wrong-guess-passphrase"
@@ -400,7 +400,7 @@ def test_no_secret_reaches_the_logs(package_dir, dynamodb_local, dev_data, log_l
     dynamodb.configure()
     try:
         hashes = [customer_selectors.customer_get_by_email(email="leak@example.com").password,
-                  customer_selectors.staff_get(email="ops@example.com").password]
+                  account_selectors.staff_get(email="ops@example.com").password]
     finally:
         settings.DYNAMODB_TABLE_PREFIX = original
         dynamodb.configure()

@@ -150,7 +150,7 @@ customer_json = st.one_of(
 @FUZZ
 @given(customer_json, st.one_of(st.none(), st.text(max_size=12)))
 def test_api_arbitrary_json(body, if_match):
-    from customers import services
+    from customers.accounts import services
 
     _, key = services.api_key_create(name="fuzz")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")

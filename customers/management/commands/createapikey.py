@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from customers import services
+from customers.accounts import services
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.urls import reverse
 
-from customers import services
-from customers.tokens import staff_password_tokens, staff_uid
+from customers.accounts import services
+from customers.accounts.tokens import staff_password_tokens, staff_uid
 
 
 class Command(BaseCommand):

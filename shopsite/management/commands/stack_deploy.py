@@ -1,7 +1,6 @@
 import json
 import secrets
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from shopsite.stack import stack_template, stage_config

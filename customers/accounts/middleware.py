@@ -1,7 +1,8 @@
 from django.utils.functional import SimpleLazyObject
 
 from customers import selectors
-from customers.auth import (
+from customers.accounts import selectors as account_selectors
+from customers.accounts.auth import (
     CUSTOMER_HASH_KEY,
     CUSTOMER_SESSION_KEY,
     STAFF_HASH_KEY,
@@ -15,7 +16,7 @@ def _staff(request):
     email = request.session.get(STAFF_SESSION_KEY)
     if not email:
         return AnonymousPrincipal()
-    staff = selectors.staff_get(email=email)
+    staff = account_selectors.staff_get(email=email)
     if staff is None or not staff.active or not digest_matches(request.session, STAFF_HASH_KEY, staff.password):
         return AnonymousPrincipal()
     return staff

@@ -1,0 +1,105 @@
+"""Sign-in pages: shoppers and staff sign in and out; staff set a password through a one-time link."""
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from customers.accounts import auth, services
+from customers.accounts import selectors as account_selectors
+from customers.accounts.tokens import staff_email_from_uid, staff_password_tokens
+from customers.forms import LoginForm, SetPasswordForm
+from shopsite.forms import render_form
+
+
+def next_url(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _login(request, *, scope: str, template: str, on_success, default_next: str):
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            principal = services.login_attempt(scope=scope, **form.cleaned_data)
+        except services.LoginLocked as error:
+            form.add_error(None, str(error))
+        except services.InvalidCredentials:
+            form.add_error(None, "That email and password do not match an account.")
+        else:
+            on_success(request, principal)
+            return redirect(next_url(request, default_next))
+    return render_form(request, template, {"form": form, "next": next_url(request, "")})
+
+
+@require_http_methods(["GET", "POST"])
+def staff_login(request):
+    return _login(
+        request,
+        scope="staff",
+        template="staff/login.html",
+        on_success=lambda request, staff: auth.staff_login(request, staff=staff),
+        default_next=reverse("staff_dashboard"),
+    )
+
+
+@require_POST
+def staff_logout(request):
+    auth.logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("customers:staff_login")
+
+
+_SET_PASSWORD_SESSION_KEY = "_staff_set_password_token"
+_SET_PASSWORD_URL_TOKEN = "set"
+
+
+@require_http_methods(["GET", "POST"])
+def staff_set_password(request, uid, token):
+    """Let a staff member set their password through the one-time link ``createstaff`` printed.
+
+    As Django's own reset view does, the token moves from the URL into the
+    session at once, so it never sits in the address bar or a Referer header.
+    """
+    email = staff_email_from_uid(uid)
+    staff = account_selectors.staff_get(email=email) if email else None
+    if token != _SET_PASSWORD_URL_TOKEN:
+        if staff is not None and staff_password_tokens.check_token(staff, token):
+            request.session[_SET_PASSWORD_SESSION_KEY] = token
+            return redirect("customers:staff_set_password", uid=uid, token=_SET_PASSWORD_URL_TOKEN)
+        return render(request, "staff/set_password.html", {"valid": False}, status=400)
+    token = request.session.get(_SET_PASSWORD_SESSION_KEY, "")
+    if staff is None or not staff_password_tokens.check_token(staff, token):
+        return render(request, "staff/set_password.html", {"valid": False}, status=400)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_set_password(email=staff.email, password=form.cleaned_data["new_password"], expected_hash=staff.password)
+        except services.StaleEdit:
+            return render(request, "staff/set_password.html", {"valid": False}, status=400)
+        del request.session[_SET_PASSWORD_SESSION_KEY]
+        messages.success(request, "Your password is set. Sign in with it now.")
+        return redirect("customers:staff_login")
+    return render_form(request, "staff/set_password.html", {"valid": True, "form": form, "uid": uid})
+
+
+@require_http_methods(["GET", "POST"])
+def login(request):
+    return _login(
+        request,
+        scope="customer",
+        template="customers/login.html",
+        on_success=lambda request, customer: auth.customer_login(request, customer=customer),
+        default_next=reverse("customers:account"),
+    )
+
+
+@require_POST
+def logout(request):
+    auth.logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect("catalog:home")

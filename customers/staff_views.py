@@ -1,0 +1,95 @@
+"""Staff pages for customer records: list, find, view, create, edit, delete."""
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from customers import selectors, services
+from customers.forms import CustomerForm
+from shopsite.decorators import staff_required
+from shopsite.forms import form_with_stale_error, render_form
+from shopsite.pagination import page_or_first
+
+CUSTOMER_FIELDS = tuple(name for name in CustomerForm.base_fields if name != "version")
+
+
+@staff_required
+@require_GET
+def staff_customer_list(request):
+    email = (request.GET.get("email") or "").strip()
+    if email:
+        try:
+            customer = selectors.customer_get_by_email(email=email)
+        except selectors.CustomerNotFound:
+            messages.info(request, f"No customer uses the email {email}.")
+        else:
+            return redirect("customers:staff_detail", customer_id=customer.customer_id)
+    page = page_or_first(request, selectors.customer_list, limit=25)
+    return render(request, "staff/customers/list.html", {"page": page})
+
+
+def _customer_or_404(customer_id: str):
+    try:
+        return selectors.customer_get(customer_id=customer_id)
+    except selectors.CustomerNotFound:
+        raise Http404("No such customer.") from None
+
+
+@staff_required
+@require_GET
+def staff_customer_detail(request, customer_id):
+    return render(request, "staff/customers/detail.html", {"customer": _customer_or_404(customer_id)})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_customer_create(request):
+    form = CustomerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in CUSTOMER_FIELDS}
+        try:
+            customer = services.customer_create(**data)
+        except services.EmailTaken:
+            form.add_error("email", "Another customer already uses this email.")
+        else:
+            messages.success(request, f"Customer {customer.email} created.")
+            return redirect("customers:staff_detail", customer_id=customer.customer_id)
+    return render_form(request, "staff/customers/form.html", {"form": form})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_customer_edit(request, customer_id):
+    customer = _customer_or_404(customer_id)
+    initial = {name: getattr(customer, name) for name in CUSTOMER_FIELDS}
+    initial["version"] = customer.version
+    form = CustomerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in CUSTOMER_FIELDS}
+        try:
+            services.customer_update(customer_id=customer_id, expected_version=form.cleaned_data["version"], **data)
+        except services.EmailTaken:
+            form.add_error("email", "Another customer already uses this email.")
+        except services.StaleEdit as error:
+            form = form_with_stale_error(form, current_version=error.current.version, what="this customer")
+        except selectors.CustomerNotFound:
+            messages.error(request, "This customer was deleted in the meantime.")
+            return redirect("customers:staff_list")
+        else:
+            messages.success(request, "Customer saved.")
+            return redirect("customers:staff_detail", customer_id=customer_id)
+    return render_form(request, "staff/customers/form.html", {"form": form, "customer": customer})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_customer_delete(request, customer_id):
+    customer = _customer_or_404(customer_id)
+    if request.method == "POST":
+        try:
+            services.customer_delete(customer_id=customer_id)
+        except selectors.CustomerNotFound:
+            pass
+        messages.success(request, f"Customer {customer.email} deleted.")
+        return redirect("customers:staff_list")
+    return render(request, "staff/customers/delete.html", {"customer": customer})
