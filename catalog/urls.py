@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import views
+from catalog import staff_views, views
 
 app_name = "catalog"
 
@@ -10,15 +10,15 @@ urlpatterns = [
     path("products/<slug:slug>/", views.product_detail, name="product_detail"),
     path("categories/<slug:slug>/", views.category_detail, name="category"),
     path("search/", views.search, name="search"),
-    path("staff/categories/", views.staff_category_list, name="staff_category_list"),
-    path("staff/categories/new/", views.staff_category_create, name="staff_category_create"),
-    path("staff/categories/<str:category_id>/edit/", views.staff_category_edit, name="staff_category_edit"),
-    path("staff/categories/<str:category_id>/delete/", views.staff_category_delete, name="staff_category_delete"),
-    path("staff/products/", views.staff_product_list, name="staff_product_list"),
-    path("staff/products/new/", views.staff_product_create, name="staff_product_create"),
-    path("staff/products/<str:product_id>/", views.staff_product_detail, name="staff_product_detail"),
-    path("staff/products/<str:product_id>/edit/", views.staff_product_edit, name="staff_product_edit"),
-    path("staff/products/<str:product_id>/stock/", views.staff_product_stock, name="staff_product_stock"),
-    path("staff/products/<str:product_id>/toggle/", views.staff_product_toggle, name="staff_product_toggle"),
-    path("staff/products/<str:product_id>/delete/", views.staff_product_delete, name="staff_product_delete"),
+    path("staff/categories/", staff_views.staff_category_list, name="staff_category_list"),
+    path("staff/categories/new/", staff_views.staff_category_create, name="staff_category_create"),
+    path("staff/categories/<str:category_id>/edit/", staff_views.staff_category_edit, name="staff_category_edit"),
+    path("staff/categories/<str:category_id>/delete/", staff_views.staff_category_delete, name="staff_category_delete"),
+    path("staff/products/", staff_views.staff_product_list, name="staff_product_list"),
+    path("staff/products/new/", staff_views.staff_product_create, name="staff_product_create"),
+    path("staff/products/<str:product_id>/", staff_views.staff_product_detail, name="staff_product_detail"),
+    path("staff/products/<str:product_id>/edit/", staff_views.staff_product_edit, name="staff_product_edit"),
+    path("staff/products/<str:product_id>/stock/", staff_views.staff_product_stock, name="staff_product_stock"),
+    path("staff/products/<str:product_id>/toggle/", staff_views.staff_product_toggle, name="staff_product_toggle"),
+    path("staff/products/<str:product_id>/delete/", staff_views.staff_product_delete, name="staff_product_delete"),
 ]

@@ -1,4 +1,4 @@
-"""Cart, checkout, the shopper's orders and the staff order console."""
+"""Cart, checkout and the shopper's own orders."""
 import uuid
 
 from django.contrib import messages
@@ -11,10 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog.selectors import product_get_many
 from orders import selectors, services
 from orders.cart import cart_count_refresh, cart_id_for_request
-from orders.forms import AddressForm, CartAddForm, CartUpdateForm, PlaceOrderForm, TransitionForm
+from orders.forms import AddressForm, CartAddForm, CartUpdateForm, PlaceOrderForm
 from orders.selectors import Cart
+from shopsite.decorators import customer_required
 from shopsite.forms import render_form
-from shopsite.decorators import customer_required, staff_required
 from shopsite.pagination import page_or_first
 
 ADDRESS_SESSION_KEY = "checkout_address"
@@ -182,51 +182,3 @@ def order_cancel(request, order_id):
     else:
         messages.success(request, "Your order is cancelled.")
     return redirect("orders:detail", order_id=order.order_id)
-
-
-# Staff
-
-@staff_required
-@require_GET
-def staff_order_list(request):
-    status = request.GET.get("status", "placed")
-    if status not in selectors.ORDER_STATUSES:
-        status = "placed"
-    page = page_or_first(request, selectors.order_list_by_status, status=status)
-    return render(request, "staff/orders/list.html", {"page": page, "status": status, "statuses": selectors.ORDER_STATUSES, "extra_query": f"status={status}"})
-
-
-def _order_or_404(order_id):
-    order = selectors.order_find(order_id=order_id)
-    if order is None:
-        raise Http404("No such order.")
-    return order
-
-
-@staff_required
-@require_GET
-def staff_order_detail(request, order_id):
-    order = _order_or_404(order_id)
-    return render(request, "staff/orders/detail.html", {"order": order, "next_statuses": sorted(services.TRANSITIONS[order.status])})
-
-
-@staff_required
-@require_POST
-def staff_order_transition(request, order_id):
-    order = _order_or_404(order_id)
-    form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a valid status.")
-        return redirect("orders:staff_detail", order_id=order_id)
-    try:
-        services.order_transition(
-            order_id=order_id, status=form.cleaned_data["status"], actor=request.staff.email,
-            expected_version=form.cleaned_data["version"],
-        )
-    except services.TransitionRefused as error:
-        messages.error(request, str(error))
-    except services.StaleOrder:
-        messages.error(request, "Someone else changed this order in the meantime. Check its status and try again.")
-    else:
-        messages.success(request, f"Order marked {form.cleaned_data['status']}.")
-    return redirect("orders:staff_detail", order_id=order.order_id)

@@ -1,0 +1,208 @@
+"""Staff pages for the catalog: categories, products, stock."""
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog import selectors, services
+from catalog.forms import CategoryForm, ProductForm, StockForm
+from shopsite.decorators import staff_required
+from shopsite.forms import form_with_stale_error, render_form
+from shopsite.pagination import page_or_first
+
+# Staff: categories
+
+@staff_required
+@require_GET
+def staff_category_list(request):
+    return render(request, "staff/catalog/category_list.html", {"categories": selectors.category_list()})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_category_create(request):
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            category = services.category_create(**data)
+        except services.SlugTaken:
+            form.add_error("slug", "Another category already uses this slug.")
+        else:
+            messages.success(request, f"Category “{category.name}” created.")
+            return redirect("catalog:staff_category_list")
+    return render_form(request, "staff/catalog/category_form.html", {"form": form})
+
+
+def _category_or_404(category_id):
+    category = selectors.category_get(category_id=category_id)
+    if category is None:
+        raise Http404("No such category.")
+    return category
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_category_edit(request, category_id):
+    category = _category_or_404(category_id)
+    initial = {f: getattr(category, f) for f in services.CATEGORY_FIELDS} | {"version": category.version}
+    form = CategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.category_update(category_id=category_id, expected_version=form.cleaned_data["version"], **data)
+        except services.SlugTaken:
+            form.add_error("slug", "Another category already uses this slug.")
+        except services.StaleEdit as error:
+            form = form_with_stale_error(form, current_version=getattr(error.current, "version", None), what="this category")
+        except services.NotFound:
+            raise Http404("No such category.") from None
+        else:
+            messages.success(request, "Category saved.")
+            return redirect("catalog:staff_category_list")
+    return render_form(request, "staff/catalog/category_form.html", {"form": form, "category": category})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_category_delete(request, category_id):
+    category = _category_or_404(category_id)
+    if request.method == "POST":
+        try:
+            services.category_delete(category_id=category_id)
+        except services.CategoryNotEmpty:
+            messages.error(request, f"“{category.name}” still has products. Move or delete them first.")
+            return redirect("catalog:staff_category_list")
+        except services.NotFound:
+            pass
+        messages.success(request, f"Category “{category.name}” deleted.")
+        return redirect("catalog:staff_category_list")
+    return render(request, "staff/catalog/category_delete.html", {"category": category})
+
+
+# Staff: products
+
+def _product_or_404(product_id):
+    product = selectors.product_get(product_id=product_id)
+    if product is None:
+        raise Http404("No such product.")
+    return product
+
+
+@staff_required
+@require_GET
+def staff_product_list(request):
+    page = page_or_first(request, selectors.product_list_staff)
+    categories = {c.category_id: c for c in selectors.category_list()}
+    return render(request, "staff/catalog/product_list.html", {"page": page, "categories": categories})
+
+
+def _product_data(request, form) -> dict:
+    data = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "image", "price")}
+    data["price_cents"] = form.cleaned_data["price"]
+    upload = form.cleaned_data.get("image")
+    if upload:
+        data["image"] = services.image_save(upload=upload, kind=upload.image_kind)
+    return data
+
+
+def _discard_upload(data: dict) -> None:
+    # The write failed and a re-rendered form cannot keep the file: do not leave it orphaned.
+    if data.get("image"):
+        services.image_delete_unused(data["image"])
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_product_create(request):
+    categories = selectors.category_list()
+    form = ProductForm(request.POST or None, request.FILES or None, categories=categories, initial={"active": True})
+    if request.method == "POST" and form.is_valid():
+        data = _product_data(request, form)
+        try:
+            product = services.product_create(**data)
+        except services.SlugTaken:
+            form.add_error("slug", "Another product already uses this slug.")
+        except services.NotFound:
+            form.add_error("category_id", "That category no longer exists.")
+        else:
+            messages.success(request, f"Product “{product.name}” created.")
+            return redirect("catalog:staff_product_detail", product_id=product.product_id)
+        _discard_upload(data)
+    return render_form(request, "staff/catalog/product_form.html", {"form": form})
+
+
+@staff_required
+@require_GET
+def staff_product_detail(request, product_id):
+    product = _product_or_404(product_id)
+    category = selectors.category_by_id(category_id=product.category_id)
+    return render(request, "staff/catalog/product_detail.html", {"product": product, "category": category, "stock_form": StockForm()})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_product_edit(request, product_id):
+    product = _product_or_404(product_id)
+    categories = selectors.category_list()
+    initial = {f: getattr(product, f) for f in ("name", "slug", "description", "category_id", "active")}
+    initial |= {"price": f"{product.price_cents / 100:.2f}", "version": product.version}
+    form = ProductForm(request.POST or None, request.FILES or None, categories=categories, editing=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = _product_data(request, form)
+        try:
+            services.product_update(product_id=product_id, expected_version=form.cleaned_data["version"], **data)
+        except services.SlugTaken:
+            form.add_error("slug", "Another product already uses this slug.")
+        except services.StaleEdit as error:
+            form = form_with_stale_error(
+                form, current_version=getattr(error.current, "version", None), what="this product",
+                categories=categories, editing=True,
+            )
+        except services.NotFound:
+            form.add_error("category_id", "That category no longer exists.")
+        else:
+            messages.success(request, "Product saved.")
+            return redirect("catalog:staff_product_detail", product_id=product_id)
+        _discard_upload(data)
+    return render_form(request, "staff/catalog/product_form.html", {"form": form, "product": product})
+
+
+@staff_required
+@require_POST
+def staff_product_stock(request, product_id):
+    product = _product_or_404(product_id)
+    form = StockForm(request.POST)
+    if form.is_valid():
+        try:
+            stock = services.product_stock_adjust(product_id=product_id, delta=form.cleaned_data["delta"])
+        except services.StockTooLow:
+            messages.error(request, f"Stock cannot go below zero (there are {product.stock} now).")
+        else:
+            messages.success(request, f"Stock is now {stock}.")
+        return redirect("catalog:staff_product_detail", product_id=product_id)
+    category = selectors.category_by_id(category_id=product.category_id)
+    return render(request, "staff/catalog/product_detail.html", {"product": product, "category": category, "stock_form": form}, status=400)
+
+
+@staff_required
+@require_POST
+def staff_product_toggle(request, product_id):
+    product = _product_or_404(product_id)
+    services.product_set_active(product_id=product_id, active=not product.active)
+    messages.success(request, f"“{product.name}” is now {'hidden from' if product.active else 'visible in'} the shop.")
+    return redirect("catalog:staff_product_detail", product_id=product_id)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_product_delete(request, product_id):
+    product = _product_or_404(product_id)
+    if request.method == "POST":
+        try:
+            services.product_delete(product_id=product_id)
+        except services.NotFound:
+            pass
+        messages.success(request, f"Product “{product.name}” deleted.")
+        return redirect("catalog:staff_product_list")
+    return render(request, "staff/catalog/product_delete.html", {"product": product})
