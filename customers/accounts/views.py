@@ -36,22 +36,38 @@ def _login(request, *, scope: str, template: str, on_success, default_next: str)
     return render_form(request, template, {"form": form, "next": next_url(request, "")})
 
 
-@require_http_methods(["GET", "POST"])
-def staff_login(request):
-    return _login(
-        request,
-        scope="staff",
-        template="staff/login.html",
-        on_success=lambda request, staff: auth.staff_login(request, staff=staff),
-        default_next=reverse("staff_dashboard"),
-    )
+def _sign_in_page(*, scope: str, template: str, on_success, default_next: str):
+    """Build a sign-in view for one kind of account (``default_next`` is a URL name)."""
+
+    @require_http_methods(["GET", "POST"])
+    def view(request):
+        return _login(request, scope=scope, template=template, on_success=on_success, default_next=reverse(default_next))
+
+    return view
 
 
-@require_POST
-def staff_logout(request):
-    auth.logout(request)
-    messages.info(request, "You are signed out.")
-    return redirect("customers:staff_login")
+def _sign_out(*, then: str):
+    """Build a POST-only sign-out view that lands on the URL named *then*."""
+
+    @require_POST
+    def view(request):
+        auth.logout(request)
+        messages.info(request, "You are signed out.")
+        return redirect(then)
+
+    return view
+
+
+staff_login = _sign_in_page(
+    scope="staff", template="staff/login.html", default_next="staff_dashboard",
+    on_success=lambda request, staff: auth.staff_login(request, staff=staff),
+)
+staff_logout = _sign_out(then="customers:staff_login")
+login = _sign_in_page(
+    scope="customer", template="customers/login.html", default_next="customers:account",
+    on_success=lambda request, customer: auth.customer_login(request, customer=customer),
+)
+logout = _sign_out(then="catalog:home")
 
 
 _SET_PASSWORD_SESSION_KEY = "_staff_set_password_token"
@@ -85,21 +101,3 @@ def staff_set_password(request, uid, token):
         messages.success(request, "Your password is set. Sign in with it now.")
         return redirect("customers:staff_login")
     return render_form(request, "staff/set_password.html", {"valid": True, "form": form, "uid": uid})
-
-
-@require_http_methods(["GET", "POST"])
-def login(request):
-    return _login(
-        request,
-        scope="customer",
-        template="customers/login.html",
-        on_success=lambda request, customer: auth.customer_login(request, customer=customer),
-        default_next=reverse("customers:account"),
-    )
-
-
-@require_POST
-def logout(request):
-    auth.logout(request)
-    messages.info(request, "You are signed out.")
-    return redirect("catalog:home")
