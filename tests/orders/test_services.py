@@ -1,0 +1,95 @@
+"""orders.services: cart edits and what a checkout does when the world changed under it."""
+import uuid
+
+import pytest
+
+from catalog import services as catalog_services
+from orders import selectors, services
+from orders.models import CartItem, Order
+from tests.factories import make_customer, make_product
+
+ADDRESS = {"name": "Ada", "line1": "1 Main St", "line2": "", "city": "Springfield", "postal_code": "12345", "country": "US"}
+
+
+def cart_of(customer):
+    return services.cart_id_for_customer(customer.customer_id)
+
+
+def test_set_quantity_caps_at_stock_and_zero_removes():
+    product = make_product(stock=4)
+    cart = "session#set-quantity"
+    services.cart_add(cart_id=cart, product_id=product.product_id, quantity=1)
+    assert services.cart_set_quantity(cart_id=cart, product_id=product.product_id, quantity=9) == (4, True)
+    assert services.cart_set_quantity(cart_id=cart, product_id=product.product_id, quantity=2) == (2, False)
+    assert services.cart_set_quantity(cart_id=cart, product_id=product.product_id, quantity=0) == (0, False)
+    assert selectors.cart_items(cart_id=cart) == []
+
+
+def test_set_quantity_of_a_hidden_product_removes_the_line():
+    product = make_product(stock=4)
+    cart = "session#hidden"
+    services.cart_add(cart_id=cart, product_id=product.product_id, quantity=1)
+    catalog_services.product_set_active(product_id=product.product_id, active=False)
+    assert services.cart_set_quantity(cart_id=cart, product_id=product.product_id, quantity=2) == (0, True)
+    assert selectors.cart_items(cart_id=cart) == []
+
+
+def test_adding_a_hidden_or_sold_out_product_is_refused():
+    with pytest.raises(services.ProductUnavailable):
+        services.cart_add(cart_id="session#x", product_id=make_product(stock=0).product_id, quantity=1)
+    with pytest.raises(services.ProductUnavailable):
+        services.cart_add(cart_id="session#x", product_id="missing", quantity=1)
+
+
+def test_stock_sold_between_cart_read_and_transaction_is_out_of_stock(monkeypatch):
+    """The cart looked fine when read; the transaction's own condition catches the sale."""
+    product = make_product(stock=2)
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=2)
+    real_cart_get = selectors.cart_get
+
+    def cart_then_sale(*, cart_id):
+        cart = real_cart_get(cart_id=cart_id)
+        catalog_services.product_stock_adjust(product_id=product.product_id, delta=-1)  # someone else bought one
+        return cart
+
+    monkeypatch.setattr(services, "cart_get", cart_then_sale)
+    with pytest.raises(services.OutOfStock) as short:
+        services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    assert short.value.shortages == {product.product_id: 1}
+    assert Order.count() == 0 and len(selectors.cart_items(cart_id=cart_of(shopper))) == 1
+
+
+def test_cart_changed_between_read_and_transaction_is_cart_changed(monkeypatch):
+    product = make_product(stock=5)
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
+    real_cart_get = selectors.cart_get
+
+    def cart_then_edit(*, cart_id):
+        cart = real_cart_get(cart_id=cart_id)
+        CartItem(cart_id, product.product_id).update(actions=[CartItem.quantity.set(3)])  # a second tab
+        return cart
+
+    monkeypatch.setattr(services, "cart_get", cart_then_edit)
+    with pytest.raises(services.CartChanged):
+        services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    assert Order.count() == 0
+
+
+def test_empty_cart_and_stale_transitions_are_refused():
+    shopper = make_customer()
+    with pytest.raises(services.CartEmpty):
+        services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    product = make_product(stock=3)
+    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
+    order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    with pytest.raises(services.StaleOrder):
+        services.order_transition(order_id=order.order_id, status="paid", actor="staff", expected_version=order.version + 1)
+    with pytest.raises(services.TransitionRefused):
+        services.order_transition(order_id=order.order_id, status="shipped", actor="staff")
+    with pytest.raises(services.TransitionRefused):
+        services.order_transition(order_id=order.order_id, status="cancelled", actor="x", customer_id="someone-else")
+    cancelled = services.order_transition(order_id=order.order_id, status="cancelled", actor=shopper.email,
+                                          customer_id=shopper.customer_id)
+    assert cancelled.status == "cancelled"
