@@ -63,10 +63,20 @@ PKG_VENV := .venv-package
 ZAPPA_VERSION := 0.63.0
 RUNTIME := $(shell $(PYTHON) -c "import json; print(json.load(open('zappa_settings.json'))['base']['runtime'])")
 
+# Compiled wheels must load on Lambda's Amazon Linux 2 (glibc 2.26): pip on this
+# machine picks manylinux_2_28 builds, so those are replaced by manylinux2014 ones.
+LAMBDA_WHEELS := pillow
 $(PKG_VENV)/.installed: requirements.txt
 	rm -rf $(PKG_VENV)
 	$(PYTHON) -m venv $(PKG_VENV)
 	$(PKG_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt zappa==$(ZAPPA_VERSION)
+	for name in $(LAMBDA_WHEELS); do \
+	  spec=$$(grep -i "^$$name==" requirements.txt); \
+	  $(PKG_VENV)/bin/pip uninstall --quiet --yes $$name && \
+	  $(PKG_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+	    --platform manylinux2014_x86_64 --python-version $(subst python,,$(RUNTIME)) --implementation cp \
+	    --target $$($(PKG_VENV)/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") $$spec || exit 1; \
+	done
 	touch $@
 
 package: $(VENV)/.runtime $(PKG_VENV)/.installed

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import RegexValidator
 
-from catalog.images import MAX_IMAGE_BYTES, image_type
+from catalog.images import ImageRefused, image_inspect
 
 slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lower-case letters, digits and single hyphens.", code="invalid_slug")
 
@@ -23,7 +23,7 @@ class ProductForm(forms.Form):
     price = forms.DecimalField(min_value=Decimal("0.01"), max_value=Decimal("100000"), decimal_places=2, max_digits=8)
     category_id = forms.ChoiceField(label="Category")
     stock = forms.IntegerField(min_value=0, max_value=1_000_000, initial=0, help_text="Starting stock; adjust it later from the product page.")
-    image = forms.FileField(required=False, help_text="JPEG, PNG or WebP, at most 5 MB.")
+    image = forms.FileField(required=False, help_text="JPEG, PNG or WebP, at most 5 MB, at least 100 pixels a side.")
     active = forms.BooleanField(required=False, initial=True, label="Visible in the shop")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**53)
 
@@ -40,14 +40,10 @@ class ProductForm(forms.Form):
         upload = self.cleaned_data.get("image")
         if not upload:
             return None
-        if upload.size > MAX_IMAGE_BYTES:
-            raise forms.ValidationError("The image must be at most 5 MB.", code="too_large")
-        head = upload.read(32)
-        upload.seek(0)
-        kind = image_type(head)
-        if kind is None:
-            raise forms.ValidationError("Upload a JPEG, PNG or WebP image; this file is not one.", code="not_an_image")
-        upload.image_kind = kind
+        try:
+            upload.image_kind = image_inspect(upload).kind
+        except ImageRefused as refused:
+            raise forms.ValidationError(str(refused), code=refused.code) from None
         return upload
 
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from pynamodb.exceptions import UpdateError
 
 from catalog import search
 from catalog.cache import catalog_cache_invalidate
+from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path, thumbnails_make
 from catalog.models import Category, CategoryCounter, Product, ProductStock, SearchTerm, SlugGuard
 from catalog.selectors import category_get, product_get
 from shopsite.transactions import StaleEdit, Transaction, TransactionCancelled, transaction
@@ -275,14 +277,28 @@ def product_set_active(*, product_id: str, active: bool) -> Product:
 
 
 def image_save(*, upload, kind: str) -> str:
-    """Store an already-validated image upload; return its storage path."""
-    return default_storage.save(f"products/{uuid.uuid4().hex}.{kind}", upload)
+    """Store an already-validated image upload and its thumbnails; return the original's storage path."""
+    upload.seek(0)
+    data = upload.read()
+    path = default_storage.save(f"products/{uuid.uuid4().hex}.{kind}", ContentFile(data))
+    image_thumbnails_save(path=path, data=data)
+    return path
+
+
+def image_thumbnails_save(*, path: str, data: bytes) -> None:
+    """Write the WebP thumbnails of the image at *path* beside it (replacing any there)."""
+    for width, thumbnail in thumbnails_make(data).items():
+        target = thumbnail_path(path, width)
+        if default_storage.exists(target):
+            default_storage.delete(target)
+        default_storage.save(target, ContentFile(thumbnail))
 
 
 def image_delete_unused(path: str) -> None:
-    """Delete an uploaded image nothing uses any more (demo placeholders are shared and kept)."""
+    """Delete an uploaded image and its thumbnails once nothing uses it (demo placeholders are shared and kept)."""
     if path.startswith("products/"):
-        try:
-            default_storage.delete(path)
-        except OSError:
-            pass
+        for target in (path, *(thumbnail_path(path, width) for width in THUMBNAIL_WIDTHS)):
+            try:
+                default_storage.delete(target)
+            except OSError:
+                pass

@@ -155,11 +155,46 @@ def test_image_upload_checks_content_not_name(staff_client):
     response = staff_client.post("/staff/products/new/", {**base, "slug": "fake", "image": fake})
     assert response.status_code == 400
     assert "not one" in response.content.decode()
-    real = SimpleUploadedFile("photo.bin", placeholder_png(width=8, height=8, colour=(1, 2, 3), seed=1), content_type="application/octet-stream")
+    real = SimpleUploadedFile("photo.bin", placeholder_png(width=320, height=240, colour=(1, 2, 3), seed=1), content_type="application/octet-stream")
     response = staff_client.post("/staff/products/new/", {**base, "slug": "real", "image": real})
     assert response.status_code == 302
     product = selectors.product_get(product_id=response["Location"].rstrip("/").split("/")[-1])
     assert product.image.startswith("products/") and product.image.endswith(".png")
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    for width in (400, 800):  # thumbnails beside the original, cropped to 4:3
+        with default_storage.open(product.image.replace(".png", f".{width}w.webp")) as thumbnail:
+            assert Image.open(thumbnail).size == (width, width * 3 // 4)
+    page = staff_client.get(f"/staff/products/{product.product_id}/").content.decode()
+    assert ".400w.webp 400w" in page and ".800w.webp 800w" in page  # srcset
+
+
+def test_image_checks_use_real_dimensions_and_refuse_bombs(staff_client):
+    import io
+
+    from PIL import Image
+
+    category = make_category()
+    base = {"name": "Pic", "price": "5", "category_id": category.category_id, "stock": 1, "active": "on"}
+
+    def png(width, height):
+        out = io.BytesIO()
+        Image.new("RGB", (width, height), (10, 20, 30)).save(out, "PNG")
+        return SimpleUploadedFile("p.png", out.getvalue(), content_type="image/png")
+
+    tiny = staff_client.post("/staff/products/new/", {**base, "slug": "tiny", "image": png(40, 40)})
+    assert tiny.status_code == 400 and "at least 100 pixels" in tiny.content.decode()
+    # A small file that claims enormous dimensions: Pillow's decompression-bomb guard, as an error.
+    bomb = staff_client.post("/staff/products/new/", {**base, "slug": "bomb", "image": png(6000, 6000)})
+    assert bomb.status_code == 400 and "at most 6000 pixels" in bomb.content.decode()
+    gif = io.BytesIO()
+    Image.new("RGB", (200, 200)).save(gif, "GIF")
+    refused = staff_client.post("/staff/products/new/", {**base, "slug": "gif", "image": SimpleUploadedFile("a.gif", gif.getvalue())})
+    assert refused.status_code == 400 and "not one" in refused.content.decode()
+    truncated = png(300, 300)
+    truncated = SimpleUploadedFile("t.png", truncated.read()[:200], content_type="image/png")
+    assert staff_client.post("/staff/products/new/", {**base, "slug": "cut", "image": truncated}).status_code == 400
 
 
 def test_image_over_5mb_is_refused(staff_client):
@@ -233,7 +268,7 @@ def test_a_refused_product_does_not_leave_its_upload_behind(staff_client):
 
     category = make_category()
     make_product(category=category, slug="taken")
-    upload = SimpleUploadedFile("p.png", placeholder_png(width=4, height=4, colour=(9, 9, 9), seed=0))
+    upload = SimpleUploadedFile("p.png", placeholder_png(width=200, height=150, colour=(9, 9, 9), seed=0))
     before = set(default_storage.listdir("products")[1]) if default_storage.exists("products") else set()
     response = staff_client.post("/staff/products/new/", {
         "name": "Dup", "slug": "taken", "price": "5", "category_id": category.category_id, "stock": 1, "image": upload,

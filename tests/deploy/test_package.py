@@ -413,3 +413,21 @@ def test_no_secret_reaches_the_logs(package_dir, dynamodb_local, dev_data, log_l
     assert "authorization" not in logged.lower()
     requests_lines = [json.loads(line) for line in logged.splitlines() if '"shopsite.requests"' in line]
     assert max(len(json.dumps(line)) for line in requests_lines) < 1024
+
+
+def test_every_compiled_wheel_loads_on_lambdas_glibc(package_dir):
+    """python3.11 on Lambda runs on Amazon Linux 2, glibc 2.26: a manylinux_2_28 wheel would not load there."""
+    compiled = {}
+    for wheel in package_dir.glob("*.dist-info/WHEEL"):
+        tags = [line.split(":", 1)[1].strip() for line in wheel.read_text().splitlines() if line.startswith("Tag:")]
+        platforms = {tag.rsplit("-", 1)[-1] for tag in tags}
+        if platforms == {"any"}:
+            continue
+        compiled[wheel.parent.name] = platforms
+        versions = [tuple(map(int, re.match(r"manylinux_(\d+)_(\d+)_", p + "_").groups())) if p.startswith("manylinux_")
+                    else (2, 17) if p.startswith("manylinux2014") else (99, 0) for p in platforms]
+        assert min(versions) <= (2, 26), f"{wheel.parent.name} needs {platforms}"
+    assert any(name.startswith("pillow") for name in compiled)  # the one compiled dependency, checked above
+    result = subprocess.run([sys.executable, "-S", "-c", "import sys; sys.path.insert(0, '.'); from PIL import Image; Image.new('RGB', (2, 2))"],
+                            cwd=package_dir, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from catalog import services as catalog_services
 from catalog.images import placeholder_png
 from orders import services as order_services
 from tests.factories import PASSWORD, make_category, make_customer, make_product, make_staff
@@ -19,7 +20,9 @@ def seed_shop():
     make_category(name="Garden", slug="garden", position=1)
     for i, (name, price, stock) in enumerate([("Chef Knife", 3499, 12), ("Cast Iron Pan", 5999, 3),
                                                ("Copper Kettle", 4599, 0), ("Oak Board", 2499, 30)]):
-        image = default_storage.save(f"demo/e2e-{i}.png", ContentFile(placeholder_png(width=400, height=300, colour=(200 - i * 30, 120, 80 + i * 30), seed=i)))
+        data = placeholder_png(width=400, height=300, colour=(200 - i * 30, 120, 80 + i * 30), seed=i)
+        image = default_storage.save(f"demo/e2e-{i}.png", ContentFile(data))
+        catalog_services.image_thumbnails_save(path=image, data=data)
         make_product(category=kitchen, name=name, slug=name.lower().replace(" ", "-"), price_cents=price, stock=stock,
                      description=f"A lovely {name.lower()} for every kitchen.", image=image)
     return kitchen

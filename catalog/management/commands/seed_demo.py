@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
-from catalog.images import placeholder_png
+from catalog.images import THUMBNAIL_WIDTHS, placeholder_png, thumbnail_path
 
 CATEGORIES = [
     ("Kitchen", "kitchen", (214, 120, 72), ["Knife", "Pan", "Kettle", "Board", "Whisk", "Grater", "Spatula", "Pot"]),
@@ -77,5 +77,8 @@ class Command(BaseCommand):
         path = f"demo/{slug}-{variant}.png"
         if not default_storage.exists(path):
             shade = tuple(max(0, min(255, c + (variant - 2) * 14)) for c in colour)
-            default_storage.save(path, ContentFile(placeholder_png(width=400, height=300, colour=shade, seed=variant)))
+            default_storage.save(path, ContentFile(placeholder_png(width=800, height=600, colour=shade, seed=variant)))
+        if not default_storage.exists(thumbnail_path(path, THUMBNAIL_WIDTHS[-1])):
+            with default_storage.open(path) as original:
+                catalog_services.image_thumbnails_save(path=path, data=original.read())
         return path
