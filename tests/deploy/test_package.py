@@ -213,7 +213,7 @@ def test_pages_links_redirects_and_static_urls(invoke, make_event):
     html = body_of(home)
     assert 'href="/dev/products/"' in html and 'href="/dev/products/brass-lamp/"' in html
     assert re.search(r'href="https://shopsite-dev-assets\.s3\.us-east-1\.amazonaws\.com/static/css/site\.[0-9a-f]{12}\.css"', html)
-    assert "https://shopsite-dev-assets.s3.us-east-1.amazonaws.com/media/demo/lamps-0.png" in html
+    assert "https://shopsite-dev-assets.s3.us-east-1.amazonaws.com/media/demo/lamps-0.400w.webp 400w" in html
 
     product = invoke(make_event("GET", "/products/brass-lamp/"))
     assert product["statusCode"] == 200 and "Brass Lamp" in body_of(product) and "$45.00" in body_of(product)
