@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog import selectors, services
 from catalog.forms import CategoryForm, ProductForm, StockForm
 from shopsite.decorators import staff_required
-from shopsite.forms import form_with_stale_error, render_form
+from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
 from shopsite.pagination import page_or_first
 
 # Staff: categories
@@ -67,17 +67,12 @@ def staff_category_edit(request, category_id):
 @require_http_methods(["GET", "POST"])
 def staff_category_delete(request, category_id):
     category = _category_or_404(category_id)
-    if request.method == "POST":
-        try:
-            services.category_delete(category_id=category_id)
-        except services.CategoryNotEmpty:
-            messages.error(request, f"“{category.name}” still has products. Move or delete them first.")
-            return redirect("catalog:staff_category_list")
-        except services.NotFound:
-            pass
-        messages.success(request, f"Category “{category.name}” deleted.")
-        return redirect("catalog:staff_category_list")
-    return render(request, "staff/catalog/category_delete.html", {"category": category})
+    return delete_confirmed(
+        request, template="staff/catalog/category_delete.html", context={"category": category},
+        delete=lambda: services.category_delete(category_id=category_id), gone=(services.NotFound,),
+        refusals={services.CategoryNotEmpty: f"“{category.name}” still has products. Move or delete them first."},
+        done="catalog:staff_category_list", done_message=f"Category “{category.name}” deleted.",
+    )
 
 
 # Staff: products
@@ -198,11 +193,9 @@ def staff_product_toggle(request, product_id):
 @require_http_methods(["GET", "POST"])
 def staff_product_delete(request, product_id):
     product = _product_or_404(product_id)
-    if request.method == "POST":
-        try:
-            services.product_delete(product_id=product_id)
-        except services.NotFound:
-            pass
-        messages.success(request, f"Product “{product.name}” deleted.")
-        return redirect("catalog:staff_product_list")
-    return render(request, "staff/catalog/product_delete.html", {"product": product})
+    return delete_confirmed(
+        request, template="staff/catalog/product_delete.html", context={"product": product},
+        delete=lambda: services.product_delete(product_id=product_id), gone=(services.NotFound,),
+        refusals={services.StaleEdit: f"“{product.name}” changed while you were deleting it. Check it and try again."},
+        done="catalog:staff_product_list", done_message=f"Product “{product.name}” deleted.",
+    )

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from customers import selectors, services
 from customers.forms import CustomerForm
 from shopsite.decorators import staff_required
-from shopsite.forms import form_with_stale_error, render_form
+from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
 from shopsite.pagination import page_or_first
 
 CUSTOMER_FIELDS = tuple(name for name in CustomerForm.base_fields if name != "version")
@@ -85,11 +85,9 @@ def staff_customer_edit(request, customer_id):
 @require_http_methods(["GET", "POST"])
 def staff_customer_delete(request, customer_id):
     customer = _customer_or_404(customer_id)
-    if request.method == "POST":
-        try:
-            services.customer_delete(customer_id=customer_id)
-        except selectors.CustomerNotFound:
-            pass
-        messages.success(request, f"Customer {customer.email} deleted.")
-        return redirect("customers:staff_list")
-    return render(request, "staff/customers/delete.html", {"customer": customer})
+    return delete_confirmed(
+        request, template="staff/customers/delete.html", context={"customer": customer},
+        delete=lambda: services.customer_delete(customer_id=customer_id), gone=(selectors.CustomerNotFound,),
+        refusals={services.StaleEdit: f"{customer.email} changed while you were deleting it. Check it and try again."},
+        done="customers:staff_list", done_message=f"Customer {customer.email} deleted.",
+    )

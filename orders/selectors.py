@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from pynamodb.exceptions import DoesNotExist
 
 from catalog.selectors import product_get_many
 from orders.models import CartItem, Order
+from orders.pricing import shipping_cents_for
 from shopsite.pagination import Page, query_page
 
 # Each order line costs two transaction actions (stock, cart line) plus one for
@@ -47,9 +47,7 @@ class Cart:
 
     @property
     def shipping_cents(self) -> int:
-        if not self.subtotal_cents or self.subtotal_cents >= settings.FREE_SHIPPING_THRESHOLD_CENTS:
-            return 0
-        return settings.SHIPPING_FLAT_CENTS
+        return shipping_cents_for(subtotal_cents=self.subtotal_cents)
 
     @property
     def total_cents(self) -> int:

@@ -20,3 +20,26 @@ def render_form(request, template: str, context: dict):
     from django.shortcuts import render
 
     return render(request, template, context, status=400 if context["form"].errors else 200)
+
+
+def delete_confirmed(request, *, template: str, context: dict, delete, done: str, done_message: str,
+                     gone: tuple = (), refusals: dict | None = None):
+    """A staff delete page: GET asks for confirmation, POST runs *delete* and goes to the URL named *done*.
+
+    Exceptions in *gone* mean someone deleted it first (same outcome); each
+    exception in *refusals* is shown with its message instead of deleting.
+    """
+    from django.contrib import messages
+    from django.shortcuts import redirect, render
+
+    if request.method != "POST":
+        return render(request, template, context)
+    try:
+        delete()
+    except gone:
+        pass
+    except tuple(refusals or ()) as refused:
+        messages.error(request, next(text for kind, text in refusals.items() if isinstance(refused, kind)))
+        return redirect(done)
+    messages.success(request, done_message)
+    return redirect(done)
