@@ -2,8 +2,9 @@
 import logging
 import time
 
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import HttpResponse, JsonResponse
+from django.conf import settings
+from django.template.loader import render_to_string
 
 from shopsite import dynamodb
 from shopsite.errors import is_unavailable
@@ -62,6 +63,13 @@ class DynamoDBUnavailableMiddleware:
         return unavailable_response(request, exception)
 
 
+def error_page(template: str, *, status: int) -> HttpResponse:
+    """Render an error page without the request: no context processor runs, so no session,
+    account or cart is read. An error page must work when DynamoDB does not."""
+    context = {"error_page": True, "SHOP_NAME": settings.SHOP_NAME, "SHOP_CURRENCY": settings.SHOP_CURRENCY}
+    return HttpResponse(render_to_string(template, context), status=status)
+
+
 def unavailable_response(request, exception):
     """Return the 503 page (JSON for the API) with Retry-After."""
     logging.getLogger("shopsite").warning("DynamoDB unavailable: %r", exception)
@@ -71,6 +79,6 @@ def unavailable_response(request, exception):
             status=503,
         )
     else:
-        response = render(request, "503.html", status=503)
+        response = error_page("503.html", status=503)
     response["Retry-After"] = RETRY_AFTER_SECONDS
     return response

@@ -10,7 +10,7 @@ from django.utils._os import safe_join
 
 from shopsite.decorators import staff_required
 from shopsite.errors import is_unavailable
-from shopsite.middleware import unavailable_response
+from shopsite.middleware import error_page, unavailable_response
 
 
 def health(request):
@@ -24,19 +24,19 @@ def health(request):
 
 def csrf_failure(request, reason=""):
     """Explain a refused form post without leaking the technical reason."""
-    return render(request, "403_csrf.html", status=403)
+    return error_page("403_csrf.html", status=403)
 
 
 def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+    return error_page("400.html", status=400)
 
 
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    return error_page("403.html", status=403)
 
 
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    return error_page("404.html", status=404)
 
 
 def server_error(request):
@@ -48,7 +48,7 @@ def server_error(request):
     error = sys.exc_info()[1]
     if is_unavailable(error):
         return unavailable_response(request, error)
-    return render(request, "500.html", status=500)
+    return error_page("500.html", status=500)
 
 
 @staff_required

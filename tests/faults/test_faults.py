@@ -123,3 +123,36 @@ def test_production_timeouts_and_retries_fit_inside_api_gateway():
     per_attempt = base.DYNAMODB_CONNECT_TIMEOUT + base.DYNAMODB_READ_TIMEOUT
     backoff = sum(2 ** n for n in range(attempts - 1))  # botocore standard mode: at most 1 s, 2 s, ...
     assert attempts * per_attempt + backoff < 29
+
+
+@pytest.mark.parametrize("who", ["anonymous-with-cart", "signed-in-shopper", "staff"])
+@pytest.mark.parametrize("path", ["/", "/products/", "/cart/", "/account/", "/staff/", "/no/such/page/"])
+def test_an_outage_with_a_session_cookie_is_a_friendly_503_not_a_500(who, path, staff_client, customer_client, client):
+    """Rendering the 503 page must not read the session (or anything) again."""
+    browser = {"staff": staff_client, "signed-in-shopper": customer_client, "anonymous-with-cart": client}[who]
+    if who == "anonymous-with-cart":
+        product = make_product(stock=5)
+        assert browser.post("/cart/add/", {"product_id": product.product_id, "quantity": 1}).status_code == 302
+    assert browser.cookies.get("sessionid")
+    cache.clear()
+    browser.raise_request_exception = False
+    with dynamodb_fault("unreachable") as attempts:
+        response = browser.get(path)
+    body = response.content.decode()
+    if path == "/no/such/page/":  # an error page reads nothing, so it works in an outage
+        assert response.status_code == 404 and attempts == [] and "couldn't find" in body
+        return
+    assert attempts, "the page should have tried DynamoDB"
+    assert response.status_code == 503, response.status_code
+    assert "We're busy right now" in body and response["Retry-After"]
+    assert "your orders" in body
+
+
+def test_error_pages_make_no_dynamodb_call(client, count_calls):
+    from shopsite.middleware import error_page
+
+    for template, status in (("400.html", 400), ("403.html", 403), ("403_csrf.html", 403), ("404.html", 404),
+                             ("500.html", 500), ("503.html", 503)):
+        with count_calls() as calls:
+            response = error_page(template, status=status)
+        assert response.status_code == status and calls == []
