@@ -84,7 +84,31 @@ def api_view(methods: list[str]):
     return decorator
 
 
+def _no_duplicate_keys(pairs: list) -> dict:
+    keys = [key for key, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise ApiError(400, "duplicate_keys", "A JSON object names the same key twice.")
+    return dict(pairs)
+
+
+def _encodable(value) -> None:
+    """Refuse text that cannot be stored: lone UTF-16 surrogates arrive through JSON escapes."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError(400, "invalid_text", "The body holds text that is not valid Unicode.") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _encodable(key)
+            _encodable(item)
+
+
 def _body(request) -> dict:
+    """Parse the request's JSON object, refusing what a careful server should refuse, as a 4xx."""
+    content_type = request.content_type or ""
+    if content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -92,11 +116,14 @@ def _body(request) -> dict:
     if length > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
         raise ApiError(413, "too_large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
     try:
-        data = json.loads(request.body.decode("utf-8"))
+        data = json.loads(request.body.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except RecursionError:
+        raise ApiError(400, "too_deep", "The JSON is nested too deeply.") from None
     except (UnicodeDecodeError, ValueError):
         raise ApiError(400, "malformed_json", "The body is not valid UTF-8 JSON.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "malformed_json", "The body must be a JSON object.")
+    _encodable(data)
     return data
 
 

@@ -11,7 +11,7 @@ import time
 import uuid
 
 from django.utils import timezone
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from catalog.selectors import product_get, product_get_many
 from catalog.services import product_stock_change
@@ -36,6 +36,10 @@ class ProductUnavailable(Exception):
 
 class CartTooLarge(Exception):
     """More lines than one DynamoDB transaction can hold."""
+
+
+class LineNotInCart(Exception):
+    """The cart has no line for that product (any more)."""
 
 
 class CartEmpty(Exception):
@@ -97,9 +101,12 @@ def cart_set_quantity(*, cart_id: str, product_id: str, quantity: int) -> tuple[
     if final <= 0:
         CartItem(cart_id, product_id).delete()
         return 0, True
-    CartItem(cart_id, product_id).update(
-        actions=[CartItem.quantity.set(final)], condition=CartItem.cart_id.exists()
-    )
+    try:
+        CartItem(cart_id, product_id).update(actions=[CartItem.quantity.set(final)], condition=CartItem.cart_id.exists())
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise LineNotInCart(product_id) from error  # removed or ordered in another tab
     return final, final < quantity
 
 

@@ -61,7 +61,11 @@ def cart_update(request):
     if not form.is_valid() or cart_id is None:
         messages.error(request, "Enter a quantity between 0 and 999.")
         return redirect("orders:cart")
-    quantity, capped = services.cart_set_quantity(cart_id=cart_id, **form.cleaned_data)
+    try:
+        quantity, capped = services.cart_set_quantity(cart_id=cart_id, **form.cleaned_data)
+    except services.LineNotInCart:
+        messages.info(request, "That product is no longer in your cart (changed in another window?).")
+        return redirect("orders:cart")
     if capped:
         messages.warning(request, f"Only {quantity} in stock: quantity adjusted." if quantity else "That product is no longer available; removed it.")
     else:

@@ -62,6 +62,6 @@ def media(request, path):
     try:
         safe_join("/", path)
         handle = default_storage.open(path)
-    except (OSError, SuspiciousFileOperation):
+    except (OSError, ValueError, SuspiciousFileOperation):  # ValueError: a NUL byte in the path
         raise Http404("No such file.") from None
     return FileResponse(handle, content_type=mimetypes.guess_type(path)[0] or "application/octet-stream")

@@ -186,3 +186,20 @@ def test_createapikey_prints_the_key_once(capsys):
     key = capsys.readouterr().out.strip().splitlines()[-1]
     assert key.startswith("sk_")
     assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/customers").status_code == 200
+
+
+def test_bodies_a_careful_server_refuses_are_4xx_with_json(api):
+    assert_error(api.post("/api/customers", '{"email": "a@example.com"}', content_type="text/plain"), 415, "unsupported_media_type")
+    assert_error(post(api, "/api/customers", '{"email": "a@example.com", "email": "b@example.com"}'), 400, "duplicate_keys")
+    deep = "[" * 1500 + "]" * 1500  # 3 KB of nesting
+    assert_error(post(api, "/api/customers", deep), 400, "too_deep")
+    assert_error(post(api, "/api/customers", '{"email": "a@example.com", "first_name": "\\ud800"}'), 400, "invalid_text")
+    assert_error(post(api, "/api/customers", '{"email": "a@example.com", "\\udfff": "x"}'), 400, "invalid_text")
+    customer = json.loads(post(api, "/api/customers", {"email": "ok@example.com"}).content)
+    response = api.put(f"/api/customers/{customer['customer_id']}", '{"email": "ok@example.com", "city": "\\ud83d"}',
+                       content_type="application/json", HTTP_IF_MATCH='"1"')
+    assert_error(response, 400, "invalid_text")
+    # A real astral character (a surrogate pair in JSON) is fine.
+    created = post(api, "/api/customers", '{"email": "emoji@example.com", "first_name": "\\ud83d\\ude00 Ann"}')
+    assert created.status_code == 201 and json.loads(created.content)["first_name"] == "\U0001F600 Ann"
+    assert api.get("/api/customers").status_code == 200

@@ -93,3 +93,21 @@ def test_empty_cart_and_stale_transitions_are_refused():
     cancelled = services.order_transition(order_id=order.order_id, status="cancelled", actor=shopper.email,
                                           customer_id=shopper.customer_id)
     assert cancelled.status == "cancelled"
+
+
+def test_updating_a_line_removed_in_another_tab_is_a_message_not_a_500(client):
+    product = make_product(stock=5)
+    assert client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1}).status_code == 302
+    assert client.post("/cart/update/", {"product_id": product.product_id, "quantity": 0}).status_code == 302  # tab 1
+    response = client.post("/cart/update/", {"product_id": product.product_id, "quantity": 3}, follow=True)  # tab 2
+    assert response.status_code == 200 and "no longer in your cart" in response.content.decode()
+    assert selectors.cart_get(cart_id=client.session["cart_id"]).lines == []
+    with pytest.raises(services.LineNotInCart):
+        services.cart_set_quantity(cart_id="session#none", product_id=product.product_id, quantity=2)
+
+
+def test_media_paths_with_nul_bytes_or_traversal_are_404(client, settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                                          "OPTIONS": {"location": str(tmp_path)}}}
+    for path in ("/media/%00", "/media/x%00.png", "/media/..%2f..%2fmanage.py", "/static/..%2f..%2fmanage.py"):
+        assert client.get(path).status_code == 404, path
