@@ -27,6 +27,8 @@ class AddressForm(forms.Form):
 
 class PlaceOrderForm(forms.Form):
     token = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    # The cart as reviewed (lines, quantities, prices, total): placing refuses if it changed.
+    reviewed = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def clean_token(self):
         try:

@@ -1,6 +1,7 @@
 """Reads of carts and orders."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from pynamodb.exceptions import DoesNotExist
@@ -56,6 +57,12 @@ class Cart:
     @property
     def has_problems(self) -> bool:
         return any(line.problem for line in self.lines)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of exactly what the shopper sees: each line's product, quantity and unit price, and the total."""
+        lines = sorted((line.product_id, line.quantity, line.unit_price_cents) for line in self.lines)
+        return hashlib.sha256(repr((lines, self.total_cents)).encode()).hexdigest()[:32]
 
     @property
     def too_large(self) -> bool:

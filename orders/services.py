@@ -50,6 +50,14 @@ class CartChanged(Exception):
     """The cart changed while the order was being placed."""
 
 
+class PriceChanged(CartChanged):
+    """The cart's lines or prices differ from what the shopper reviewed; ``total_cents`` is the new total."""
+
+    def __init__(self, total_cents: int):
+        super().__init__("The order changed since it was reviewed.")
+        self.total_cents = total_cents
+
+
 class OutOfStock(Exception):
     """Some lines ask for more than is in stock; ``shortages`` maps product id to what is left."""
 
@@ -136,16 +144,24 @@ def order_id_from_token(token: str) -> str:
     return str(uuid.UUID(token))
 
 
-def order_place(*, customer, cart_id: str, token: str, address: dict, attempts: int = 4) -> tuple[Order, bool]:
+def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: str | None = None,
+                attempts: int = 4) -> tuple[Order, bool]:
     """Place the cart as one order; return (order, created).
 
     The same *token* always yields the same order: a repeat returns the
-    existing order with created=False. Raises CartEmpty, CartTooLarge,
-    OutOfStock or CartChanged; on any failure nothing is written.
+    existing order with created=False. With *reviewed* (the cart's
+    fingerprint when the shopper reviewed it), nothing is placed unless the
+    lines, quantities and prices are still exactly those: PriceChanged says
+    so, with the new total. Raises CartEmpty, CartTooLarge, OutOfStock or
+    CartChanged too; on any failure nothing is written.
     """
     try:
-        order, created = _order_place(customer=customer, cart_id=cart_id, token=token, address=address, attempts=attempts)
+        order, created = _order_place(customer=customer, cart_id=cart_id, token=token, address=address,
+                                      reviewed=reviewed, attempts=attempts)
     except (CartEmpty, CartTooLarge, OutOfStock, CartChanged) as refusal:
+        existing = order_find(order_id=order_id_from_token(token))
+        if existing is not None:  # another submit of this token won the race: that is our order
+            return existing, False
         metric_add(name=f"CheckoutRefused{type(refusal).__name__}")
         raise
     if created:
@@ -154,7 +170,8 @@ def order_place(*, customer, cart_id: str, token: str, address: dict, attempts: 
     return order, created
 
 
-def _order_place(*, customer, cart_id: str, token: str, address: dict, attempts: int) -> tuple[Order, bool]:
+def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: str | None,
+                 attempts: int) -> tuple[Order, bool]:
     order_id = order_id_from_token(token)
     existing = order_find(order_id=order_id)
     if existing is not None:
@@ -170,6 +187,8 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, attempts:
     }
     if shortages:
         raise OutOfStock(shortages)
+    if reviewed is not None and reviewed != cart.fingerprint:
+        raise PriceChanged(cart.total_cents)
 
     now = timezone.now()
     order = Order(

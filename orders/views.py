@@ -16,6 +16,7 @@ from orders.selectors import Cart
 from shopsite.decorators import customer_required
 from shopsite.forms import render_form
 from shopsite.pagination import page_or_first
+from shopsite.templatetags.shop import money
 
 ADDRESS_SESSION_KEY = "checkout_address"
 
@@ -103,7 +104,7 @@ def review(request):
     current = selectors.cart_get(cart_id=cart_id_for_request(request))
     if not current.lines:
         return redirect("orders:cart")
-    form = PlaceOrderForm(initial={"token": str(uuid.uuid4())})
+    form = PlaceOrderForm(initial={"token": str(uuid.uuid4()), "reviewed": current.fingerprint})
     return render(request, "orders/review.html", {"cart": current, "address": address, "form": form, "max_lines": selectors.MAX_CART_LINES})
 
 
@@ -121,7 +122,7 @@ def place(request):
     try:
         order, created = services.order_place(
             customer=request.customer, cart_id=cart_id_for_request(request), token=form.cleaned_data["token"],
-            address=address or {},
+            address=address or {}, reviewed=form.cleaned_data["reviewed"],
         )
     except services.CartEmpty:
         messages.info(request, "Your cart is empty.")
@@ -135,6 +136,10 @@ def place(request):
             name = names[product_id].name if product_id in names else "A product"
             messages.error(request, f"{name}: {'sold out' if left <= 0 else f'only {left} left'}. Adjust your cart and try again.")
         return redirect("orders:cart")
+    except services.PriceChanged as changed:
+        messages.warning(request, f"Your cart or its prices changed since you reviewed it. Nothing was ordered: "
+                                  f"the new total is {money(changed.total_cents)}. Check it and place the order again.")
+        return redirect("orders:review")
     except services.CartChanged:
         messages.warning(request, "Your cart changed while placing the order. Check it and try again.")
         return redirect("orders:cart")

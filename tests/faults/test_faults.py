@@ -50,16 +50,17 @@ def test_checkout_failure_writes_nothing(kind):
     client.post("/account/login/", {"email": customer.email, "password": PASSWORD})
     client.post("/cart/add/", {"product_id": product.product_id, "quantity": 2})
     client.post("/checkout/", {"name": "A", "line1": "1 St", "city": "X", "postal_code": "1", "country": "US"})
-    token = re.search(r'name="token" value="([^"]+)"', client.get("/checkout/review/").content.decode()).group(1)
+    placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', client.get("/checkout/review/").content.decode()))
+    token = placing["token"]
     with dynamodb_fault(kind, operations={"TransactWriteItems"}):
-        response = client.post("/checkout/place/", {"token": token})
+        response = client.post("/checkout/place/", placing)
     assert response.status_code == 503
     assert list(Order.scan()) == []
     assert catalog_selectors.product_get(product_id=product.product_id).stock == 5
     cart_id = f"customer#{customer.customer_id}"
     assert [(i.product_id, i.quantity) for i in order_selectors.cart_items(cart_id=cart_id)] == [(product.product_id, 2)]
     # The same form, sent again once DynamoDB is back, places exactly one order.
-    assert client.post("/checkout/place/", {"token": token}).status_code == 302
+    assert client.post("/checkout/place/", placing).status_code == 302
     assert [o.order_id for o in Order.scan()] == [str(uuid.UUID(token))]
 
 

@@ -225,10 +225,10 @@ def test_checkout_flow_end_to_end_through_pages():
     assert client.post("/checkout/", ADDRESS)["Location"] == "/checkout/review/"
     review = client.get("/checkout/review/").content.decode()
     assert "$39.98" in review and "$5.00" in review and "$44.98" in review
-    token = re.search(r'name="token" value="([^"]+)"', review).group(1)
-    first = client.post("/checkout/place/", {"token": token})
+    placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', review))
+    first = client.post("/checkout/place/", placing)
     assert first["Location"].startswith("/checkout/done/")
-    again = client.post("/checkout/place/", {"token": token})
+    again = client.post("/checkout/place/", placing)
     assert again["Location"] == first["Location"]
     assert stock_of(product) == 2
     done = client.get(first["Location"]).content.decode()
@@ -252,7 +252,7 @@ def test_another_shopper_gets_404_and_anonymous_goes_to_login():
     for path in (f"/account/orders/{order.order_id}/", f"/checkout/done/{order.order_id}/"):
         assert client.get(path).status_code == 404
     assert client.post(f"/account/orders/{order.order_id}/cancel/").status_code == 404
-    assert client.post("/checkout/place/", {"token": order.order_id}).status_code == 404
+    assert client.post("/checkout/place/", {"token": order.order_id, "reviewed": "x"}).status_code == 404
     response = Client().get(f"/account/orders/{order.order_id}/")
     assert response.status_code == 302 and response["Location"].startswith("/account/login/")
 
@@ -289,3 +289,52 @@ def test_order_history_pages(customer_client):
     second = customer_client.get(f"/account/orders/?cursor={cursor}").content.decode()
     seen = re.findall(r'/account/orders/([0-9a-f-]{36})/', first + second)
     assert seen == list(reversed(ids))
+
+
+def test_a_price_change_after_review_places_nothing_and_shows_the_new_total(customer_client):
+    product = make_product(stock=5, price_cents=1499)
+    customer_client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1})
+    customer_client.post("/checkout/", ADDRESS)
+    review = customer_client.get("/checkout/review/").content.decode()
+    assert "$14.99" in review
+    placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', review))
+    catalog_services.product_update(product_id=product.product_id, expected_version=product.version, price_cents=9999)
+    response = customer_client.post("/checkout/place/", placing, follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/checkout/review/"
+    assert "Nothing was ordered" in page and "the new total is $99.99" in page  # free shipping from $50
+    assert Order.count() == 0 and stock_of(product) == 5
+    # Reviewing again binds the new total; placing then works.
+    fresh = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', page))
+    placed = customer_client.post("/checkout/place/", fresh)
+    assert placed["Location"].startswith("/checkout/done/")
+    assert Order.get(placed["Location"].rstrip("/").split("/")[-1]).total_cents == 9999
+
+
+def test_a_quantity_change_in_another_tab_after_review_is_refused(customer_client):
+    product = make_product(stock=5, price_cents=1000)
+    customer_client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1})
+    customer_client.post("/checkout/", ADDRESS)
+    placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', customer_client.get("/checkout/review/").content.decode()))
+    customer_client.post("/cart/update/", {"product_id": product.product_id, "quantity": 3})
+    response = customer_client.post("/checkout/place/", placing)
+    assert response["Location"] == "/checkout/review/" and Order.count() == 0
+
+
+def test_every_concurrent_submit_of_one_token_lands_on_the_order():
+    product = make_product(stock=50)
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=2)
+    token = str(uuid.uuid4())
+
+    def place(_):
+        try:
+            order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=token, address=ADDRESS)
+            return order.order_id
+        except Exception as error:  # noqa: BLE001 - any refusal is a failure of this test
+            return type(error).__name__
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(place, range(10)))
+    assert results == [str(uuid.UUID(token))] * 10
+    assert stock_of(product) == 48 and Order.count() == 1
