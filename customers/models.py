@@ -96,12 +96,13 @@ class Session(BaseModel):
 
 @register("login-attempts")
 class LoginAttempt(BaseModel):
-    """Failed logins for one account (``<scope>#<email>``) in the current window."""
+    """Sign-in attempts of one client (``client#<ip>``) or one account from one client, in the current window."""
 
     key = UnicodeAttribute(hash_key=True)
-    failures = NumberAttribute(default=0)
-    window_start = NumberAttribute()
+    failures = NumberAttribute(default=0)  # attempts reserved in this window (a success clears the pair)
+    window_start = NumberAttribute(default=0)
     locked_until = NumberAttribute(default=0)
+    level = NumberAttribute(default=0)  # how many times this key was locked: each lock lasts twice as long
     expires_at = TTLAttribute()
 
     class Meta:

@@ -6,7 +6,8 @@ from django.views.decorators.http import require_http_methods
 
 from customers import services
 from customers.accounts import auth
-from customers.accounts.views import next_url
+from customers.accounts import services as account_services
+from customers.accounts.views import client_address, next_url
 from customers.forms import PasswordChangeForm, ProfileForm, SignupForm
 from shopsite.decorators import customer_required
 from shopsite.forms import form_with_stale_error, render_form
@@ -61,7 +62,12 @@ def password_change(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         customer = request.customer
-        if services.customer_authenticate(email=customer.email, password=form.cleaned_data["current_password"]) is None:
+        try:
+            account_services.login_attempt(scope="customer", email=customer.email, client=client_address(request),
+                                           password=form.cleaned_data["current_password"])
+        except account_services.LoginLocked as locked:
+            form.add_error("current_password", str(locked))
+        except account_services.InvalidCredentials:
             form.add_error("current_password", "That is not your current password.")
         else:
             customer = services.customer_update(customer_id=customer.customer_id, password=form.cleaned_data["new_password"])

@@ -92,69 +92,95 @@ def api_key_create(*, name: str) -> tuple[ApiKey, str]:
 
 
 # Login throttling, kept in DynamoDB because every Lambda copy must see it.
+#
+# Policy (see README): a password is checked only after a slot was reserved
+# with a conditional write, so a concurrent burst checks at most the limit.
+# Slots are counted per account *and client* (LOGIN_FAILURE_LIMIT per
+# window; each lock of that pair lasts twice the one before, up to
+# LOGIN_LOCK_MAX_SECONDS) and per client across all accounts
+# (LOGIN_CLIENT_LIMIT per window, against password spraying). A stranger can
+# therefore lock only their own client out: the owner, signing in from
+# another address, is never kept out. A successful sign-in clears the pair.
 
-def _attempt_key(scope: str, email: str) -> str:
-    return f"{scope}#{normalise_email(email)}"[:300]
-
-
-def login_lock_remaining(*, scope: str, email: str) -> int:
-    """Return how many seconds this account stays locked (0 when it is not)."""
-    try:
-        attempt = LoginAttempt.get(_attempt_key(scope, email), consistent_read=True)
-    except DoesNotExist:
-        return 0
-    return max(0, int(attempt.locked_until - time.time()))
-
-
-def login_failure_record(*, scope: str, email: str) -> int:
-    """Count a failed login; lock the account once the limit is reached. Return the failures so far."""
-    key = _attempt_key(scope, email)
+def _window_slot(key: str, *, limit: int) -> int:
+    """Reserve one attempt under *key*; return 0, or the seconds to wait when the key is spent or locked."""
     now = int(time.time())
-    window = settings.LOGIN_LOCK_SECONDS
-    expires = timezone.now() + timedelta(seconds=2 * window)
-    attempt = LoginAttempt(key)
+    window = settings.LOGIN_WINDOW_SECONDS
+    expires = timezone.now() + timedelta(seconds=max(window, settings.LOGIN_LOCK_MAX_SECONDS) * 4)
+    for _ in range(3):
+        item = LoginAttempt(key)
+        try:  # the current window, with room left and no lock
+            item.update(
+                actions=[LoginAttempt.failures.add(1), LoginAttempt.expires_at.set(expires)],
+                condition=(LoginAttempt.window_start > now - window) & (LoginAttempt.failures < limit)
+                & (LoginAttempt.locked_until <= now),
+            )
+            return 0
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        try:  # a new window, once the old one (and any lock) is over
+            item.update(
+                actions=[LoginAttempt.failures.set(1), LoginAttempt.window_start.set(now), LoginAttempt.locked_until.set(0),
+                         LoginAttempt.expires_at.set(expires)],
+                condition=LoginAttempt.key.does_not_exist()
+                | ((LoginAttempt.window_start <= now - window) & (LoginAttempt.locked_until <= now)),
+            )
+            return 0
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        current = LoginAttempt.get(key, consistent_read=True)
+        if current.locked_until > now:
+            return int(current.locked_until - now)
+        if current.window_start > now - window and current.failures >= limit:
+            return int(current.window_start + window - now)
+    return settings.LOGIN_WINDOW_SECONDS  # contended three times over: treat as spent
+
+
+def _lock_after_failure(key: str, *, limit: int) -> None:
+    """Once *key* has used its slots, lock it for twice as long as last time."""
     try:
-        attempt.update(
-            actions=[LoginAttempt.failures.add(1), LoginAttempt.expires_at.set(expires)],
-            condition=LoginAttempt.window_start > now - window,
+        current = LoginAttempt.get(key, consistent_read=True)
+    except DoesNotExist:
+        return
+    if current.failures < limit:
+        return
+    now = int(time.time())
+    seconds = min(settings.LOGIN_LOCK_MAX_SECONDS, settings.LOGIN_LOCK_SECONDS * 2 ** int(current.level or 0))
+    try:
+        LoginAttempt(key).update(
+            actions=[LoginAttempt.locked_until.set(now + seconds), LoginAttempt.level.add(1)],
+            condition=LoginAttempt.locked_until <= now,
         )
-        failures = attempt.failures
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
-        LoginAttempt(key, failures=1, window_start=now, locked_until=0, expires_at=expires).save()
-        failures = 1
-    if failures >= settings.LOGIN_FAILURE_LIMIT:
-        LoginAttempt(key).update(
-            actions=[LoginAttempt.locked_until.set(now + window), LoginAttempt.failures.set(0),
-                     LoginAttempt.window_start.set(now)],
-        )
-    return failures
 
 
-def login_success_record(*, scope: str, email: str) -> None:
-    """Forget the failures of an account that just signed in."""
-    LoginAttempt(_attempt_key(scope, email)).delete()
+def _pair_key(scope: str, email: str, client: str) -> str:
+    return f"{scope}#{normalise_email(email)}#{client}"[:400]
 
 
 class InvalidCredentials(Exception):
     """The email and password do not match an active account."""
 
 
-def login_attempt(*, scope: str, email: str, password: str):
-    """Check a login against the throttle and the account; return the staff member or customer.
+def login_attempt(*, scope: str, email: str, password: str, client: str):
+    """Check a login against the throttle, then the account; return the staff member or customer.
 
-    Raise LoginLocked while the account is locked, InvalidCredentials otherwise.
+    *client* identifies where the attempt comes from (the client IP). Raise
+    LoginLocked when this client may not try now, InvalidCredentials when
+    the email and password do not match.
     """
     authenticate = staff_authenticate if scope == "staff" else customer_authenticate
-    remaining = login_lock_remaining(scope=scope, email=email)
-    if remaining:
-        raise LoginLocked(remaining)
+    client_key, pair_key = f"client#{client}"[:300], _pair_key(scope, email, client)
+    wait = _window_slot(client_key, limit=settings.LOGIN_CLIENT_LIMIT) or _window_slot(pair_key, limit=settings.LOGIN_FAILURE_LIMIT)
+    if wait:
+        raise LoginLocked(wait)
     principal = authenticate(email=email, password=password)
     if principal is None:
-        failures = login_failure_record(scope=scope, email=email)
-        if failures >= settings.LOGIN_FAILURE_LIMIT:
-            raise LoginLocked(settings.LOGIN_LOCK_SECONDS)
+        _lock_after_failure(pair_key, limit=settings.LOGIN_FAILURE_LIMIT)
         raise InvalidCredentials()
-    login_success_record(scope=scope, email=email)
+    LoginAttempt(pair_key).delete()
     return principal

@@ -12,6 +12,11 @@ from customers.forms import LoginForm, SetPasswordForm
 from shopsite.forms import render_form
 
 
+def client_address(request) -> str:
+    """Where a request comes from, for throttling: the client IP API Gateway reports (REMOTE_ADDR under Zappa)."""
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
 def next_url(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(
@@ -25,7 +30,7 @@ def _login(request, *, scope: str, template: str, on_success, default_next: str)
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            principal = services.login_attempt(scope=scope, **form.cleaned_data)
+            principal = services.login_attempt(scope=scope, client=client_address(request), **form.cleaned_data)
         except services.LoginLocked as error:
             form.add_error(None, str(error))
         except services.InvalidCredentials:

@@ -132,9 +132,12 @@ SHOP_BASE_URL = env("SHOP_BASE_URL")
 # How long a staff member's one-time set-password link stays valid.
 STAFF_PASSWORD_LINK_SECONDS = env_int("STAFF_PASSWORD_LINK_SECONDS", 24 * 60 * 60)
 
-# Login throttling: this many failures for one email within the window lock it.
-LOGIN_FAILURE_LIMIT = 5
-LOGIN_LOCK_SECONDS = 15 * 60
+# Login throttling (customers/accounts/services.py explains the policy).
+LOGIN_FAILURE_LIMIT = 5  # attempts per account and client in a window
+LOGIN_CLIENT_LIMIT = env_int("LOGIN_CLIENT_LIMIT", 30)  # attempts per client, all accounts together
+LOGIN_WINDOW_SECONDS = 15 * 60
+LOGIN_LOCK_SECONDS = 60  # the first lock of an account-and-client pair; each next one doubles
+LOGIN_LOCK_MAX_SECONDS = 60 * 60
 
 # Cross-origin calls to the JSON API only (django-cors-headers).
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")

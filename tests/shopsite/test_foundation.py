@@ -130,29 +130,107 @@ def test_wrong_password_is_refused_with_a_message(client):
     assert client.get("/staff/").status_code == 302
 
 
-def test_five_failures_lock_the_account_even_with_the_right_password(client):
+def test_five_failures_lock_this_client_even_with_the_right_password(client):
     staff = make_staff()
     for _ in range(5):
         client.post("/staff/login/", {"email": staff.email, "password": "wrong-password-1"})
     response = client.post("/staff/login/", {"email": staff.email, "password": PASSWORD})
     assert response.status_code == 400
     assert "Too many failed attempts" in response.content.decode()
-    # Another copy of the app (a fresh client, as another Lambda) sees the same lock.
+    # Another copy of the app (a fresh client, as another Lambda) sees the same lock for that address.
     other = Client()
     assert "Too many failed attempts" in other.post("/staff/login/", {"email": staff.email, "password": PASSWORD}).content.decode()
 
 
-def test_lock_expires_after_the_window(client, settings):
+def test_a_stranger_cannot_keep_the_owner_out():
+    """Locks are per account *and* client: failures from one address never lock the owner at another."""
+    staff = make_staff()
+    stranger = Client(REMOTE_ADDR="198.51.100.66")
+    for _ in range(12):
+        stranger.post("/staff/login/", {"email": staff.email, "password": "guess-guess-guess"})
+    assert "Too many failed attempts" in stranger.post("/staff/login/", {"email": staff.email, "password": PASSWORD}).content.decode()
+    owner = Client(REMOTE_ADDR="203.0.113.7")
+    assert owner.post("/staff/login/", {"email": staff.email, "password": PASSWORD}).status_code == 302
+
+
+def test_thirty_concurrent_guesses_check_at_most_the_limit(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from customers.accounts import services
+
+    staff = make_staff()
+    checked = []
+    real = services.staff_authenticate
+
+    def counting(**kwargs):
+        checked.append(kwargs["password"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "staff_authenticate", counting)
+    passwords = ["wrong-guess-%02d" % i for i in range(29)] + [PASSWORD]
+
+    def attempt(password):
+        try:
+            services.login_attempt(scope="staff", email=staff.email, password=password, client="192.0.2.1")
+            return "in"
+        except services.LoginLocked:
+            return "locked"
+        except services.InvalidCredentials:
+            return "wrong"
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        results = list(pool.map(attempt, passwords))
+    assert len(checked) <= 5, len(checked)
+    assert results.count("locked") >= 25
+    if "in" in results:  # only if the right password happened to take one of the five slots
+        assert PASSWORD in checked
+
+
+def test_one_client_spraying_many_accounts_is_stopped(settings):
+    from customers.accounts import services
+
+    settings.LOGIN_CLIENT_LIMIT = 10
+    outcomes = []
+    for i in range(15):
+        try:
+            services.login_attempt(scope="customer", email=f"victim{i}@example.com", password="Spring2026!", client="198.51.100.9")
+        except services.LoginLocked:
+            outcomes.append("locked")
+        except services.InvalidCredentials:
+            outcomes.append("wrong")
+    assert outcomes.count("wrong") == 10 and outcomes.count("locked") == 5
+    with pytest.raises(services.InvalidCredentials):  # other clients are unaffected
+        services.login_attempt(scope="customer", email="victim0@example.com", password="x", client="203.0.113.1")
+
+
+def test_each_lock_lasts_twice_as_long_as_the_last_and_then_clears(client, settings):
+    from customers.accounts import services
     from customers.models import LoginAttempt
 
     staff = make_staff()
-    for _ in range(5):
-        client.post("/staff/login/", {"email": staff.email, "password": "wrong-password-1"})
-    attempt = LoginAttempt.get(f"staff#{staff.email}")
-    attempt.locked_until = 0
-    attempt.save()
+    key = f"staff#{staff.email}#127.0.0.1"
+    locks = []
+    for _ in range(2):
+        for _ in range(5):
+            client.post("/staff/login/", {"email": staff.email, "password": "wrong-password-1"})
+        attempt = LoginAttempt.get(key)
+        locks.append(attempt.locked_until - attempt.window_start)
+        attempt.locked_until, attempt.window_start = 0, 0  # time passes: the lock and the window are over
+        attempt.save()
+    assert locks[1] >= 2 * settings.LOGIN_LOCK_SECONDS > locks[0] - 5
     response = client.post("/staff/login/", {"email": staff.email, "password": PASSWORD})
     assert response.status_code == 302
+    assert LoginAttempt.count(key) == 0  # a success clears the pair
+    assert services.LoginLocked(90).seconds == 90
+
+
+def test_a_password_change_goes_through_the_throttle(customer_client):
+    for _ in range(5):
+        customer_client.post("/account/password/", {"current_password": "not-it-at-all", "new_password": "a-new-long-password",
+                                                     "new_password_confirm": "a-new-long-password"})
+    response = customer_client.post("/account/password/", {"current_password": PASSWORD, "new_password": "a-new-long-password",
+                                                           "new_password_confirm": "a-new-long-password"})
+    assert response.status_code == 400 and "Too many failed attempts" in response.content.decode()
 
 
 def test_csrf_is_enforced_on_post():
