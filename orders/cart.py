@@ -11,7 +11,7 @@ def cart_id_for_request(request, *, create: bool = False) -> str | None:
         return services.cart_id_for_customer(request.customer.customer_id)
     cart_id = request.session.get(CART_SESSION_KEY)
     if cart_id is None and create:
-        cart_id = services.cart_id_new_anonymous()
+        cart_id = services.cart_id_for_visitor(browser_secret=request.META.get("CSRF_COOKIE"))
         request.session[CART_SESSION_KEY] = cart_id
     return cart_id
 

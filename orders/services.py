@@ -11,6 +11,7 @@ import time
 import uuid
 
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from catalog.selectors import product_get, product_get_many
@@ -78,8 +79,16 @@ def cart_id_for_customer(customer_id: str) -> str:
     return f"customer#{customer_id}"
 
 
-def cart_id_new_anonymous() -> str:
-    return f"session#{uuid.uuid4().hex}"
+def cart_id_for_visitor(*, browser_secret: str | None) -> str:
+    """Return a new visitor's cart id, derived from the browser's CSRF secret when it has one.
+
+    A new visitor's first requests can arrive together (several "Add to cart"
+    clicks in tabs) before any session cookie exists; they all carry the same
+    CSRF cookie, so they all land in the same cart instead of one each.
+    """
+    if not browser_secret:
+        return f"session#{uuid.uuid4().hex}"
+    return f"session#{salted_hmac('shopsite.orders.visitor-cart', browser_secret, algorithm='sha256').hexdigest()[:32]}"
 
 
 def cart_add(*, cart_id: str, product_id: str, quantity: int) -> tuple[int, bool]:
@@ -87,15 +96,21 @@ def cart_add(*, cart_id: str, product_id: str, quantity: int) -> tuple[int, bool
     product = product_get(product_id=product_id)
     if product is None or not product.active or product.stock <= 0:
         raise ProductUnavailable(product_id)
-    existing = {item.product_id: item for item in cart_items(cart_id=cart_id)}
+    existing = {item.product_id for item in cart_items(cart_id=cart_id)}
     if product_id not in existing and len(existing) >= MAX_CART_LINES:
         raise CartTooLarge()
-    current = int(existing[product_id].quantity) if product_id in existing else 0
-    wanted = current + quantity
-    final = min(wanted, product.stock, MAX_LINE_QUANTITY)
-    added_at = existing[product_id].added_at if product_id in existing else timezone.now()
-    CartItem(cart_id, product_id, quantity=final, added_at=added_at).save()
-    return final, final < wanted
+    # ADD is atomic: two quick adds (two tabs, a double click) both count.
+    line = CartItem(cart_id, product_id)
+    line.update(actions=[CartItem.quantity.add(quantity), CartItem.added_at.set(CartItem.added_at | timezone.now())])
+    wanted, limit = int(line.quantity), min(product.stock, MAX_LINE_QUANTITY)
+    if wanted <= limit:
+        return wanted, False
+    try:  # cap at what is in stock, unless another add moved the line meanwhile (then that one caps it)
+        line.update(actions=[CartItem.quantity.set(limit)], condition=CartItem.quantity == wanted)
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return limit, True
 
 
 def cart_set_quantity(*, cart_id: str, product_id: str, quantity: int) -> tuple[int, bool]:

@@ -111,3 +111,51 @@ def test_media_paths_with_nul_bytes_or_traversal_are_404(client, settings, tmp_p
                                                           "OPTIONS": {"location": str(tmp_path)}}}
     for path in ("/media/%00", "/media/x%00.png", "/media/..%2f..%2fmanage.py", "/static/..%2f..%2fmanage.py"):
         assert client.get(path).status_code == 404, path
+
+
+def test_concurrent_adds_of_one_line_all_count():
+    from concurrent.futures import ThreadPoolExecutor
+
+    product = make_product(stock=100)
+    cart = "session#concurrent-adds"
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(pool.map(lambda _: services.cart_add(cart_id=cart, product_id=product.product_id, quantity=1), range(10)))
+    assert [int(item.quantity) for item in selectors.cart_items(cart_id=cart)] == [10]
+
+
+def test_concurrent_adds_beyond_stock_end_capped():
+    from concurrent.futures import ThreadPoolExecutor
+
+    product = make_product(stock=4)
+    cart = "session#capped-adds"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda _: services.cart_add(cart_id=cart, product_id=product.product_id, quantity=1), range(8)))
+    assert [int(item.quantity) for item in selectors.cart_items(cart_id=cart)] == [4]
+
+
+def test_a_new_visitors_concurrent_first_adds_share_one_cart():
+    """Five tabs, one browser, no session yet: every product told "Added" is in the cart."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.test import Client
+
+    products = [make_product(stock=5) for _ in range(5)]
+    first = Client(enforce_csrf_checks=True)
+    first.get(f"/products/{products[0].slug}/")  # the product page gives the browser its CSRF cookie, nothing else
+    csrf = first.cookies["csrftoken"].value
+    assert "sessionid" not in first.cookies
+
+    def add(product):
+        tab = Client(enforce_csrf_checks=True)
+        tab.cookies["csrftoken"] = csrf
+        response = tab.post("/cart/add/", {"product_id": product.product_id, "quantity": 1, "csrfmiddlewaretoken": csrf})
+        assert response.status_code == 302
+        return tab.cookies["sessionid"].value
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        sessions = list(pool.map(add, products))
+    last = Client()
+    last.cookies["sessionid"] = sessions[-1]
+    page = last.get("/cart/").content.decode()
+    for product in products:
+        assert product.name in page
