@@ -134,18 +134,23 @@ def _terms(product: Product) -> set[str]:
 
 
 def _terms_write(*, product: Product, old_terms: frozenset[str] = frozenset()) -> None:
-    """Bring the search-term items of *product* up to date (active products only are indexed).
+    search_terms_write(product_id=product.product_id, product=product, remove=set(old_terms))
 
-    Not transactional with the product: a failure here leaves search slightly
-    stale until the product's next save, never a product half-written.
+
+def search_terms_write(*, product_id: str, product: Product | None, remove: set[str]) -> None:
+    """Delete the *remove* terms of a product and write every current one (none when it is deleted or hidden).
+
+    Not transactional with the product: a failure here leaves search stale
+    until the product's next save or ``check_integrity --fix``, never a
+    product half-written.
     """
-    new_terms = _terms(product)
+    new_terms = _terms(product) if product is not None else set()
     with SearchTerm.batch_write() as batch:
-        for term in old_terms - new_terms:
-            batch.delete(SearchTerm(term, product.product_id))
+        for term in remove - new_terms:
+            batch.delete(SearchTerm(term, product_id))
         for term in new_terms:
             batch.save(
-                SearchTerm(term, product.product_id, name=product.name, slug=product.slug,
+                SearchTerm(term, product_id, name=product.name, slug=product.slug,
                            price_cents=product.price_cents, image=product.image)
             )
 

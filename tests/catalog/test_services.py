@@ -118,3 +118,22 @@ def test_creating_a_product_in_a_missing_category_writes_nothing():
     with pytest.raises(services.NotFound):
         services.product_create(name="Orphan", slug="orphan", price_cents=100, category_id="missing")
     assert guard_owner("product", "orphan") is None
+
+
+def test_a_delete_racing_a_move_is_stale_and_counts_stay_exact(monkeypatch):
+    """The delete read the product in one category; an edit moved it before the delete wrote."""
+    first, second = make_category(), make_category()
+    product = make_product(category=first)
+    real = services.product_get
+
+    def read_then_move(*, product_id):
+        seen = real(product_id=product_id)
+        monkeypatch.setattr(services, "product_get", real)
+        services.product_update(product_id=product_id, expected_version=seen.version, category_id=second.category_id)
+        return seen
+
+    monkeypatch.setattr(services, "product_get", read_then_move)
+    with pytest.raises(StaleEdit):
+        services.product_delete(product_id=product.product_id)
+    assert (count_of(first), count_of(second)) == (0, 1)
+    assert guard_owner("product", product.slug) == product.product_id

@@ -1,0 +1,63 @@
+"""check_integrity finds every kind of drift in derived data, and --fix repairs it."""
+import io
+
+import pytest
+from django.core.management import call_command
+
+from catalog import services as catalog_services
+from catalog.models import CategoryCounter, SearchTerm, SlugGuard
+from customers.models import CustomerEmail
+from tests.factories import make_category, make_customer, make_product
+
+
+def run(*args):
+    out = io.StringIO()
+    try:
+        call_command("check_integrity", *args, stdout=out, stderr=io.StringIO())
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, out.getvalue()
+
+
+def test_a_clean_shop_has_no_problems():
+    make_product(name="Plain kettle")
+    make_customer()
+    assert run() == (0, "No problems found.\n")
+
+
+def test_each_kind_of_drift_is_found_and_fixed():
+    category = make_category(slug="tools")
+    product = make_product(category=category, slug="hammer", name="Claw hammer")
+    customer = make_customer(email="guarded@example.com")
+    # Drift of every kind, as a crash between a commit and its follow-up work would leave it:
+    CategoryCounter(category.category_id).update(actions=[CategoryCounter.product_count.set(7)])
+    SlugGuard("product#hammer").delete()
+    SlugGuard("product#left-behind", owner_id="gone").save()
+    SearchTerm("claw", product.product_id).delete()
+    SearchTerm("ghost", "deleted-product", name="Ghost", slug="ghost", price_cents=1).save()
+    CustomerEmail("guarded@example.com").delete()
+    CustomerEmail("orphan@example.com", customer_id="nobody").save()
+
+    code, report = run()
+    assert code == 1
+    for expected in ("tools counts 7 products but has 1", "product#hammer has no guard", "guard product#left-behind",
+                     f"product {product.product_id}: 1 terms missing", "product deleted-product: 0 terms missing, 1 extra",
+                     f"customer {customer.customer_id} (guarded@example.com) has no guard", "guard orphan@example.com"):
+        assert expected in report, (expected, report)
+
+    code, report = run("--fix")
+    assert code == 0 and "(fixed)" in report
+    assert run() == (0, "No problems found.\n")
+    assert SearchTerm.count("claw") == 1 and SearchTerm.count("ghost") == 0
+
+
+def test_a_category_with_products_keeps_its_count_exact_through_moves_and_deletes():
+    first, second = make_category(), make_category()
+    products = [make_product(category=first) for _ in range(3)]
+    catalog_services.product_update(product_id=products[0].product_id, expected_version=products[0].version,
+                                    category_id=second.category_id)
+    catalog_services.product_delete(product_id=products[1].product_id)
+    assert run() == (0, "No problems found.\n")
+    with pytest.raises(catalog_services.CategoryNotEmpty):
+        catalog_services.category_delete(category_id=first.category_id)
