@@ -1,6 +1,7 @@
 """Writes of the catalog. Slugs are unique through guard items in the same transaction."""
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.core.files.base import ContentFile
@@ -13,8 +14,10 @@ from catalog.cache import catalog_cache_invalidate
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path, thumbnails_make
 from catalog.models import Category, CategoryCounter, Product, ProductStock, SearchTerm, SlugGuard
 from catalog.selectors import category_get, product_get
+from shopsite.metrics import metric_add
 from shopsite.transactions import StaleEdit, Transaction, TransactionCancelled, transaction
 
+log = logging.getLogger(__name__)
 PRODUCT_FIELDS = ("name", "slug", "description", "price_cents", "category_id", "image", "active")
 CATEGORY_FIELDS = ("name", "slug", "description", "position")
 
@@ -133,8 +136,22 @@ def _terms(product: Product) -> set[str]:
     return search.terms_for(name=product.name, description=product.description) if product.active else set()
 
 
-def _terms_write(*, product: Product, old_terms: frozenset[str] = frozenset()) -> None:
-    search_terms_write(product_id=product.product_id, product=product, remove=set(old_terms))
+def _after_commit(*, product: Product, old_terms: frozenset[str] = frozenset(), old_image: str | None = None) -> None:
+    """The follow-up work of a committed product write: cache, search terms, an image nothing uses.
+
+    The write already happened, so a failure here must not tell the person it
+    did not: it is logged and counted, and ``check_integrity --fix`` (or the
+    product's next save) repairs the search terms. The cache goes first
+    because it cannot fail.
+    """
+    catalog_cache_invalidate()
+    try:
+        search_terms_write(product_id=product.product_id, product=product, remove=set(old_terms))
+        if old_image and old_image != product.image:
+            image_delete_unused(old_image)
+    except Exception:  # noqa: BLE001 - anything: the product write stands, repair comes later
+        log.exception("Follow-up work after saving product %s failed; check_integrity --fix repairs it", product.product_id)
+        metric_add(name="DerivedDataDeferred")
 
 
 def search_terms_write(*, product_id: str, product: Product | None, remove: set[str]) -> None:
@@ -174,8 +191,7 @@ def product_create(
             _category_count_add(tx, category_id=category_id, delta=1, label="new-category")
     except TransactionCancelled as cancelled:
         _raise_for(cancelled)
-    _terms_write(product=product)
-    catalog_cache_invalidate()
+    _after_commit(product=product)
     return product
 
 
@@ -211,10 +227,7 @@ def product_update(*, product_id: str, expected_version: int, **changes) -> Prod
                 _category_count_add(tx, category_id=product.category_id, delta=1, label="new-category")
     except TransactionCancelled as cancelled:
         _raise_for(cancelled, current=current)
-    if old_image and old_image != product.image:
-        image_delete_unused(old_image)
-    _terms_write(product=product, old_terms=old_terms)
-    catalog_cache_invalidate()
+    _after_commit(product=product, old_terms=old_terms, old_image=old_image)
     return product
 
 
@@ -232,10 +245,8 @@ def product_delete(*, product_id: str) -> None:
         _raise_for(cancelled, current=lambda: product_get(product_id=product_id))
     old_terms = _terms(product)
     product.active = False
-    _terms_write(product=product, old_terms=old_terms)
-    if product.image:
-        image_delete_unused(product.image)
-    catalog_cache_invalidate()
+    product.image, image = None, product.image
+    _after_commit(product=product, old_terms=old_terms, old_image=image)
 
 
 def product_stock_adjust(*, product_id: str, delta: int) -> int:

@@ -61,3 +61,21 @@ def test_a_category_with_products_keeps_its_count_exact_through_moves_and_delete
     assert run() == (0, "No problems found.\n")
     with pytest.raises(catalog_services.CategoryNotEmpty):
         catalog_services.category_delete(category_id=first.category_id)
+
+
+def test_a_failure_after_the_commit_keeps_the_save_and_is_repaired_later(monkeypatch):
+    from catalog import selectors as catalog_selectors
+
+    product = make_product(name="Sturdy ladder")
+
+    def broken(**kwargs):
+        raise ConnectionError("search index unreachable")
+
+    monkeypatch.setattr(catalog_services, "search_terms_write", broken)
+    saved = catalog_services.product_update(product_id=product.product_id, expected_version=product.version, name="Tall ladder")
+    assert saved.name == "Tall ladder" == catalog_selectors.product_get(product_id=product.product_id).name
+    monkeypatch.undo()
+    code, report = run()
+    assert code == 1 and f"product {product.product_id}" in report
+    run("--fix")
+    assert SearchTerm.count("tall") == 1 and SearchTerm.count("sturdy") == 0
