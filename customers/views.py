@@ -21,12 +21,20 @@ def signup(request):
         return redirect(next_url(request, reverse("customers:account")))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        customer = None
         data = {name: form.cleaned_data[name] for name in PROFILE_FIELDS}
         try:
             customer = services.customer_create(password=form.cleaned_data["password"], **data)
         except services.EmailTaken:
-            form.add_error("email", "An account with this email already exists. Sign in instead?")
-        else:
+            # The same person again, whose first try committed but never got its answer (an outage,
+            # a lost connection)? Their password proves it (checked through the sign-in throttle,
+            # so this form is no way around it): sign them in instead of refusing.
+            try:
+                customer = account_services.login_attempt(scope="customer", email=data["email"], client=client_address(request),
+                                                          password=form.cleaned_data["password"])
+            except (account_services.LoginLocked, account_services.InvalidCredentials):
+                form.add_error("email", "An account with this email already exists. Sign in instead?")
+        if customer is not None:
             auth.customer_login(request, customer=customer)
             messages.success(request, "Welcome! Your account is ready.")
             return redirect(next_url(request, reverse("customers:account")))

@@ -87,7 +87,8 @@ def test_signup_signs_in_and_rejects_duplicates(client):
     assert response.status_code == 302
     assert client.get("/account/").status_code == 200
     other = Client()
-    response = other.post("/account/signup/", {"email": "NEW@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
+    different = "a-different-passphrase"
+    response = other.post("/account/signup/", {"email": "NEW@example.com", "password": different, "password_confirm": different})
     assert response.status_code == 400
     assert "already exists" in response.content.decode()
 
@@ -141,3 +142,17 @@ def test_shopper_cannot_open_staff_pages_and_anonymous_api_is_401(customer_clien
     assert customer_client.get("/staff/customers/").status_code == 403
     assert customer_client.get("/api/customers").status_code == 401
     assert Client().get("/api/customers").status_code == 401
+
+
+def test_a_signup_repeated_after_its_first_try_committed_signs_the_person_in(client):
+    """The first submit committed during an outage but its answer was a 503; the second must not say "exists"."""
+    from customers import services
+    from tests.factories import PASSWORD
+
+    services.customer_create(email="again@example.com", password=PASSWORD)  # the lost first try
+    response = client.post("/account/signup/", {"email": "again@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/account/"
+    other = client.__class__()
+    refused = other.post("/account/signup/", {"email": "again@example.com", "password": "another-long-password",
+                                              "password_confirm": "another-long-password"})
+    assert refused.status_code == 400 and "already exists" in refused.content.decode()
