@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from customers import selectors, services
 from customers.accounts import selectors as account_selectors
+from customers.accounts import services as account_services
 from customers.forms import CustomerForm
 from shopsite.cursors import InvalidCursor
 
@@ -24,9 +25,10 @@ OUTPUT_FIELDS = ("customer_id",) + API_FIELDS
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None, retry_after: int | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        self.retry_after = retry_after
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
@@ -47,8 +49,13 @@ def _authenticate(request):
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, key = header.partition(" ")
-        if scheme.lower() != "bearer" or account_selectors.api_key_find(key=key.strip()) is None:
+        api_key = account_selectors.api_key_find(key=key.strip()) if scheme.lower() == "bearer" else None
+        if api_key is None:
             raise ApiError(401, "unauthorized", "The API key is missing, unknown or revoked.")
+        wait = account_services.api_key_rate_check(api_key=api_key)
+        if wait:
+            raise ApiError(429, "rate_limited", f"Too many requests for this key; try again in {wait} seconds.",
+                           retry_after=wait)
         return
     if not request.staff.is_authenticated:
         raise ApiError(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'.")
@@ -77,7 +84,10 @@ def api_view(methods: list[str]):
                 _authenticate(request)
                 return view(request, *args, **kwargs)
             except ApiError as error:
-                return error_response(error.status, error.code, error.message, error.fields)
+                response = error_response(error.status, error.code, error.message, error.fields)
+                if error.retry_after:
+                    response["Retry-After"] = str(error.retry_after)
+                return response
 
         return wrapper
 

@@ -117,6 +117,7 @@ class ApiKey(BaseModel):
     name = UnicodeAttribute()
     prefix = UnicodeAttribute()
     active = BooleanAttribute(default=True)
+    rate_limit = NumberAttribute(null=True)  # requests per minute; None: settings.API_RATE_LIMIT_PER_MINUTE
     created_at = UTCDateTimeAttribute()
 
     class Meta:

@@ -91,6 +91,28 @@ def api_key_create(*, name: str) -> tuple[ApiKey, str]:
     return api_key, key
 
 
+def api_key_rate_check(*, api_key: ApiKey) -> int:
+    """Count one request of *api_key* in the current minute; return 0, or the seconds until it may call again.
+
+    One conditional UpdateItem per API request, shared by every Lambda copy
+    (items expire by TTL). The limit is the key's own or the default.
+    """
+    now = int(time.time())
+    minute = now // 60
+    limit = int(api_key.rate_limit or settings.API_RATE_LIMIT_PER_MINUTE)
+    item = LoginAttempt(f"api#{api_key.key_hash[:32]}#{minute}")
+    try:
+        item.update(
+            actions=[LoginAttempt.failures.add(1), LoginAttempt.expires_at.set(timezone.now() + timedelta(minutes=3))],
+            condition=LoginAttempt.key.does_not_exist() | (LoginAttempt.failures < limit),
+        )
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return (minute + 1) * 60 - now
+    return 0
+
+
 # Login throttling, kept in DynamoDB because every Lambda copy must see it.
 #
 # Policy (see README): a password is checked only after a slot was reserved

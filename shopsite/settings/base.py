@@ -132,6 +132,9 @@ SHOP_BASE_URL = env("SHOP_BASE_URL")
 # How long a staff member's one-time set-password link stays valid.
 STAFF_PASSWORD_LINK_SECONDS = env_int("STAFF_PASSWORD_LINK_SECONDS", 24 * 60 * 60)
 
+# Requests per minute for each API key (a key may carry its own limit).
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
+
 # Login throttling (customers/accounts/services.py explains the policy).
 LOGIN_FAILURE_LIMIT = 5  # attempts per account and client in a window
 LOGIN_CLIENT_LIMIT = env_int("LOGIN_CLIENT_LIMIT", 30)  # attempts per client, all accounts together

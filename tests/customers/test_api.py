@@ -203,3 +203,26 @@ def test_bodies_a_careful_server_refuses_are_4xx_with_json(api):
     created = post(api, "/api/customers", '{"email": "emoji@example.com", "first_name": "\\ud83d\\ude00 Ann"}')
     assert created.status_code == 201 and json.loads(created.content)["first_name"] == "\U0001F600 Ann"
     assert api.get("/api/customers").status_code == 200
+
+
+def test_each_key_has_a_rate_limit_per_minute(settings, monkeypatch):
+    import types
+    from concurrent.futures import ThreadPoolExecutor
+
+    from customers.accounts import services as throttle
+    from customers.models import ApiKey
+
+    monkeypatch.setattr(throttle, "time", types.SimpleNamespace(time=lambda: 1_800_000_010.0))  # one fixed minute
+    settings.API_RATE_LIMIT_PER_MINUTE = 8
+    record, key = account_services.api_key_create(name="busy")
+    busy = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(lambda _: busy.get("/api/customers").status_code, range(12)))
+    assert statuses.count(200) == 8 and statuses.count(429) == 4, statuses
+    limited = busy.get("/api/customers")
+    assert_error(limited, 429, "rate_limited")
+    assert limited["Retry-After"] == "50"
+    _, other = account_services.api_key_create(name="quiet")  # limits are per key
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {other}").get("/api/customers").status_code == 200
+    ApiKey(record.key_hash).update(actions=[ApiKey.rate_limit.set(1000)])  # a key's own, higher limit
+    assert busy.get("/api/customers").status_code == 200
