@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist
 from catalog import search
 from catalog.cache import catalog_cached
 from catalog.models import Category, Product, SearchTerm
+from shopsite.cursors import cursor_decode, cursor_encode
 from shopsite.pagination import Page, query_page
 
 LISTING_SORTS = {
@@ -23,6 +24,7 @@ MAX_QUERY_LENGTH = 100
 class SearchResult:
     items: list
     message: str = ""
+    next_cursor: str | None = None
 
 
 def category_list() -> list[Category]:
@@ -106,10 +108,20 @@ def product_list_staff(*, cursor: str | None = None, limit: int = 25) -> Page:
     return query_page(Product.staff_index, "all", scope="staff-products", cursor=cursor, limit=limit, forward=False)
 
 
-def product_search(*, query: str) -> SearchResult:
-    """Return active products matching every word of *query* (word prefixes count).
+SEARCH_SCAN = 100  # candidates read per round
+SEARCH_ROUNDS = 3  # rounds per page at most: the page's cost is bounded, whatever the catalog's size
 
-    One Query per word, at most three words; results sorted by name.
+
+def product_search(*, query: str, cursor: str | None = None) -> SearchResult:
+    """Return a page of active products matching every word of *query* (word prefixes count).
+
+    Complete at any catalog size: the index items of the query's most
+    specific word (the longest) are read in order, SEARCH_SCAN at a time, and
+    each candidate is kept only if the other words' items exist for it (one
+    BatchGet per round). A page costs at most SEARCH_ROUNDS Queries and
+    BatchGets and ends with a cursor while candidates remain, so every match
+    appears on some page. Within a page, products whose name holds every
+    word come first, then by name. Raises shopsite.cursors.InvalidCursor.
     """
     query = (query or "").strip()
     if not query:
@@ -119,15 +131,35 @@ def product_search(*, query: str) -> SearchResult:
     terms = search.query_terms(query)
     if not terms:
         return SearchResult(items=[], message=f"Use words of at least {search.MIN_PREFIX} letters.")
+    scope = "search:" + " ".join(terms)
+    start = cursor_decode(cursor=cursor, scope=scope)
 
     def load():
-        matches = None
-        cards = {}
-        for term in terms:
-            found = {item.product_id: item for item in SearchTerm.query(term, limit=200)}
-            cards.update(found)
-            matches = set(found) if matches is None else matches & set(found)
-        return sorted((cards[pid] for pid in matches or ()), key=lambda card: card.name.casefold())[:48]
+        scanned, others = max(terms, key=len), [term for term in terms if term != max(terms, key=len)]
+        found, last_key = [], start
+        for _ in range(SEARCH_ROUNDS):
+            result = SearchTerm.query(scanned, limit=SEARCH_SCAN, page_size=SEARCH_SCAN, last_evaluated_key=last_key)
+            candidates = list(result)
+            last_key = result.last_evaluated_key
+            keep = {item.product_id for item in candidates}
+            for term in others:
+                if keep:
+                    keep &= {item.product_id for item in SearchTerm.batch_get([(term, pid) for pid in keep])}
+            found += [item for item in candidates if item.product_id in keep]
+            if len(found) >= PAGE_SIZE or not last_key:
+                break
+        return found, last_key
 
-    items = catalog_cached("search", tuple(terms), loader=load)
-    return SearchResult(items=items, message="" if items else f"No products match “{query}”.")
+    found, last_key = catalog_cached("search", tuple(terms), repr(start), loader=load)
+
+    def rank(card):
+        name_words = search.words(card.name)
+        in_name = all(any(word.startswith(term) for word in name_words) for term in terms)
+        return (not in_name, card.name.casefold())
+
+    items = sorted(found, key=rank)
+    next_cursor = cursor_encode(key=last_key, scope=scope)
+    if not items and not next_cursor:
+        return SearchResult(items=[], message=f"No products match “{query}”.")
+    return SearchResult(items=items, next_cursor=next_cursor,
+                        message="" if items else "No matches among these products; there are more to look through.")

@@ -1,6 +1,7 @@
 """Shopper catalog pages: home, listings, categories, product detail, search."""
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from catalog import selectors
@@ -50,5 +51,6 @@ def product_detail(request, slug):
 @require_GET
 def search(request):
     query = request.GET.get("q", "")
-    result = selectors.product_search(query=query)
-    return render(request, "catalog/search.html", {"query": query[:100], "result": result})
+    result = page_or_first(request, selectors.product_search, query=query)
+    return render(request, "catalog/search.html", {"query": query[:100], "result": result, "page": result,
+                                                   "extra_query": urlencode({"q": query[:100]})})

@@ -1,3 +1,4 @@
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.utils.functional import SimpleLazyObject
 
 from customers import selectors
@@ -10,6 +11,22 @@ from customers.accounts.auth import (
     AnonymousPrincipal,
     digest_matches,
 )
+from shopsite.errors import is_unavailable
+from shopsite.middleware import unavailable_response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's session middleware, with a session save that DynamoDB refuses
+    (throttled, unreachable) answered by the 503 page rather than a 500: the
+    save runs after the view, beyond the reach of process_exception."""
+
+    def process_response(self, request, response):
+        try:
+            return super().process_response(request, response)
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            return unavailable_response(request, error)
 
 
 def _staff(request):

@@ -39,7 +39,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shopsite.middleware.DynamoDBUnavailableMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "customers.accounts.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "customers.accounts.middleware.AuthenticationMiddleware",

@@ -106,6 +106,28 @@ def test_search_prefixes_multiple_words_and_bad_queries(client):
     assert "No products match" in client.get("/search/?q=zebra").content.decode()
 
 
+def test_search_ranks_name_matches_first_and_pages_keep_the_query(client, monkeypatch):
+    category = make_category()
+    make_product(category=category, name="Anvil", slug="anvil", description="Pairs with a steel hammer")
+    make_product(category=category, name="Claw Hammer", slug="claw")
+    make_product(category=category, name="Steel Hammer", slug="steel")
+    card_name = r'class="product-name">([^<]+)<'
+    assert re.findall(card_name, client.get("/search/?q=hammer").content.decode()) == [
+        "Claw Hammer", "Steel Hammer", "Anvil"]
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "SEARCH_SCAN", 2)
+    cache.clear()
+    html = client.get("/search/?q=hammer").content.decode()
+    names = re.findall(card_name, html)
+    cursor = re.search(r'href="\?q=hammer&amp;cursor=([^"]+)" rel="next"', html)
+    assert cursor, html
+    html = client.get(f"/search/?q=hammer&cursor={cursor.group(1)}").content.decode()
+    names += re.findall(card_name, html)
+    assert sorted(names) == ["Anvil", "Claw Hammer", "Steel Hammer"]
+    html = client.get("/search/?q=hammer&cursor=forged").content.decode()
+    assert "not valid; showing the first page" in html
+
+
 def test_staff_edit_shows_on_the_next_shopper_request(client, staff_client):
     category = make_category(slug="c")
     product = make_product(category=category, name="Old name", slug="thing", price_cents=1000)

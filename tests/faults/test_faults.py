@@ -34,7 +34,7 @@ def test_cart_add_failure_leaves_the_cart_unchanged(client):
     product = make_product(stock=5)
     client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1})
     cart_id = client.session["cart_id"]
-    with dynamodb_fault("throttle", operations={"PutItem"}):
+    with dynamodb_fault("throttle", operations={"PutItem", "UpdateItem", "TransactWriteItems"}):
         response = client.post("/cart/add/", {"product_id": product.product_id, "quantity": 2})
     assert response.status_code == 503
     assert [(i.product_id, i.quantity) for i in order_selectors.cart_items(cart_id=cart_id)] == [(product.product_id, 1)]
