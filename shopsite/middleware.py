@@ -70,15 +70,17 @@ def error_page(template: str, *, status: int) -> HttpResponse:
     return HttpResponse(render_to_string(template, context), status=status)
 
 
+def error_response(request, template: str, *, status: int, code: str, message: str) -> HttpResponse:
+    """Return an error page, or the API's JSON error body for a path under /api/."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+    return error_page(template, status=status)
+
+
 def unavailable_response(request, exception):
     """Return the 503 page (JSON for the API) with Retry-After."""
     logging.getLogger("shopsite").warning("DynamoDB unavailable: %r", exception)
-    if request.path_info.startswith("/api/"):
-        response = JsonResponse(
-            {"error": {"code": "unavailable", "message": "The service is busy; try again shortly.", "fields": {}}},
-            status=503,
-        )
-    else:
-        response = error_page("503.html", status=503)
+    response = error_response(request, "503.html", status=503, code="unavailable",
+                              message="The service is busy; try again shortly.")
     response["Retry-After"] = RETRY_AFTER_SECONDS
     return response

@@ -10,7 +10,7 @@ from django.utils._os import safe_join
 
 from shopsite.decorators import staff_required
 from shopsite.errors import is_unavailable
-from shopsite.middleware import error_page, unavailable_response
+from shopsite.middleware import error_page, error_response, unavailable_response
 
 
 def health(request):
@@ -28,15 +28,15 @@ def csrf_failure(request, reason=""):
 
 
 def bad_request(request, exception=None):
-    return error_page("400.html", status=400)
+    return error_response(request, "400.html", status=400, code="bad_request", message="The request was not valid.")
 
 
 def permission_denied(request, exception=None):
-    return error_page("403.html", status=403)
+    return error_response(request, "403.html", status=403, code="forbidden", message="Not allowed.")
 
 
 def page_not_found(request, exception=None):
-    return error_page("404.html", status=404)
+    return error_response(request, "404.html", status=404, code="not_found", message="No such resource.")
 
 
 def server_error(request):
@@ -48,7 +48,7 @@ def server_error(request):
     error = sys.exc_info()[1]
     if is_unavailable(error):
         return unavailable_response(request, error)
-    return error_page("500.html", status=500)
+    return error_response(request, "500.html", status=500, code="server_error", message="Something went wrong on our side.")
 
 
 @staff_required

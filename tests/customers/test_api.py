@@ -105,6 +105,9 @@ def test_unknown_customer_is_404(api):
     assert_error(api.get("/api/customers/nope"), 404, "not_found")
     assert_error(put(api, "/api/customers/nope", {"email": "a@example.com"}), 404, "not_found")
     assert_error(api.delete("/api/customers/nope"), 404, "not_found")
+    # A path under /api/ that no route matches answers in the API's JSON shape too.
+    assert_error(api.get("/api/customers//"), 404, "not_found")
+    assert_error(api.get("/api/products"), 404, "not_found")
 
 
 def test_wrong_method_is_405(api):
