@@ -1,8 +1,9 @@
 """Browser journeys: Debian's Chromium driven by Playwright against the live site.
 
 Every page a journey visits is checked with axe-core (no serious or critical
-violations) and, at the end of the journey, with the Nu HTML Checker (no
-errors). Screenshots at desktop and phone width go to tests/e2e/artifacts/.
+violations) and for width at 375 px (nothing scrolls sideways: not the page,
+not a box inside it) and, at the end of the journey, with the Nu HTML
+Checker (no errors). Screenshots at desktop and phone width go to tests/e2e/artifacts/.
 """
 import json
 import shutil
@@ -18,6 +19,21 @@ VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 CHROMIUM = "/usr/bin/chromium"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
+OVERFLOWING = """() => {
+  const root = document.documentElement, found = [];
+  if (root.scrollWidth > root.clientWidth + 1) {
+    found.push(`page: ${root.scrollWidth}px`);
+    const wide = [...document.body.querySelectorAll('*')].filter(el => el.getBoundingClientRect().right > root.clientWidth + 1);
+    const leaves = wide.filter(el => !wide.some(other => other !== el && el.contains(other)));
+    for (const el of leaves.slice(0, 3)) found.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 40)}"`);
+  }
+  for (const el of document.body.querySelectorAll('*')) {
+    const style = getComputedStyle(el);
+    if (['auto', 'scroll'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1)
+      found.push(`${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth}px in ${el.clientWidth}px`);
+  }
+  return found;
+}"""
 
 
 @pytest.fixture(scope="session")
@@ -70,8 +86,18 @@ class Journey:
         self.axe()
         return response
 
+    def fits_phone(self):
+        """Fail if, at 375 px, the page or any box inside it scrolls sideways."""
+        self.page.set_viewport_size(PHONE)
+        try:
+            overflowing = self.page.evaluate(OVERFLOWING)
+        finally:
+            self.page.set_viewport_size(DESKTOP)
+        assert not overflowing, f"wider than 375 px on {self.page.url}: {overflowing}"
+
     def axe(self):
-        """Fail on any axe violation of impact serious or critical on the current page."""
+        """Fail on any axe violation of impact serious or critical on the current page; check its width too."""
+        self.fits_phone()
         self.page.add_script_tag(path=str(AXE))
         result = self.page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         bad = [
