@@ -7,7 +7,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from shopsite.dynamodb import BaseModel, register
 
@@ -70,9 +70,20 @@ class StatusOrdersIndex(GlobalSecondaryIndex):
         projection = AllProjection()
 
 
+class NumberOrdersIndex(GlobalSecondaryIndex):
+    """Staff find an order by the number the customer quotes."""
+
+    number = NumberAttribute(hash_key=True)
+
+    class Meta:
+        index_name = "number-index"
+        projection = KeysOnlyProjection()
+
+
 @register("orders")
 class Order(BaseModel):
     order_id = UnicodeAttribute(hash_key=True)
+    number = NumberAttribute(null=True)  # what people quote; orders placed before numbers existed have none
     customer_id = UnicodeAttribute()
     email = UnicodeAttribute()
     lines = ListAttribute(of=OrderLine)
@@ -90,6 +101,12 @@ class Order(BaseModel):
 
     customer_index = CustomerOrdersIndex()
     status_index = StatusOrdersIndex()
+    number_index = NumberOrdersIndex()
+
+    @property
+    def reference(self) -> str:
+        """The order's name for people: its number, or a short id for orders from before numbers."""
+        return str(int(self.number)) if self.number is not None else self.order_id[:8].upper()
 
     @property
     def item_count(self) -> int:

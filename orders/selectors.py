@@ -117,3 +117,13 @@ def order_list_for_customer(*, customer_id: str, cursor: str | None = None, limi
 def order_list_by_status(*, status: str, cursor: str | None = None, limit: int = 25) -> Page:
     """Return a page of orders with *status*, newest first: one Query on the status index."""
     return query_page(Order.status_index, status, scope=f"orders-status:{status}", cursor=cursor, limit=limit)
+
+
+def order_find_by_reference(*, reference: str) -> Order | None:
+    """Return the order a person quotes by number ("10042", "#10042"): one Query on the number index, one GetItem."""
+    reference = (reference or "").strip().lstrip("#").strip()
+    if not reference.isdigit() or len(reference) > 12:
+        return None
+    for key in Order.number_index.query(int(reference), limit=1):
+        return order_find(order_id=key.order_id)
+    return None

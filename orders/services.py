@@ -10,6 +10,7 @@ import random
 import time
 import uuid
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -18,6 +19,7 @@ from catalog.selectors import product_get, product_get_many
 from catalog.services import product_stock_change
 from orders.models import Address, CartItem, Order, OrderLine, StatusChange
 from orders.selectors import MAX_CART_LINES, Cart, cart_get, cart_items, order_find
+from shopsite.counters import counter_next
 from shopsite.metrics import metric_add
 from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
 
@@ -208,6 +210,7 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
     now = timezone.now()
     order = Order(
         order_id,
+        number=counter_next(name="order-number", start=settings.ORDER_NUMBER_START),
         customer_id=customer.customer_id,
         email=customer.email,
         lines=[

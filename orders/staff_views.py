@@ -14,11 +14,17 @@ from shopsite.pagination import page_or_first
 @staff_required
 @require_GET
 def staff_order_list(request):
+    number = request.GET.get("number", "").strip()[:13]
+    if number:
+        order = selectors.order_find_by_reference(reference=number)
+        if order is not None:
+            return redirect("orders:staff_detail", order_id=order.order_id)
+        messages.error(request, f"No order has the number “{number}”.")
     status = request.GET.get("status", "placed")
     if status not in selectors.ORDER_STATUSES:
         status = "placed"
     page = page_or_first(request, selectors.order_list_by_status, status=status)
-    return render(request, "staff/orders/list.html", {"page": page, "status": status, "statuses": selectors.ORDER_STATUSES, "extra_query": f"status={status}"})
+    return render(request, "staff/orders/list.html", {"page": page, "status": status, "statuses": selectors.ORDER_STATUSES, "extra_query": f"status={status}", "number": number})
 
 
 def _order_or_404(order_id):

@@ -126,6 +126,7 @@ SHOP_NAME = env("SHOP_NAME", "Shopsite")
 SHOP_CURRENCY = env("SHOP_CURRENCY", "USD")
 SHIPPING_FLAT_CENTS = env_int("SHIPPING_FLAT_CENTS", 500)
 FREE_SHIPPING_THRESHOLD_CENTS = env_int("FREE_SHIPPING_THRESHOLD_CENTS", 5000)
+ORDER_NUMBER_START = env_int("ORDER_NUMBER_START", 10000)  # the first order is number START + 1
 
 # The site's public address, for links printed outside a request (createstaff).
 SHOP_BASE_URL = env("SHOP_BASE_URL")

@@ -338,3 +338,30 @@ def test_every_concurrent_submit_of_one_token_lands_on_the_order():
         results = list(pool.map(place, range(10)))
     assert results == [str(uuid.UUID(token))] * 10
     assert stock_of(product) == 48 and Order.count() == 1
+
+
+def test_concurrent_orders_get_distinct_increasing_numbers_staff_can_find(staff_client, settings):
+    product = make_product(stock=100, price_cents=1000)
+    shoppers = [make_customer() for _ in range(20)]
+    for shopper in shoppers:
+        services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
+
+    def checkout(shopper):
+        return services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)[0]
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        orders = list(pool.map(checkout, shoppers))
+    numbers = sorted(int(order.number) for order in orders)
+    assert numbers == list(range(settings.ORDER_NUMBER_START + 1, settings.ORDER_NUMBER_START + 21))
+    # A repeated submit keeps its number and takes no new one.
+    again, created = services.order_place(customer=shoppers[0], cart_id=cart_of(shoppers[0]),
+                                          token=orders[0].order_id, address=ADDRESS)
+    assert not created and again.number == orders[0].number
+
+    order = orders[3]
+    response = staff_client.get("/staff/orders/", {"number": f"#{order.reference}"})
+    assert response.status_code == 302 and response["Location"].endswith(f"/staff/orders/{order.order_id}/")
+    assert f"Order {order.reference}" in staff_client.get(response["Location"]).content.decode()
+    for unknown in ("99999999", "abc", "1" * 40, "-1"):
+        html = staff_client.get("/staff/orders/", {"number": unknown}).content.decode()
+        assert "No order has the number" in html
