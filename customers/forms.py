@@ -26,6 +26,13 @@ class LoginForm(forms.Form):
         return normalise_email(self.cleaned_data["email"])
 
 
+class PasswordResetForm(forms.Form):
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data["email"])
+
+
 class ProfileForm(forms.Form):
     """The fields a shopper may edit on their own profile."""
 

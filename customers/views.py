@@ -10,6 +10,7 @@ from customers.accounts import services as account_services
 from customers.accounts.views import client_address, next_url
 from customers.forms import PasswordChangeForm, ProfileForm, SignupForm
 from shopsite.decorators import customer_required
+from shopsite.emails import email_send
 from shopsite.forms import form_with_stale_error, render_form
 
 PROFILE_FIELDS = tuple(name for name in ProfileForm.base_fields if name != "version")
@@ -25,6 +26,8 @@ def signup(request):
         data = {name: form.cleaned_data[name] for name in PROFILE_FIELDS}
         try:
             customer = services.customer_create(password=form.cleaned_data["password"], **data)
+            email_send(to=customer.email, template="welcome", subject="Welcome", context={
+                "customer": customer, "login_url": request.build_absolute_uri(reverse("customers:login"))})
         except services.EmailTaken:
             # The same person again, whose first try committed but never got its answer (an outage,
             # a lost connection)? Their password proves it (checked through the sign-in throttle,
@@ -33,7 +36,8 @@ def signup(request):
                 customer = account_services.login_attempt(scope="customer", email=data["email"], client=client_address(request),
                                                           password=form.cleaned_data["password"])
             except (account_services.LoginLocked, account_services.InvalidCredentials):
-                form.add_error("email", "An account with this email already exists. Sign in instead?")
+                form.add_error("email", "An account with this email already exists. Sign in, or use “Forgot your password?” "
+                                        "to get a link by email (also for an account the shop created for you).")
         if customer is not None:
             auth.customer_login(request, customer=customer)
             messages.success(request, "Welcome! Your account is ready.")

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from orders import selectors, services
 from orders.forms import TransitionForm
+from orders.notifications import order_notify
 from shopsite.decorators import staff_required
 from shopsite.pagination import page_or_first
 
@@ -50,7 +51,7 @@ def staff_order_transition(request, order_id):
         messages.error(request, "Choose a valid status.")
         return redirect("orders:staff_detail", order_id=order_id)
     try:
-        services.order_transition(
+        order = services.order_transition(
             order_id=order_id, status=form.cleaned_data["status"], actor=request.staff.email,
             expected_version=form.cleaned_data["version"],
         )
@@ -59,5 +60,6 @@ def staff_order_transition(request, order_id):
     except services.StaleOrder:
         messages.error(request, "Someone else changed this order in the meantime. Check its status and try again.")
     else:
+        order_notify(order=order, request=request)
         messages.success(request, f"Order marked {form.cleaned_data['status']}.")
     return redirect("orders:staff_detail", order_id=order.order_id)

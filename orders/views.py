@@ -12,6 +12,7 @@ from catalog.selectors import product_get_many
 from orders import selectors, services
 from orders.cart import cart_count_refresh, cart_id_for_request
 from orders.forms import AddressForm, CartAddForm, CartUpdateForm, PlaceOrderForm
+from orders.notifications import order_notify
 from orders.selectors import Cart
 from shopsite.decorators import customer_required
 from shopsite.forms import render_form
@@ -146,6 +147,7 @@ def place(request):
     if order.customer_id != request.customer.customer_id:
         raise Http404("No such order.")
     if created:
+        order_notify(order=order, request=request)
         request.session.pop(ADDRESS_SESSION_KEY, None)
         cart_count_refresh(request, Cart(cart_id=""))  # every line went into the order
     return redirect("orders:done", order_id=order.order_id)
@@ -182,12 +184,13 @@ def order_detail(request, order_id):
 def order_cancel(request, order_id):
     order = _own_order_or_404(request, order_id)
     try:
-        services.order_transition(
+        order = services.order_transition(
             order_id=order.order_id, status="cancelled", actor=request.customer.email,
             customer_id=request.customer.customer_id,
         )
     except (services.TransitionRefused, services.StaleOrder):
         messages.error(request, "This order can no longer be cancelled.")
     else:
+        order_notify(order=order, request=request)
         messages.success(request, "Your order is cancelled.")
     return redirect("orders:detail", order_id=order.order_id)

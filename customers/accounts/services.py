@@ -12,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from customers.accounts.selectors import api_key_hash, staff_get
 from customers.models import ApiKey, LoginAttempt, Staff
-from customers.selectors import normalise_email
+from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
 from customers.services import customer_authenticate
 from shopsite.transactions import StaleEdit
 
@@ -178,6 +178,33 @@ def _lock_after_failure(key: str, *, limit: int) -> None:
     except UpdateError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
+
+
+class ResetNotSent(Exception):
+    """No reset link goes out (unknown email, inactive account, or this address asked too often).
+
+    The view answers exactly as when a link was sent: the page must not tell
+    anyone whether an email is registered."""
+
+
+def password_reset_customer(*, email: str, client: str):
+    """Return the customer a reset link should go to, within the limits.
+
+    Raise LoginLocked when this client has asked too often (said openly: it
+    reveals nothing about the email), ResetNotSent when no link should go out.
+    Both limits use the sign-in throttle's atomic windows.
+    """
+    wait = _window_slot(f"reset-client#{client}"[:300], limit=settings.LOGIN_CLIENT_LIMIT)
+    if wait:
+        raise LoginLocked(wait)
+    try:
+        customer = customer_get_by_email(email=email)
+    except CustomerNotFound:
+        raise ResetNotSent() from None
+    if customer.status != "active" or _window_slot(f"reset-email#{customer.customer_id}",
+                                                   limit=settings.PASSWORD_RESET_EMAIL_LIMIT):
+        raise ResetNotSent()
+    return customer
 
 
 def _pair_key(scope: str, email: str, client: str) -> str:

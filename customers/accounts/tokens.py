@@ -1,4 +1,4 @@
-"""One-time links that let a staff member set their password.
+"""One-time links that let a staff member or a customer set their password.
 
 Django's ``PasswordResetTokenGenerator`` signs the account's email, its current
 password hash and a timestamp, so a link stops working as soon as it is used
@@ -27,6 +27,29 @@ class StaffPasswordTokens(PasswordResetTokenGenerator):
 
 
 staff_password_tokens = StaffPasswordTokens()
+
+
+class CustomerPasswordTokens(PasswordResetTokenGenerator):
+    """"Forgot password" links, and the link that lets a customer created by staff or the
+    API (who has no password yet) claim the account. The hash covers the password (empty
+    when there is none) and the email, so a link dies once used, or once either changes."""
+
+    key_salt = "shopsite.customers.set-password"
+
+    def _make_hash_value(self, customer, timestamp: int) -> str:
+        return f"{customer.customer_id}{customer.email}{customer.password or ''}{customer.status}{timestamp}"
+
+    def check_token(self, customer, token: str) -> bool:
+        if not customer or not token or customer.status != "active" or not super().check_token(customer, token):
+            return False
+        try:
+            issued = base36_to_int(token.split("-", 1)[0])
+        except ValueError:
+            return False
+        return self._num_seconds(self._now()) - issued <= settings.PASSWORD_RESET_SECONDS
+
+
+customer_password_tokens = CustomerPasswordTokens()
 
 
 def staff_uid(email: str) -> str:

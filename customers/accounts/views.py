@@ -1,4 +1,5 @@
-"""Sign-in pages: shoppers and staff sign in and out; staff set a password through a one-time link."""
+"""Sign-in pages: shoppers and staff sign in and out; staff and shoppers set a password through a one-time link."""
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -7,8 +8,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from customers.accounts import auth, services
 from customers.accounts import selectors as account_selectors
-from customers.accounts.tokens import staff_email_from_uid, staff_password_tokens
-from customers.forms import LoginForm, SetPasswordForm
+from customers import selectors as customer_selectors
+from customers import services as customer_services
+from customers.accounts.tokens import (
+    customer_password_tokens,
+    staff_email_from_uid,
+    staff_password_tokens,
+    staff_uid,
+)
+from customers.forms import LoginForm, PasswordResetForm, SetPasswordForm
+from shopsite.emails import email_send
 from shopsite.forms import render_form
 
 
@@ -106,3 +115,57 @@ def staff_set_password(request, uid, token):
         messages.success(request, "Your password is set. Sign in with it now.")
         return redirect("customers:staff_login")
     return render_form(request, "staff/set_password.html", {"valid": True, "form": form, "uid": uid})
+
+
+_RESET_SESSION_KEY = "_customer_set_password_token"
+_RESET_SENT = "If an account uses that email address, a link to choose a password is on its way. Check your inbox."
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    """"Forgot password": email a one-time link. The answer is the same whether or not the email is registered."""
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.password_reset_customer(email=form.cleaned_data["email"], client=client_address(request))
+        except services.LoginLocked as locked:
+            form.add_error(None, f"Too many requests from here. Try again in {max(1, locked.seconds // 60)} minutes.")
+            return render_form(request, "customers/password_reset.html", {"form": form})
+        except services.ResetNotSent:
+            pass
+        else:
+            link = reverse("customers:password_reset_confirm", kwargs={
+                "uid": staff_uid(customer.customer_id), "token": customer_password_tokens.make_token(customer)})
+            email_send(to=customer.email, template="password_reset", subject="Choose your password", context={
+                "customer": customer, "reset_url": request.build_absolute_uri(link), "claiming": not customer.has_password,
+                "hours": settings.PASSWORD_RESET_SECONDS // 3600})
+        messages.info(request, _RESET_SENT)
+        return redirect("customers:login")
+    return render_form(request, "customers/password_reset.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request, uid, token):
+    """Set a new password through an emailed link, then sign in. The token moves into the session at once."""
+    customer_id = staff_email_from_uid(uid)
+    customer = customer_selectors.customer_find(customer_id=customer_id) if customer_id else None
+    if token != _SET_PASSWORD_URL_TOKEN:
+        if customer is not None and customer_password_tokens.check_token(customer, token):
+            request.session[_RESET_SESSION_KEY] = token
+            return redirect("customers:password_reset_confirm", uid=uid, token=_SET_PASSWORD_URL_TOKEN)
+        return render(request, "customers/password_reset_confirm.html", {"valid": False}, status=400)
+    token = request.session.get(_RESET_SESSION_KEY, "")
+    if customer is None or not customer_password_tokens.check_token(customer, token):
+        return render(request, "customers/password_reset_confirm.html", {"valid": False}, status=400)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customer_services.customer_update(customer_id=customer.customer_id, expected_version=customer.version,
+                                                         password=form.cleaned_data["new_password"])
+        except customer_services.StaleEdit:
+            return render(request, "customers/password_reset_confirm.html", {"valid": False}, status=400)
+        del request.session[_RESET_SESSION_KEY]
+        auth.customer_login(request, customer=customer)
+        messages.success(request, "Your password is set and you are signed in.")
+        return redirect("customers:account")
+    return render_form(request, "customers/password_reset_confirm.html", {"valid": True, "form": form, "uid": uid})

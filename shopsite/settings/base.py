@@ -123,6 +123,15 @@ DYNAMODB_MAX_POOL_CONNECTIONS = env_int("DYNAMODB_MAX_POOL_CONNECTIONS", 20)
 
 # Shop
 SHOP_NAME = env("SHOP_NAME", "Shopsite")
+
+# Email: Django's email API. Locally messages are written as files under var/mail/;
+# production sends through Amazon SES (django-ses) in AWS_SES_REGION_NAME.
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "shop@example.com")
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
+EMAIL_TIMEOUT = 5
+PASSWORD_RESET_SECONDS = env_int("PASSWORD_RESET_SECONDS", 60 * 60 * 24)
+PASSWORD_RESET_EMAIL_LIMIT = env_int("PASSWORD_RESET_EMAIL_LIMIT", 3)  # links per email address per LOGIN_WINDOW_SECONDS
 SHOP_CURRENCY = env("SHOP_CURRENCY", "USD")
 SHIPPING_FLAT_CENTS = env_int("SHIPPING_FLAT_CENTS", 500)
 FREE_SHIPPING_THRESHOLD_CENTS = env_int("FREE_SHIPPING_THRESHOLD_CENTS", 5000)

@@ -313,7 +313,7 @@ def test_botocore_data_covers_every_service_we_call(package_dir):
         "[s.get_service_model(name) for name in sys.argv[1:]];"
         "[s.create_client(name, region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='y') for name in sys.argv[1:]]"
     )
-    services = ["dynamodb", "s3", "ssm"]  # tables, static files and media, the secret key
+    services = ["dynamodb", "s3", "ssm", "ses"]  # tables, static files and media, the secret key, email
     result = subprocess.run([sys.executable, "-S", "-c", script, *services], cwd=package_dir, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

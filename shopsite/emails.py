@@ -1,0 +1,66 @@
+"""Email through Django's email API: SES in production, a file or the console locally, memory in tests.
+
+Each email is a template pair ``emails/<name>.txt`` and ``emails/<name>.html``
+extending one base. Sending never breaks the action that caused it: a failed
+send is logged and the rendered message goes to the outbox, which
+``manage.py send_outbox`` (a Zappa schedule in production) retries.
+"""
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from shopsite.models import OutboxMessage
+
+log = logging.getLogger("shopsite.emails")
+OUTBOX_QUEUE = "pending"
+OUTBOX_MAX_ATTEMPTS = 10
+
+
+def _send(*, to: str, subject: str, text: str, html: str) -> None:
+    message = EmailMultiAlternatives(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[to])
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def email_send(*, to: str, template: str, subject: str, context: dict) -> bool:
+    """Render and send one email; return True if it went, False if it waits in the outbox."""
+    context = {"SHOP_NAME": settings.SHOP_NAME, "subject": subject, **context}
+    text = render_to_string(f"emails/{template}.txt", context)
+    html = render_to_string(f"emails/{template}.html", context)
+    subject = f"{settings.SHOP_NAME}: {subject}"
+    try:
+        _send(to=to, subject=subject, text=text, html=html)
+        return True
+    except Exception as error:  # noqa: BLE001 - any failure of the mail service must not reach the shopper
+        log.warning("email %s not sent, queued for retry: %s", template, type(error).__name__)
+    try:
+        OutboxMessage(OUTBOX_QUEUE, str(uuid.uuid4()), to=to, subject=subject, text=text, html=html,
+                      expires_at=timezone.now() + timedelta(days=7)).save()
+    except Exception as error:  # noqa: BLE001 - nothing more can be done; the log says so
+        log.error("email %s lost: not sent and not queued: %s", template, type(error).__name__)
+    return False
+
+
+def outbox_send(*, limit: int = 100) -> tuple[int, int]:
+    """Try every waiting email again; return (sent, still waiting). One Query, then one write per message."""
+    sent = waiting = 0
+    for message in OutboxMessage.query(OUTBOX_QUEUE, limit=limit):
+        try:
+            _send(to=message.to, subject=message.subject, text=message.text, html=message.html)
+        except Exception as error:  # noqa: BLE001
+            log.warning("outbox email still not sent (attempt %s): %s", message.attempts + 1, type(error).__name__)
+            if message.attempts + 1 >= OUTBOX_MAX_ATTEMPTS:
+                log.error("outbox email dropped after %s attempts", message.attempts + 1)
+                message.delete()
+            else:
+                message.update(actions=[OutboxMessage.attempts.add(1)])
+                waiting += 1
+            continue
+        message.delete()
+        sent += 1
+    return sent, waiting

@@ -1,0 +1,96 @@
+"""The shopper hears about their account and order by email; a mail outage never costs an order."""
+import io
+import re
+
+from django.core import mail
+from django.core.mail import EmailMultiAlternatives
+from django.core.management import call_command
+from django.test import Client
+
+from shopsite.models import OutboxMessage
+from tests.factories import PASSWORD, make_product
+
+ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "line2": "", "city": "Springfield", "postal_code": "12345", "country": "US"}
+
+
+def buy(client, product):
+    client.post("/cart/add/", {"product_id": product.product_id, "quantity": 2})
+    client.post("/checkout/", ADDRESS)
+    placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', client.get("/checkout/review/").content.decode()))
+    return client.post("/checkout/place/", placing)
+
+
+def signed_up(email="buyer@example.com"):
+    client = Client()
+    client.post("/account/signup/", {"email": email, "password": PASSWORD, "password_confirm": PASSWORD, "first_name": "Bo"})
+    return client
+
+
+def test_welcome_then_order_confirmation_then_each_status(staff_client):
+    client = signed_up()
+    assert [m.subject for m in mail.outbox] == ["Shopsite: Welcome"]
+    assert "Welcome, Bo!" in mail.outbox[0].body and "http://testserver/account/login/" in mail.outbox[0].body
+    placed = buy(client, make_product(name="Oak Board", stock=5, price_cents=1999))
+    order_id = placed["Location"].rstrip("/").split("/")[-1]
+    confirmation = mail.outbox[1]
+    number = re.search(r"Order (\d+) received", confirmation.subject).group(1)
+    assert confirmation.to == ["buyer@example.com"]
+    assert "2 × Oak Board" in confirmation.body and "$44.98" in confirmation.body
+    assert f"http://testserver/account/orders/{order_id}/" in confirmation.body
+    html = confirmation.alternatives[0][0]
+    assert html.startswith("<!doctype html>") and "Oak Board" in html and "<script" not in html
+    client.post("/checkout/place/", {"token": order_id})  # a repeat sends nothing more
+    assert len(mail.outbox) == 2
+    for status, subject in (("paid", f"Payment received for order {number}"), ("shipped", f"Order {number} has shipped")):
+        version = re.search(r'name="version" value="(\d+)"', staff_client.get(f"/staff/orders/{order_id}/").content.decode()).group(1)
+        staff_client.post(f"/staff/orders/{order_id}/status/", {"status": status, "version": version})
+        assert mail.outbox[-1].subject == f"Shopsite: {subject}"
+    assert len(mail.outbox) == 4
+
+
+def test_a_customer_cancelling_gets_a_cancellation_email():
+    client = signed_up()
+    placed = buy(client, make_product(stock=5))
+    order_id = placed["Location"].rstrip("/").split("/")[-1]
+    client.post(f"/account/orders/{order_id}/cancel/")
+    assert "is cancelled" in mail.outbox[-1].subject
+
+
+def test_a_mail_outage_never_breaks_the_order_and_the_outbox_sends_later(monkeypatch):
+    client = signed_up()
+    mail.outbox.clear()
+    sent = EmailMultiAlternatives.send
+
+    def broken(self, *args, **kwargs):
+        raise ConnectionError("SES is down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", broken)
+    placed = buy(client, make_product(stock=5))
+    assert placed.status_code == 302 and "/checkout/done/" in placed["Location"]
+    assert "Thank you" in client.get(placed["Location"]).content.decode()
+    waiting = list(OutboxMessage.query("pending"))
+    assert len(waiting) == 1 and "received" in waiting[0].subject
+    out = io.StringIO()
+    call_command("send_outbox", stdout=out)  # still down: kept, attempt counted
+    assert "Sent 0; 1 still waiting." in out.getvalue()
+    assert [int(m.attempts) for m in OutboxMessage.query("pending")] == [2]
+    monkeypatch.setattr(EmailMultiAlternatives, "send", sent)
+    call_command("send_outbox", stdout=out)
+    assert "Sent 1; 0 still waiting." in out.getvalue()
+    assert list(OutboxMessage.query("pending")) == [] and "received" in mail.outbox[0].subject
+
+
+def test_every_scheduled_job_in_zappa_settings_runs():
+    """Zappa's events call these functions with (event, context); a typo would fail only on AWS."""
+    import importlib
+    import json
+    from pathlib import Path
+
+    settings = json.loads((Path(__file__).resolve().parents[2] / "zappa_settings.json").read_text())
+    events = settings["base"]["events"]
+    assert events
+    for event in events:
+        module, name = event["function"].rsplit(".", 1)
+        result = getattr(importlib.import_module(module), name)({"source": "aws.events"}, None)
+        assert isinstance(result, dict), event
+        assert event["expression"].startswith("rate(")
