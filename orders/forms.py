@@ -25,6 +25,24 @@ class AddressForm(forms.Form):
     country = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autocomplete": "country-name"}))
 
 
+class CheckoutForm(AddressForm):
+    """The address, how to pay (when the shop offers more than one way) and whether to keep the address."""
+
+    payment = forms.ChoiceField(label="How would you like to pay?", widget=forms.RadioSelect, required=False)
+    save_address = forms.BooleanField(label="Save this address to my profile", required=False)
+
+    def __init__(self, *args, providers: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment"].choices = [(name, provider.label) for name, provider in providers.items()]
+        self.fields["payment"].initial = next(iter(providers))
+        self.default_payment = next(iter(providers))
+        if len(providers) == 1:
+            self.fields["payment"].widget = forms.HiddenInput()
+
+    def clean_payment(self):
+        return self.cleaned_data.get("payment") or self.default_payment
+
+
 class PlaceOrderForm(forms.Form):
     token = forms.CharField(max_length=64, widget=forms.HiddenInput)
     # The cart as reviewed (lines, quantities, prices, total): placing refuses if it changed.

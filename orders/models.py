@@ -1,6 +1,7 @@
 """Carts and orders in DynamoDB. Order lines embed the price paid."""
 from pynamodb.attributes import (
     ListAttribute,
+    TTLAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -10,6 +11,11 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from shopsite.dynamodb import BaseModel, register
+
+
+# "placed" is the stored name of an order waiting for its payment.
+STATUS_LABELS = {"placed": "Awaiting payment", "paid": "Paid", "shipped": "Shipped", "delivered": "Delivered",
+                 "cancelled": "Cancelled", "refunded": "Refunded"}
 
 
 @register("cart-items")
@@ -94,6 +100,9 @@ class Order(BaseModel):
     status = UnicodeAttribute()
     history = ListAttribute(of=StatusChange)
     created_at = UTCDateTimeAttribute()
+    payment_provider = UnicodeAttribute(default="manual")
+    pay_by = UTCDateTimeAttribute(null=True)  # unpaid after this, the order is cancelled and its stock released
+    payment_ref = UnicodeAttribute(null=True)  # the provider's id of the payment (a Stripe PaymentIntent)
     version = VersionAttribute()
 
     class Meta:
@@ -104,6 +113,10 @@ class Order(BaseModel):
     number_index = NumberOrdersIndex()
 
     @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status.capitalize())
+
+    @property
     def reference(self) -> str:
         """The order's name for people: its number, or a short id for orders from before numbers."""
         return str(int(self.number)) if self.number is not None else self.order_id[:8].upper()
@@ -111,3 +124,23 @@ class Order(BaseModel):
     @property
     def item_count(self) -> int:
         return sum(line.quantity for line in self.lines)
+
+
+@register("payment-events")
+class PaymentRecord(BaseModel):
+    """What the shop has done with a payment provider's message, kept so a repeat does nothing.
+
+    ``key`` is the provider's event id (``stripe:evt_…``), written in the same
+    transaction as the order change it caused; or ``intent:<id>`` mapping a
+    payment back to its order for later refunds. Stripe retries a webhook for
+    up to three days (its own idempotency keys last 24 hours, DynamoDB's client
+    tokens 10 minutes), so records live 30 days.
+    """
+
+    key = UnicodeAttribute(hash_key=True)
+    order_id = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(default="")
+    expires_at = TTLAttribute()
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""

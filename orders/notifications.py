@@ -8,6 +8,7 @@ ORDER_EMAILS = {
     "paid": ("order_paid", "Payment received for order {reference}"),
     "shipped": ("order_shipped", "Order {reference} has shipped"),
     "cancelled": ("order_cancelled", "Order {reference} is cancelled"),
+    "refunded": ("order_cancelled", "Order {reference} is refunded"),
 }
 
 
@@ -24,4 +25,4 @@ def order_notify(*, order, request=None, base_url: str = "", refunded: bool = Fa
     path = reverse("orders:detail", kwargs={"order_id": order.order_id})
     order_url = request.build_absolute_uri(path) if request is not None else f"{base_url.rstrip('/')}{path}"
     return email_send(to=order.email, template=template, subject=subject.format(reference=order.reference),
-                      context={"order": order, "order_url": order_url, "refunded": refunded})
+                      context={"order": order, "order_url": order_url, "refunded": refunded or order.status == "refunded"})

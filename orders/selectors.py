@@ -14,7 +14,7 @@ from shopsite.pagination import Page, query_page
 # Each order line costs two transaction actions (stock, cart line) plus one for
 # the order itself; DynamoDB allows 100 actions in one transaction.
 MAX_CART_LINES = 49
-ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled")
+ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "refunded")
 
 
 @dataclass

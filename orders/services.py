@@ -9,15 +9,17 @@ from __future__ import annotations
 import random
 import time
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from catalog.selectors import product_get, product_get_many
 from catalog.services import product_stock_change
-from orders.models import Address, CartItem, Order, OrderLine, StatusChange
+from orders.models import Address, CartItem, Order, OrderLine, PaymentRecord, StatusChange
+from orders.payments import PaymentError, provider_get  # noqa: F401  (views catch services.PaymentError)
 from orders.selectors import MAX_CART_LINES, Cart, cart_get, cart_items, order_find
 from shopsite.counters import counter_next
 from shopsite.metrics import metric_add
@@ -25,12 +27,15 @@ from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
 
 MAX_LINE_QUANTITY = 999
 TRANSITIONS = {
-    "placed": {"paid", "cancelled"},
-    "paid": {"shipped", "cancelled"},
-    "shipped": {"delivered"},
-    "delivered": set(),
+    "placed": {"paid", "cancelled"},  # "placed": waiting for its payment
+    "paid": {"shipped", "cancelled", "refunded"},
+    "shipped": {"delivered", "refunded"},
+    "delivered": {"refunded"},
     "cancelled": set(),
+    "refunded": set(),
 }
+RESTOCKING = {("placed", "cancelled"), ("paid", "cancelled"), ("paid", "refunded")}  # goods never left the shop
+SYSTEM_ACTOR = "shop (payment time ran out)"
 
 
 class ProductUnavailable(Exception):
@@ -162,7 +167,7 @@ def order_id_from_token(token: str) -> str:
 
 
 def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: str | None = None,
-                attempts: int = 4) -> tuple[Order, bool]:
+                payment_provider: str = "manual", attempts: int = 4) -> tuple[Order, bool]:
     """Place the cart as one order; return (order, created).
 
     The same *token* always yields the same order: a repeat returns the
@@ -174,7 +179,7 @@ def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: 
     """
     try:
         order, created = _order_place(customer=customer, cart_id=cart_id, token=token, address=address,
-                                      reviewed=reviewed, attempts=attempts)
+                                      reviewed=reviewed, payment_provider=payment_provider, attempts=attempts)
     except (CartEmpty, CartTooLarge, OutOfStock, CartChanged) as refusal:
         existing = order_find(order_id=order_id_from_token(token))
         if existing is not None:  # another submit of this token won the race: that is our order
@@ -188,7 +193,7 @@ def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: 
 
 
 def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: str | None,
-                 attempts: int) -> tuple[Order, bool]:
+                 payment_provider: str, attempts: int) -> tuple[Order, bool]:
     order_id = order_id_from_token(token)
     existing = order_find(order_id=order_id)
     if existing is not None:
@@ -225,6 +230,8 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
         status="placed",
         history=[StatusChange(status="placed", at=now, actor=customer.email)],
         created_at=now,
+        payment_provider=payment_provider,
+        pay_by=now + provider_get(payment_provider).hold,
     )
     for attempt in range(attempts):
         try:
@@ -277,12 +284,22 @@ def _placement_failure(error: Exception, *, cart: Cart, order_id: str) -> Order 
     raise error
 
 
-def order_transition(*, order_id: str, status: str, actor: str, expected_version: int | None = None,
-                     customer_id: str | None = None) -> Order:
-    """Move an order to *status* if allowed; cancelling restores stock in the same transaction.
+class DuplicateEvent(Exception):
+    """The provider's message was processed before; nothing was done this time."""
 
-    With *customer_id*, only that customer's order may change and only to
-    'cancelled' while it is still 'placed'.
+
+def order_transition(*, order_id: str, status: str, actor: str, expected_version: int | None = None,
+                     customer_id: str | None = None, record: PaymentRecord | None = None,
+                     payment_ref: str | None = None) -> Order:
+    """Move an order to *status* if allowed, in one transaction conditioned on its current status.
+
+    Cancelling (or refunding what never shipped) restores stock in the same
+    transaction. With *customer_id*, only that customer's order may change and
+    only to 'cancelled' while it still waits for payment. With *record*, the
+    provider's event is written in the same transaction, so a repeat of it
+    raises DuplicateEvent and changes nothing. Two transitions racing from the
+    same status (a payment and the release of an unpaid order): one wins, the
+    other gets StaleOrder.
     """
     order = order_find(order_id=order_id)
     if order is None or (customer_id is not None and order.customer_id != customer_id):
@@ -293,21 +310,116 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
     if customer_id is not None:
         allowed = {"cancelled"} if order.status == "placed" else set()
     if status not in allowed:
-        raise TransitionRefused(f"An order that is {order.status} cannot become {status}.")
+        raise TransitionRefused(f"An order that is {order.status_label.lower()} cannot become {status}.")
     from_status = order.status
     change = StatusChange(status=status, at=timezone.now(), actor=actor)
     actions = [Order.status.set(status), Order.history.set(Order.history.append([change]))]
+    if payment_ref:
+        actions.append(Order.payment_ref.set(payment_ref))
     try:
         with transaction() as tx:
             tx.update(order, label="order", actions=actions, condition=Order.status == from_status)
-            if status == "cancelled":
+            if record is not None:
+                tx.save(record, label="event", condition=PaymentRecord.key.does_not_exist())
+            if (from_status, status) in RESTOCKING:
                 existing = product_get_many(product_ids=[line.product_id for line in order.lines])
                 for line in order.lines:
                     if line.product_id in existing:
                         product_stock_change(tx, product_id=line.product_id, delta=line.quantity,
                                              label=f"stock:{line.product_id}")
     except TransactionCancelled as cancelled:
+        if cancelled.failed("event"):
+            raise DuplicateEvent() from cancelled
         if cancelled.failed("order"):
             raise StaleOrder() from cancelled
         raise
     return order_find(order_id=order_id)
+
+
+def order_release_unpaid(*, now=None, limit: int = 100) -> list[Order]:
+    """Cancel orders whose payment time ran out and put their stock back; return them.
+
+    One Query on the status index (waiting orders older than the shortest
+    hold), then one conditional transaction per expired order: a payment that
+    lands at the same moment either wins (the order is paid) or loses (it is
+    refunded, see payment_event_apply) — never both.
+    """
+    now = now or timezone.now()
+    shortest = min(provider_get(name).hold for name in ("manual", "stripe"))
+    released = []
+    for candidate in Order.status_index.query("placed", Order.created_at <= now - shortest, limit=limit):
+        if candidate.pay_by is None or candidate.pay_by > now:
+            continue
+        try:
+            released.append(order_transition(order_id=candidate.order_id, status="cancelled", actor=SYSTEM_ACTOR))
+        except (StaleOrder, TransitionRefused):
+            continue  # paid or cancelled meanwhile
+    return released
+
+
+EVENT_FROM = {"paid": {"placed"}, "expired": {"placed"}, "refunded": {"paid", "shipped", "delivered"}}
+
+
+def _record(key: str, *, order_id: str, outcome: str) -> PaymentRecord:
+    return PaymentRecord(key, order_id=order_id, outcome=outcome, expires_at=timezone.now() + timedelta(days=30))
+
+
+def payment_event_apply(*, event_id: str, kind: str, order_id: str | None,
+                        payment_ref: str | None = None) -> tuple[str, Order | None]:
+    """Apply one payment event from a provider exactly once; return what happened, and the order.
+
+    *kind* is "paid", "expired" or "refunded". The event's record is written
+    in the same transaction as the order change, so a repeated delivery does
+    nothing ("duplicate"); events that arrive out of order are judged by the
+    order's status at that moment: a payment for an order already released is
+    refunded through the provider, an expiry after payment is ignored.
+    """
+    key = f"event:{event_id}"
+    if PaymentRecord.count(key, consistent_read=True):
+        return "duplicate", None
+    if order_id is None and payment_ref:  # a refund names the payment; find its order
+        try:
+            order_id = PaymentRecord.get(f"intent:{payment_ref}", consistent_read=True).order_id
+        except DoesNotExist:
+            order_id = None
+    order = order_find(order_id=order_id) if order_id else None
+    if order is None:
+        _record(key, order_id=order_id or "", outcome="unknown order").save()
+        return "ignored", None
+    actor = f"{provider_get(order.payment_provider).name} (event {event_id[:40]})"
+    target = {"paid": "paid", "expired": "cancelled", "refunded": "refunded"}.get(kind)
+    if target is None:
+        return "ignored", order
+    if payment_ref and kind == "paid":
+        _record(f"intent:{payment_ref}", order_id=order.order_id, outcome="payment").save()
+    try:
+        if order.status not in EVENT_FROM[kind]:  # e.g. an expiry that arrives after the payment
+            raise TransitionRefused(order.status)
+        changed = order_transition(order_id=order.order_id, status=target, actor=actor,
+                                   payment_ref=payment_ref if kind == "paid" else None,
+                                   record=_record(key, order_id=order.order_id, outcome=target))
+        return target, changed
+    except DuplicateEvent:
+        return "duplicate", order
+    except (StaleOrder, TransitionRefused):
+        pass
+    order = order_find(order_id=order.order_id)
+    if kind == "paid" and order.status == "cancelled":
+        # The money arrived after the order was released: give it back, then remember that we did.
+        order.payment_ref = payment_ref or order.payment_ref
+        provider_get(order.payment_provider).refund(order=order)
+        outcome = "late payment refunded"
+        note = StatusChange(status="cancelled", at=timezone.now(), actor=f"{actor}: paid after release, refunded")
+        try:
+            order.update(actions=[Order.history.set(Order.history.append([note])), Order.payment_ref.set(order.payment_ref)])
+        except UpdateError:
+            pass  # the record below still keeps the refund from repeating; the note is for people
+    else:
+        outcome = f"ignored: order is {order.status}"
+    try:
+        _record(key, order_id=order.order_id, outcome=outcome).save(condition=PaymentRecord.key.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return "duplicate", order
+    return outcome, order

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import staff_views, views
+from orders import payment_views, staff_views, views
 
 app_name = "orders"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("account/orders/", views.history, name="history"),
     path("account/orders/<str:order_id>/", views.order_detail, name="detail"),
     path("account/orders/<str:order_id>/cancel/", views.order_cancel, name="cancel"),
+    path("account/orders/<str:order_id>/pay/", views.pay, name="pay"),
+    path("payments/stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
     path("staff/orders/", staff_views.staff_order_list, name="staff_list"),
     path("staff/orders/<str:order_id>/", staff_views.staff_order_detail, name="staff_detail"),
     path("staff/orders/<str:order_id>/status/", staff_views.staff_order_transition, name="staff_transition"),

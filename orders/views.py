@@ -1,6 +1,7 @@
 """Cart, checkout and the shopper's own orders."""
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,8 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from catalog.selectors import product_get_many
 from orders import selectors, services
 from orders.cart import cart_count_refresh, cart_id_for_request
-from orders.forms import AddressForm, CartAddForm, CartUpdateForm, PlaceOrderForm
+from customers import services as customer_services
+from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, PlaceOrderForm
 from orders.notifications import order_notify
+from orders.payments import PaymentError, provider_get, providers
 from orders.selectors import Cart
 from shopsite.decorators import customer_required
 from shopsite.forms import render_form
@@ -84,13 +87,18 @@ def checkout(request):
         messages.info(request, "Your cart is empty.")
         return redirect("orders:cart")
     customer = request.customer
-    initial = request.session.get(ADDRESS_SESSION_KEY) or {
+    initial = request.session.get(ADDRESS_SESSION_KEY) or {  # the saved address, when there is one
         "name": customer.full_name, "line1": customer.line1, "line2": customer.line2,
         "city": customer.city, "postal_code": customer.postal_code, "country": customer.country,
     }
-    form = AddressForm(request.POST or None, initial=initial)
+    form = CheckoutForm(request.POST or None, initial=initial, providers=providers())
     if request.method == "POST" and form.is_valid():
-        request.session[ADDRESS_SESSION_KEY] = form.cleaned_data
+        data = dict(form.cleaned_data)
+        if data.pop("save_address"):
+            customer_services.customer_update(customer_id=customer.customer_id, line1=data["line1"], line2=data["line2"],
+                                              city=data["city"], postal_code=data["postal_code"], country=data["country"])
+            messages.success(request, "The address is saved to your profile.")
+        request.session[ADDRESS_SESSION_KEY] = data
         return redirect("orders:review")
     return render_form(request, "orders/checkout.html", {"form": form, "cart": current})
 
@@ -106,7 +114,9 @@ def review(request):
     if not current.lines:
         return redirect("orders:cart")
     form = PlaceOrderForm(initial={"token": str(uuid.uuid4()), "reviewed": current.fingerprint})
-    return render(request, "orders/review.html", {"cart": current, "address": address, "form": form, "max_lines": selectors.MAX_CART_LINES})
+    payment = provider_get(address.get("payment", "manual"))
+    return render(request, "orders/review.html", {"cart": current, "address": address, "form": form, "payment": payment,
+                                                  "max_lines": selectors.MAX_CART_LINES})
 
 
 @customer_required
@@ -121,9 +131,12 @@ def place(request):
     if not address and selectors.order_find(order_id=form.cleaned_data["token"]) is None:
         return redirect("orders:checkout")
     try:
+        address = dict(address or {})
+        payment = address.pop("payment", "manual")
         order, created = services.order_place(
             customer=request.customer, cart_id=cart_id_for_request(request), token=form.cleaned_data["token"],
-            address=address or {}, reviewed=form.cleaned_data["reviewed"],
+            address=address, reviewed=form.cleaned_data["reviewed"],
+            payment_provider=payment if payment in providers() else "manual",
         )
     except services.CartEmpty:
         messages.info(request, "Your cart is empty.")
@@ -150,7 +163,27 @@ def place(request):
         order_notify(order=order, request=request)
         request.session.pop(ADDRESS_SESSION_KEY, None)
         cart_count_refresh(request, Cart(cart_id=""))  # every line went into the order
-    return redirect("orders:done", order_id=order.order_id)
+    return _payment_start(request, order)
+
+
+def _payment_start(request, order):
+    """Send the shopper to the provider's payment page, or to the confirmation page that says how to pay."""
+    if order.status != "placed":
+        return redirect("orders:done", order_id=order.order_id)
+    done = request.build_absolute_uri(reverse("orders:done", kwargs={"order_id": order.order_id}))
+    try:
+        url = provider_get(order.payment_provider).start(order=order, success_url=f"{done}?paid=1", cancel_url=done)
+    except PaymentError:
+        messages.error(request, "We could not reach the payment service. Your order is kept: try “Pay now” again in a moment.")
+        url = None
+    return redirect(url) if url else redirect("orders:done", order_id=order.order_id)
+
+
+@customer_required
+@require_POST
+def pay(request, order_id):
+    """Pay an order that still waits for its payment (the shopper left the payment page, or came back later)."""
+    return _payment_start(request, _own_order_or_404(request, order_id))
 
 
 def _own_order_or_404(request, order_id):
@@ -163,7 +196,10 @@ def _own_order_or_404(request, order_id):
 @customer_required
 @require_GET
 def done(request, order_id):
-    return render(request, "orders/done.html", {"order": _own_order_or_404(request, order_id)})
+    order = _own_order_or_404(request, order_id)
+    return render(request, "orders/done.html", {"order": order, "payment": provider_get(order.payment_provider),
+                                                "returned_paid": request.GET.get("paid") == "1",
+                                                "instructions": settings.MANUAL_PAYMENT_INSTRUCTIONS})
 
 
 @customer_required
@@ -180,9 +216,15 @@ def order_detail(request, order_id):
 
 
 @customer_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def order_cancel(request, order_id):
+    """Ask first (GET), then cancel (POST) an order that still waits for its payment."""
     order = _own_order_or_404(request, order_id)
+    if request.method == "GET":
+        if order.status != "placed":
+            messages.error(request, "This order can no longer be cancelled.")
+            return redirect("orders:detail", order_id=order.order_id)
+        return render(request, "orders/cancel.html", {"order": order})
     try:
         order = services.order_transition(
             order_id=order.order_id, status="cancelled", actor=request.customer.email,

@@ -135,6 +135,18 @@ PASSWORD_RESET_EMAIL_LIMIT = env_int("PASSWORD_RESET_EMAIL_LIMIT", 3)  # links p
 SHOP_CURRENCY = env("SHOP_CURRENCY", "USD")
 SHIPPING_FLAT_CENTS = env_int("SHIPPING_FLAT_CENTS", 500)
 FREE_SHIPPING_THRESHOLD_CENTS = env_int("FREE_SHIPPING_THRESHOLD_CENTS", 5000)
+# Payments: the manual provider (bank transfer / on delivery) always works; Stripe Checkout
+# is offered when its keys are set (from the environment, or SSM through zappa's
+# environment). Unpaid orders release their stock when their time runs out.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env("STRIPE_API_BASE")  # only to point at a stand-in in tests
+STRIPE_PAYMENT_MINUTES = env_int("STRIPE_PAYMENT_MINUTES", 60)
+MANUAL_PAYMENTS = env("MANUAL_PAYMENTS", "1") == "1"
+MANUAL_PAYMENT_HOURS = env_int("MANUAL_PAYMENT_HOURS", 24 * 7)
+MANUAL_PAYMENT_INSTRUCTIONS = env(
+    "MANUAL_PAYMENT_INSTRUCTIONS",
+    "Pay by bank transfer to IBAN XX00 0000 0000 0000, quoting your order number, or pay the courier on delivery.")
 ORDER_NUMBER_START = env_int("ORDER_NUMBER_START", 10000)  # the first order is number START + 1
 
 # The site's public address, for links printed outside a request (createstaff).

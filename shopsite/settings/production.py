@@ -1,7 +1,7 @@
 """AWS Lambda behind API Gateway: secrets and hosts from the environment."""
 from django.core.exceptions import ImproperlyConfigured
 
-from shopsite.secrets import secret_key_from_environment
+from shopsite.secrets import secret_from_environment, secret_key_from_environment
 
 from .base import *  # noqa: F401,F403
 from .base import env, env_list
@@ -10,6 +10,8 @@ DEBUG = False
 SECRET_KEY = secret_key_from_environment()
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY or DJANGO_SECRET_KEY_PARAMETER (an SSM SecureString).")
+STRIPE_SECRET_KEY = secret_from_environment("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = secret_from_environment("STRIPE_WEBHOOK_SECRET")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 DYNAMODB_HOST = env("DYNAMODB_HOST")  # empty: real AWS

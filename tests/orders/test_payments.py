@@ -1,0 +1,314 @@
+"""Payments: the manual provider, Stripe Checkout through signed webhooks, and the release of unpaid orders.
+
+Stripe's own HTTP API (creating a Checkout Session, creating a refund) is the
+one thing replaced here, by ``StripeStandIn``: a local HTTP server that
+answers those two calls the way Stripe does and records what it was sent.
+Webhooks are signed exactly as Stripe signs them and go through the real
+``stripe`` library's verification.
+"""
+import hashlib
+import hmac
+import io
+import json
+import re
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from catalog import selectors as catalog_selectors
+from orders import selectors, services
+from orders.models import Order
+from tests.factories import PASSWORD, make_customer, make_product
+
+ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "line2": "", "city": "Springfield", "postal_code": "12345", "country": "US"}
+WEBHOOK_SECRET = "whsec_test_secret"
+
+
+class StripeStandIn:
+    """Answers POST /v1/checkout/sessions and POST /v1/refunds like Stripe's API; keeps every request."""
+
+    def __init__(self):
+        self.requests = []
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+                stand_in.requests.append((self.path, body, self.headers.get("Idempotency-Key")))
+                if self.path == "/v1/checkout/sessions":
+                    answer = {"id": f"cs_test_{len(stand_in.requests)}", "object": "checkout.session",
+                              "url": "https://checkout.stripe.test/c/pay/cs_test"}
+                elif self.path == "/v1/refunds":
+                    answer = {"id": f"re_{len(stand_in.requests)}", "object": "refund", "status": "succeeded"}
+                else:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def calls(self, path):
+        return [request for request in self.requests if request[0] == path]
+
+
+@pytest.fixture
+def stripe_shop(settings):
+    stand_in = StripeStandIn()
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = stand_in.url
+    yield stand_in
+    stand_in.server.shutdown()
+
+
+def signed(payload: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[bytes, str]:
+    """Sign *payload* the way Stripe does: t=<time>,v1=HMAC-SHA256(secret, "<time>.<body>")."""
+    body = json.dumps(payload).encode()
+    timestamp = timestamp or int(time.time())
+    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, f"t={timestamp},v1={signature}"
+
+
+def event(kind: str, obj: dict, event_id: str | None = None) -> dict:
+    return {"id": event_id or f"evt_{uuid.uuid4().hex[:16]}", "object": "event", "type": kind, "api_version": "2025-01-27",
+            "created": int(time.time()), "data": {"object": obj}}
+
+
+def session_completed(order, intent="pi_123", **extra):
+    return event("checkout.session.completed", {"id": "cs_test_1", "object": "checkout.session", "payment_status": "paid",
+                                                "client_reference_id": order.order_id, "payment_intent": intent,
+                                                "metadata": {"order_id": order.order_id}, **extra})
+
+
+def session_expired(order):
+    return event("checkout.session.expired", {"id": "cs_test_1", "object": "checkout.session", "payment_status": "unpaid",
+                                              "client_reference_id": order.order_id, "payment_intent": None,
+                                              "metadata": {"order_id": order.order_id}})
+
+
+def deliver(payload: dict, secret: str = WEBHOOK_SECRET):
+    body, signature = signed(payload, secret)
+    return Client().post("/payments/stripe/webhook/", body, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature)
+
+
+def placed_order(*, provider="stripe", stock=5, quantity=2, customer=None):
+    product = make_product(stock=stock, price_cents=1500)
+    customer = customer or make_customer()
+    cart_id = services.cart_id_for_customer(customer.customer_id)
+    services.cart_add(cart_id=cart_id, product_id=product.product_id, quantity=quantity)
+    order, _ = services.order_place(customer=customer, cart_id=cart_id, token=str(uuid.uuid4()), address=ADDRESS,
+                                    payment_provider=provider)
+    return order, product
+
+
+def stock_of(product):
+    return catalog_selectors.product_get(product_id=product.product_id).stock
+
+
+def shopper_checkout(client, product, payment=None):
+    client.post("/cart/add/", {"product_id": product.product_id, "quantity": 2})
+    data = dict(ADDRESS, **({"payment": payment} if payment else {}))
+    assert client.post("/checkout/", data).status_code == 302
+    review = client.get("/checkout/review/").content.decode()
+    placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', review))
+    return review, client.post("/checkout/place/", placing)
+
+
+def signed_in_client():
+    customer = make_customer()
+    client = Client()
+    client.post("/account/login/", {"email": customer.email, "password": PASSWORD})
+    return client, customer
+
+
+def test_manual_payment_shows_how_to_pay_and_staff_mark_it_paid(staff_client):
+    client, customer = signed_in_client()
+    product = make_product(stock=5, price_cents=1500)
+    review, placed = shopper_checkout(client, product)
+    assert "Bank transfer or pay on delivery" in review
+    assert placed["Location"].startswith("/checkout/done/")
+    page = client.get(placed["Location"]).content.decode()
+    assert "How to pay" in page and "IBAN" in page and "Awaiting payment" in page
+    order = selectors.order_list_for_customer(customer_id=customer.customer_id).items[0]
+    assert order.payment_provider == "manual" and order.pay_by > timezone.now() + timedelta(days=6)
+    assert stock_of(product) == 3  # held while the shopper pays
+    staff_client.post(f"/staff/orders/{order.order_id}/status/", {"status": "paid", "version": order.version})
+    assert selectors.order_find(order_id=order.order_id).status == "paid"
+    assert "Payment received" in mail.outbox[-1].subject
+
+
+def test_stripe_checkout_sends_the_shopper_to_stripe_and_the_webhook_marks_it_paid(stripe_shop):
+    client, customer = signed_in_client()
+    product = make_product(stock=5, price_cents=1500)
+    client.post("/cart/add/", {"product_id": make_product().product_id, "quantity": 1})
+    form = client.get("/checkout/")
+    assert "Card (secure payment page by Stripe)" in form.content.decode() and "Bank transfer" in form.content.decode()
+    review, placed = shopper_checkout(client, product, payment="stripe")
+    assert "Place order and pay" in review
+    assert placed["Location"] == "https://checkout.stripe.test/c/pay/cs_test"
+    [(path, body, key)] = stripe_shop.calls("/v1/checkout/sessions")
+    order = selectors.order_list_for_customer(customer_id=customer.customer_id).items[0]
+    assert key == f"checkout-{order.order_id}" and body["mode"] == ["payment"]
+    amounts = {body[f"line_items[{n}][price_data][unit_amount]"][0] for n in range(2)}
+    assert amounts == {"1500", "1000"} and body["line_items[1][quantity]"] == ["2"]
+    assert body["metadata[order_id]"] == [order.order_id] and body["customer_email"] == [customer.email]
+    assert body["success_url"][0].endswith(f"/checkout/done/{order.order_id}/?paid=1")
+    # Back from Stripe before the webhook: the page says the payment is being confirmed.
+    assert "being confirmed" in client.get(f"/checkout/done/{order.order_id}/?paid=1").content.decode()
+    response = deliver(session_completed(order))
+    assert response.status_code == 200 and response.json()["result"] == "paid"
+    paid = selectors.order_find(order_id=order.order_id)
+    assert paid.status == "paid" and paid.payment_ref == "pi_123" and stock_of(product) == 3
+    assert "Payment received" in mail.outbox[-1].subject
+
+
+def test_a_repeated_webhook_changes_nothing_the_second_time(stripe_shop):
+    order, product = placed_order()
+    completed = session_completed(order)
+    results = [deliver(completed).json()["result"] for _ in range(3)]
+    assert results == ["paid", "duplicate", "duplicate"]
+    with ThreadPoolExecutor(max_workers=5) as pool:  # and at the same moment
+        again = list(pool.map(lambda _: deliver(session_completed(order, event_id="evt_same")).status_code, range(5)))
+    assert again == [200] * 5
+    stored = selectors.order_find(order_id=order.order_id)
+    assert [change.status for change in stored.history] == ["placed", "paid"] and stock_of(product) == 3
+
+
+def test_expired_after_completed_is_ignored(stripe_shop):
+    order, product = placed_order()
+    assert deliver(session_completed(order)).json()["result"] == "paid"
+    assert deliver(session_expired(order)).json()["result"] == "ignored: order is paid"
+    assert selectors.order_find(order_id=order.order_id).status == "paid" and stock_of(product) == 3
+
+
+def test_completed_after_expired_refunds_the_late_payment_exactly_once(stripe_shop):
+    order, product = placed_order()
+    assert deliver(session_expired(order)).json()["result"] == "cancelled"
+    assert stock_of(product) == 5  # released
+    late = session_completed(order, intent="pi_late")
+    assert deliver(late).json()["result"] == "late payment refunded"
+    assert deliver(late).json()["result"] == "duplicate"
+    refunds = stripe_shop.calls("/v1/refunds")
+    assert len(refunds) == 1 and refunds[0][1]["payment_intent"] == ["pi_late"] and refunds[0][2] == f"refund-{order.order_id}"
+    stored = selectors.order_find(order_id=order.order_id)
+    assert stored.status == "cancelled" and stock_of(product) == 5
+    assert "refunded" in stored.history[-1].actor
+
+
+def test_a_full_refund_marks_the_order_refunded_and_restocks_what_never_shipped(stripe_shop):
+    order, product = placed_order()
+    deliver(session_completed(order, intent="pi_r"))
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_r", "amount": 3000, "amount_refunded": 1000, "metadata": {}}
+    assert deliver(event("charge.refunded", charge)).json()["result"] == "ignored"  # partial
+    charge["amount_refunded"] = 3000
+    assert deliver(event("charge.refunded", charge)).json()["result"] == "refunded"  # found through the payment id
+    assert selectors.order_find(order_id=order.order_id).status == "refunded" and stock_of(product) == 5
+    assert "is refunded" in mail.outbox[-1].subject and "Your payment is refunded." in mail.outbox[-1].body
+
+
+@pytest.mark.parametrize("case", ["bad signature", "no signature", "old timestamp", "not json"])
+def test_a_webhook_that_is_not_from_stripe_is_refused(stripe_shop, case):
+    order, product = placed_order()
+    body, signature = signed(session_completed(order), secret="whsec_wrong" if case == "bad signature" else WEBHOOK_SECRET,
+                             timestamp=int(time.time()) - 3600 if case == "old timestamp" else None)
+    headers = {} if case == "no signature" else {"HTTP_STRIPE_SIGNATURE": signature}
+    response = Client().post("/payments/stripe/webhook/", b"{not json" if case == "not json" else body,
+                             content_type="application/json", **headers)
+    assert response.status_code == 400 and response.json()["result"] == "bad_signature"
+    assert selectors.order_find(order_id=order.order_id).status == "placed"
+
+
+def test_an_unknown_event_type_is_accepted_and_ignored(stripe_shop):
+    order, _ = placed_order()
+    response = deliver(event("customer.created", {"id": "cus_1", "object": "customer"}))
+    assert response.status_code == 200 and response.json()["result"] == "ignored"
+    assert selectors.order_find(order_id=order.order_id).status == "placed"
+
+
+def test_without_stripe_keys_the_webhook_is_absent_and_checkout_offers_manual_only(settings):
+    settings.STRIPE_SECRET_KEY = settings.STRIPE_WEBHOOK_SECRET = ""
+    assert deliver(event("customer.created", {"id": "x"})).status_code == 404
+    client, _ = signed_in_client()
+    client.post("/cart/add/", {"product_id": make_product().product_id, "quantity": 1})
+    html = client.get("/checkout/").content.decode()
+    assert "Card" not in html and 'type="hidden" name="payment" value="manual"' in html
+
+
+def test_unpaid_orders_release_their_stock_when_time_runs_out():
+    due, due_product = placed_order(provider="manual")
+    fresh, fresh_product = placed_order(provider="manual")
+    later = timezone.now() + timedelta(hours=24 * 7 + 1)
+    selectors.order_find(order_id=due.order_id).update(actions=[Order.pay_by.set(timezone.now() - timedelta(minutes=1)),
+                                        Order.created_at.set(later - timedelta(days=8))])
+    out = io.StringIO()
+    call_command("release_unpaid", stdout=out)
+    assert "Released 1 unpaid order." in out.getvalue()
+    assert selectors.order_find(order_id=due.order_id).status == "cancelled" and stock_of(due_product) == 5
+    assert selectors.order_find(order_id=fresh.order_id).status == "placed" and stock_of(fresh_product) == 3
+    assert "is cancelled" in mail.outbox[-1].subject
+    call_command("release_unpaid", stdout=out)
+    assert out.getvalue().endswith("Released 0 unpaid orders.\n")
+
+
+def test_payment_and_release_racing_for_one_order_exactly_one_wins(stripe_shop):
+    for round_ in range(8):
+        order, product = placed_order(provider="stripe")
+        selectors.order_find(order_id=order.order_id).update(actions=[Order.pay_by.set(timezone.now() - timedelta(seconds=1)),
+                                              Order.created_at.set(timezone.now() - timedelta(days=30))])
+        barrier = threading.Barrier(2)
+
+        def pay():
+            barrier.wait()
+            return deliver(session_completed(order, intent=f"pi_race_{round_}")).json()["result"]
+
+        def release():
+            barrier.wait()
+            return [o.order_id for o in services.order_release_unpaid()]
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            paid, released = pool.submit(pay), pool.submit(release)
+            paid, released = paid.result(), released.result()
+        stored = selectors.order_find(order_id=order.order_id)
+        if paid == "paid":
+            assert released == [] and stored.status == "paid" and stock_of(product) == 3
+        else:
+            assert released == [order.order_id] and paid == "late payment refunded"
+            assert stored.status == "cancelled" and stock_of(product) == 5
+            assert [r[1]["payment_intent"] for r in stripe_shop.calls("/v1/refunds")][-1] == [f"pi_race_{round_}"]
+        assert [change.status for change in stored.history][:2] in (["placed", "paid"], ["placed", "cancelled"])
+        assert len([change for change in stored.history if change.status in ("paid", "cancelled")]) == 1 + (paid != "paid")
+
+
+def test_a_shopper_can_cancel_only_after_confirming():
+    client, customer = signed_in_client()
+    product = make_product(stock=5)
+    _, placed = shopper_checkout(client, product)
+    order_id = placed["Location"].rstrip("/").split("/")[-1]
+    ask = client.get(f"/account/orders/{order_id}/cancel/")
+    assert ask.status_code == 200 and "Yes, cancel the order" in ask.content.decode()
+    assert selectors.order_find(order_id=order_id).status == "placed"
+    client.post(f"/account/orders/{order_id}/cancel/")
+    assert selectors.order_find(order_id=order_id).status == "cancelled" and stock_of(product) == 5
+    again = client.get(f"/account/orders/{order_id}/cancel/")
+    assert again.status_code == 302
