@@ -4,7 +4,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from customers import services
+from customers import services, signals
 from customers.accounts import auth
 from customers.accounts import services as account_services
 from customers.accounts.views import client_address, next_url
@@ -28,6 +28,7 @@ def signup(request):
             customer = services.customer_create(password=form.cleaned_data["password"], **data)
             email_send(to=customer.email, template="welcome", subject="Welcome", context={
                 "customer": customer, "login_url": request.build_absolute_uri(reverse("customers:login"))})
+            signals.customer_signed_up.send(sender=customer.__class__, request=request, customer=customer)
         except services.EmailTaken:
             # The same person again, whose first try committed but never got its answer (an outage,
             # a lost connection)? Their password proves it (checked through the sign-in throttle,

@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 
+from customers.selectors import normalise_email
 from orders.selectors import ORDER_STATUSES
 from orders.services import MAX_LINE_QUANTITY
 
@@ -41,6 +42,21 @@ class CheckoutForm(AddressForm):
 
     def clean_payment(self):
         return self.cleaned_data.get("payment") or self.default_payment
+
+
+class GuestCheckoutForm(CheckoutForm):
+    """Checkout without an account: an email for the confirmation, and the address."""
+
+    email = forms.EmailField(max_length=254, help_text="We send the order confirmation and a link to the order here.",
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    field_order = ["email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["save_address"]
+
+    def clean_email(self):
+        return normalise_email(self.cleaned_data["email"])
 
 
 class PlaceOrderForm(forms.Form):

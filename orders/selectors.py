@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pynamodb.exceptions import DoesNotExist
 
 from catalog.selectors import product_get_many
+from customers.selectors import normalise_email
 from orders.models import CartItem, Order
 from orders.pricing import shipping_cents_for
 from shopsite.pagination import Page, query_page
@@ -94,6 +95,11 @@ def cart_get(*, cart_id: str | None) -> Cart:
     return cart
 
 
+def guest_customer_id(email: str) -> str:
+    """Guest orders are filed under this id on the customer index, until their owner claims them."""
+    return f"guest#{normalise_email(email)}"
+
+
 def order_find(*, order_id: str) -> Order | None:
     if not order_id or len(order_id) > 64:
         return None
@@ -127,3 +133,8 @@ def order_find_by_reference(*, reference: str) -> Order | None:
     for key in Order.number_index.query(int(reference), limit=1):
         return order_find(order_id=key.order_id)
     return None
+
+
+def guest_orders_exist(*, email: str) -> bool:
+    """Whether guest orders were placed with *email*: one Query on the customer index, one item at most."""
+    return any(True for _ in Order.customer_index.query(guest_customer_id(email), limit=1))

@@ -1,5 +1,6 @@
 """Cart, checkout and the shopper's own orders."""
 import uuid
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,11 +14,12 @@ from catalog.selectors import product_get_many
 from orders import selectors, services
 from orders.cart import cart_count_refresh, cart_id_for_request
 from customers import services as customer_services
-from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, PlaceOrderForm
+from orders import notifications
+from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, GuestCheckoutForm, PlaceOrderForm
 from orders.notifications import order_notify
 from orders.payments import PaymentError, provider_get, providers
 from orders.selectors import Cart
-from shopsite.decorators import customer_required
+from shopsite.decorators import customer_required, login_redirect
 from shopsite.forms import render_form
 from shopsite.pagination import page_or_first
 from shopsite.templatetags.shop import money
@@ -78,14 +80,28 @@ def cart_update(request):
     return redirect("orders:cart")
 
 
-@customer_required(url_name="customers:signup")
+def _shopper(request):
+    """Who is checking out: the signed-in customer, or a guest known by the email they typed (else None)."""
+    if request.customer.is_authenticated:
+        return request.customer
+    email = (request.session.get(ADDRESS_SESSION_KEY) or {}).get("email")
+    return services.GuestShopper(email=email) if email else None
+
+
 @require_http_methods(["GET", "POST"])
 def checkout(request):
-    """Step 1: the shipping address, prefilled from the profile."""
+    """Step 1: the shipping address (prefilled from the profile) and how to pay; guests add their email."""
     current = selectors.cart_get(cart_id=cart_id_for_request(request))
     if not current.lines:
         messages.info(request, "Your cart is empty.")
         return redirect("orders:cart")
+    if not request.customer.is_authenticated:
+        form = GuestCheckoutForm(request.POST or None, initial=request.session.get(ADDRESS_SESSION_KEY),
+                                 providers=providers())
+        if request.method == "POST" and form.is_valid():
+            request.session[ADDRESS_SESSION_KEY] = form.cleaned_data
+            return redirect("orders:review")
+        return render_form(request, "orders/checkout.html", {"form": form, "cart": current, "guest": True})
     customer = request.customer
     initial = request.session.get(ADDRESS_SESSION_KEY) or {  # the saved address, when there is one
         "name": customer.full_name, "line1": customer.line1, "line2": customer.line2,
@@ -103,12 +119,11 @@ def checkout(request):
     return render_form(request, "orders/checkout.html", {"form": form, "cart": current})
 
 
-@customer_required
 @require_GET
 def review(request):
     """Step 2: check everything; the form carries a fresh one-time token."""
     address = request.session.get(ADDRESS_SESSION_KEY)
-    if not address:
+    if not address or _shopper(request) is None:
         return redirect("orders:checkout")
     current = selectors.cart_get(cart_id=cart_id_for_request(request))
     if not current.lines:
@@ -119,12 +134,14 @@ def review(request):
                                                   "max_lines": selectors.MAX_CART_LINES})
 
 
-@customer_required
 @require_POST
 def place(request):
     """Step 3: place the order exactly once for this token."""
     form = PlaceOrderForm(request.POST)
     address = request.session.get(ADDRESS_SESSION_KEY)
+    shopper = _shopper(request)
+    if shopper is None and not request.customer.is_authenticated:
+        return redirect("orders:checkout")
     if not form.is_valid():
         messages.error(request, "This checkout form is not valid; review your order again.")
         return redirect("orders:review")
@@ -133,8 +150,9 @@ def place(request):
     try:
         address = dict(address or {})
         payment = address.pop("payment", "manual")
+        address.pop("email", None)
         order, created = services.order_place(
-            customer=request.customer, cart_id=cart_id_for_request(request), token=form.cleaned_data["token"],
+            customer=shopper, cart_id=cart_id_for_request(request), token=form.cleaned_data["token"],
             address=address, reviewed=form.cleaned_data["reviewed"],
             payment_provider=payment if payment in providers() else "manual",
         )
@@ -157,8 +175,10 @@ def place(request):
     except services.CartChanged:
         messages.warning(request, "Your cart changed while placing the order. Check it and try again.")
         return redirect("orders:cart")
-    if order.customer_id != request.customer.customer_id:
+    if order.customer_id != shopper.customer_id:
         raise Http404("No such order.")
+    if not request.customer.is_authenticated:
+        _guest_orders_remember(request, order.order_id)
     if created:
         order_notify(order=order, request=request)
         request.session.pop(ADDRESS_SESSION_KEY, None)
@@ -179,21 +199,78 @@ def _payment_start(request, order):
     return redirect(url) if url else redirect("orders:done", order_id=order.order_id)
 
 
-@customer_required
+GUEST_ORDERS_SESSION_KEY = "guest_orders"
+
+
+def _guest_orders_remember(request, order_id: str) -> None:
+    """Let this browser see a guest order (it placed it, or opened the signed link to it)."""
+    known = request.session.get(GUEST_ORDERS_SESSION_KEY, [])
+    if order_id not in known:
+        request.session[GUEST_ORDERS_SESSION_KEY] = [*known, order_id][-20:]
+
+
+class _SignInFirst(Exception):
+    pass
+
+
+def _own_order_or_404(request, order_id):
+    """The order, if it is this shopper's (or a guest order this browser may see); 404 otherwise."""
+    if request.customer.is_authenticated:
+        order = selectors.order_get_for_customer(order_id=order_id, customer_id=request.customer.customer_id)
+    elif order_id in request.session.get(GUEST_ORDERS_SESSION_KEY, []):
+        order = selectors.order_find(order_id=order_id)
+        order = order if order is not None and order.customer_id.startswith("guest#") else None
+    else:
+        raise _SignInFirst()
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+def _guest_aware(view):
+    """Anonymous visitors without access to the order are asked to sign in (it may be theirs)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _SignInFirst:
+            return login_redirect(request, "customers:login")
+
+    return wrapper
+
+
+@_guest_aware
 @require_POST
 def pay(request, order_id):
     """Pay an order that still waits for its payment (the shopper left the payment page, or came back later)."""
     return _payment_start(request, _own_order_or_404(request, order_id))
 
 
-def _own_order_or_404(request, order_id):
-    order = selectors.order_get_for_customer(order_id=order_id, customer_id=request.customer.customer_id)
-    if order is None:
-        raise Http404("No such order.")
-    return order
+@require_GET
+def guest_link(request, token):
+    """The signed link in a guest's emails: this browser may now see that order."""
+    order_id = notifications.guest_link_order_id(token)
+    order = selectors.order_find(order_id=order_id) if order_id else None
+    if order is None or not order.customer_id.startswith("guest#"):
+        raise Http404("This link is not valid.")
+    _guest_orders_remember(request, order.order_id)
+    return redirect("orders:detail", order_id=order.order_id)
 
 
 @customer_required
+@require_GET
+def claim(request, token):
+    """Add the guest orders placed with this shopper's email to their account (the link proves the email)."""
+    if not notifications.claim_link_valid(token, customer=request.customer):
+        messages.error(request, "This link is not valid for your account any more.")
+        return redirect("orders:history")
+    moved = services.guest_orders_claim(customer=request.customer)
+    messages.success(request, f"{moved} earlier order{'' if moved == 1 else 's'} added to your account.")
+    return redirect("orders:history")
+
+
+@_guest_aware
 @require_GET
 def done(request, order_id):
     order = _own_order_or_404(request, order_id)
@@ -209,13 +286,13 @@ def history(request):
     return render(request, "orders/history.html", {"page": page})
 
 
-@customer_required
+@_guest_aware
 @require_GET
 def order_detail(request, order_id):
     return render(request, "orders/detail.html", {"order": _own_order_or_404(request, order_id)})
 
 
-@customer_required
+@_guest_aware
 @require_http_methods(["GET", "POST"])
 def order_cancel(request, order_id):
     """Ask first (GET), then cancel (POST) an order that still waits for its payment."""
@@ -227,8 +304,7 @@ def order_cancel(request, order_id):
         return render(request, "orders/cancel.html", {"order": order})
     try:
         order = services.order_transition(
-            order_id=order.order_id, status="cancelled", actor=request.customer.email,
-            customer_id=request.customer.customer_id,
+            order_id=order.order_id, status="cancelled", actor=order.email, customer_id=order.customer_id,
         )
     except (services.TransitionRefused, services.StaleOrder):
         messages.error(request, "This order can no longer be cancelled.")

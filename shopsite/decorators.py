@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 
-def _to_login(request, url_name: str):
+def login_redirect(request, url_name: str):
     return redirect(f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}")
 
 
@@ -24,7 +24,7 @@ def staff_required(view):
             return view(request, *args, **kwargs)
         if request.customer.is_authenticated:
             raise PermissionDenied("Staff only.")
-        return _to_login(request, "customers:staff_login")
+        return login_redirect(request, "customers:staff_login")
 
     return wrapper
 
@@ -37,7 +37,7 @@ def customer_required(view=None, *, url_name: str = "customers:login"):
         def wrapper(request, *args, **kwargs):
             if request.customer.is_authenticated:
                 return view(request, *args, **kwargs)
-            return _to_login(request, url_name)
+            return login_redirect(request, url_name)
 
         return wrapper
 

@@ -291,7 +291,9 @@ def test_create_tables_from_the_package_is_idempotent(dev_tables, package_dir, d
 
 
 def test_package_is_small_and_has_no_test_tools(package_dir):
-    assert ZIP.stat().st_size < 20 * 1024 * 1024
+    # Our own budget, far under Lambda's 50 MB: about 17 MB before payments; stripe (imported only when
+    # a payment is made, so no cold-start cost) adds about 4.5 MB even without its typing-only modules.
+    assert ZIP.stat().st_size < 23 * 1024 * 1024
     names = {path.name for path in package_dir.iterdir()}
     for forbidden in ("pytest", "_pytest", "hypothesis", "pytest_django", "moto", "playwright", "tests", "node_modules"):
         assert forbidden not in names
@@ -316,6 +318,28 @@ def test_botocore_data_covers_every_service_we_call(package_dir):
     services = ["dynamodb", "s3", "ssm", "ses"]  # tables, static files and media, the secret key, email
     result = subprocess.run([sys.executable, "-S", "-c", script, *services], cwd=package_dir, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_trimmed_stripe_still_creates_sessions_refunds_and_verifies_webhooks(package_dir):
+    """The zip leaves out stripe/params (typing only) and stripe/events (v2 thin events): the calls we make still work."""
+    script = """
+import sys, time, hmac, hashlib, json
+sys.path.insert(0, '.')
+import stripe
+client = stripe.StripeClient('sk_test', base_addresses={'api': 'http://127.0.0.1:9'}, max_network_retries=0)
+for call in (lambda: client.v1.checkout.sessions.create({'mode': 'payment'}), lambda: client.v1.refunds.create({'payment_intent': 'pi'})):
+    try:
+        call()
+    except stripe.APIConnectionError:
+        pass
+body = json.dumps({'id': 'evt_1', 'object': 'event', 'type': 'checkout.session.completed', 'data': {'object': {'id': 'cs'}}})
+stamp = int(time.time())
+signature = hmac.new(b'whsec', f'{stamp}.{body}'.encode(), hashlib.sha256).hexdigest()
+print(stripe.Webhook.construct_event(body, f't={stamp},v1={signature}', 'whsec').type)
+"""
+    assert not (package_dir / "stripe" / "params").exists()
+    result = subprocess.run([sys.executable, "-S", "-c", script], cwd=package_dir, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == "checkout.session.completed", result.stderr
 
 
 def test_health_path_for_zappa_touch_needs_no_tables(package_dir):
