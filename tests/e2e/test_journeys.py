@@ -55,6 +55,9 @@ def test_shopper_journey(journey):
     j.shot("cart")
     page.get_by_role("link", name="Check out").click()
     j.after_navigation()
+    assert "checking out as a guest" in page.content()
+    page.get_by_role("link", name="create an account").click()
+    j.after_navigation()
     assert "/account/signup/" in page.url
     j.shot("signup")
     page.get_by_label("Email").fill("grace@example.com")
@@ -221,3 +224,63 @@ def test_customers_journey(journey):
     j.after_navigation()
     assert "Customer marie.curie@example.com deleted" in page.content()
     assert j.validate_html() >= 8
+
+
+def test_guest_checkout_with_a_card_journey(journey, site_url, settings):
+    """Browse → cart → guest checkout → (test) card payment → confirmation and emails → the order by its number.
+
+    The card payment page is the Stripe stand-in's (tests/stripe_stand_in.py); its "Pay" sends the
+    signed webhook to the shop as Stripe would, then returns the shopper to the shop.
+    """
+    from django.core import mail
+
+    from tests.stripe_stand_in import WEBHOOK_SECRET, StripeStandIn
+
+    stand_in = StripeStandIn(webhook_url=f"{site_url}/payments/stripe/webhook/")
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_API_BASE = "sk_test_1", WEBHOOK_SECRET, stand_in.url
+    try:
+        seed_shop()
+        j = journey("guest-card")
+        page = j.page
+        j.goto("/")
+        page.get_by_role("link", name="Chef Knife").first.click()
+        j.after_navigation()
+        page.get_by_role("button", name="Add to cart").click()
+        j.after_navigation()
+        page.get_by_role("link", name="Check out").click()
+        j.after_navigation()
+        assert "checking out as a guest" in page.content()
+        page.get_by_role("button", name="Continue to review").click()  # nothing filled in: errors, nothing lost
+        j.after_navigation()
+        assert "This field is required." in page.content()
+        page.get_by_label("Email").fill("ada@example.com")
+        page.get_by_label("Full name").fill("Ada Lovelace")
+        page.get_by_label("Address line 1").fill("12 St James's Square")
+        page.get_by_label("City").fill("London")
+        page.get_by_label("Postal code").fill("SW1Y 4JH")
+        page.get_by_label("Country").fill("GB")
+        page.get_by_label("Card (secure payment page by Stripe)").check()
+        j.shot("guest-checkout")
+        page.get_by_role("button", name="Continue to review").click()
+        j.after_navigation()
+        assert "you pay on Stripe's secure page next" in page.content()
+        j.shot("guest-review")
+        page.get_by_role("button", name="Place order and pay").click()
+        page.wait_for_url(f"{stand_in.url}/pay/*")
+        assert "39.99 USD" in page.content()  # $34.99 + $5.00 shipping
+        page.get_by_role("button", name="Pay").click()
+        page.wait_for_url(f"{j.base_url}/checkout/done/**")
+        j.after_navigation()
+        number = re.search(r"Order (\d+) is paid", page.content()).group(1)
+        j.shot("guest-paid")
+        subjects = [m.subject for m in mail.outbox if m.to == ["ada@example.com"]]
+        assert subjects == [f"Shopsite: Order {number} received", f"Shopsite: Payment received for order {number}"]
+        link = re.search(r"(http://\S+/orders/link/\S+/)", mail.outbox[-1].body).group(1)
+        reader = journey("guest-card-link")
+        reader.page.goto(link)
+        reader.after_navigation()
+        assert f"Order {number}" in reader.page.content() and "Paid" in reader.page.content()
+        reader.shot("guest-order-from-email")
+        assert j.validate_html() >= 6 and reader.validate_html() >= 1
+    finally:
+        stand_in.close()

@@ -1,23 +1,17 @@
 """Payments: the manual provider, Stripe Checkout through signed webhooks, and the release of unpaid orders.
 
 Stripe's own HTTP API (creating a Checkout Session, creating a refund) is the
-one thing replaced here, by ``StripeStandIn``: a local HTTP server that
-answers those two calls the way Stripe does and records what it was sent.
+one thing replaced here, by ``tests.stripe_stand_in.StripeStandIn``.
 Webhooks are signed exactly as Stripe signs them and go through the real
 ``stripe`` library's verification.
 """
-import hashlib
-import hmac
 import io
-import json
 import re
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import pytest
 from django.core import mail
@@ -29,47 +23,9 @@ from catalog import selectors as catalog_selectors
 from orders import selectors, services
 from orders.models import Order
 from tests.factories import PASSWORD, make_customer, make_product
+from tests.stripe_stand_in import WEBHOOK_SECRET, StripeStandIn, signed
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "line2": "", "city": "Springfield", "postal_code": "12345", "country": "US"}
-WEBHOOK_SECRET = "whsec_test_secret"
-
-
-class StripeStandIn:
-    """Answers POST /v1/checkout/sessions and POST /v1/refunds like Stripe's API; keeps every request."""
-
-    def __init__(self):
-        self.requests = []
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
-                stand_in.requests.append((self.path, body, self.headers.get("Idempotency-Key")))
-                if self.path == "/v1/checkout/sessions":
-                    answer = {"id": f"cs_test_{len(stand_in.requests)}", "object": "checkout.session",
-                              "url": "https://checkout.stripe.test/c/pay/cs_test"}
-                elif self.path == "/v1/refunds":
-                    answer = {"id": f"re_{len(stand_in.requests)}", "object": "refund", "status": "succeeded"}
-                else:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                data = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def calls(self, path):
-        return [request for request in self.requests if request[0] == path]
 
 
 @pytest.fixture
@@ -79,15 +35,7 @@ def stripe_shop(settings):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.STRIPE_API_BASE = stand_in.url
     yield stand_in
-    stand_in.server.shutdown()
-
-
-def signed(payload: dict, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> tuple[bytes, str]:
-    """Sign *payload* the way Stripe does: t=<time>,v1=HMAC-SHA256(secret, "<time>.<body>")."""
-    body = json.dumps(payload).encode()
-    timestamp = timestamp or int(time.time())
-    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return body, f"t={timestamp},v1={signature}"
+    stand_in.close()
 
 
 def event(kind: str, obj: dict, event_id: str | None = None) -> dict:
@@ -166,7 +114,7 @@ def test_stripe_checkout_sends_the_shopper_to_stripe_and_the_webhook_marks_it_pa
     assert "Card (secure payment page by Stripe)" in form.content.decode() and "Bank transfer" in form.content.decode()
     review, placed = shopper_checkout(client, product, payment="stripe")
     assert "Place order and pay" in review
-    assert placed["Location"] == "https://checkout.stripe.test/c/pay/cs_test"
+    assert placed["Location"].startswith(f"{stripe_shop.url}/pay/cs_test_")
     [(path, body, key)] = stripe_shop.calls("/v1/checkout/sessions")
     order = selectors.order_list_for_customer(customer_id=customer.customer_id).items[0]
     assert key == f"checkout-{order.order_id}" and body["mode"] == ["payment"]
