@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from pynamodb.exceptions import DoesNotExist
 
 from catalog.selectors import product_get_many
@@ -54,6 +55,15 @@ class Cart:
     @property
     def total_cents(self) -> int:
         return self.subtotal_cents + self.shipping_cents
+
+    @property
+    def free_shipping_from_cents(self) -> int:
+        return settings.FREE_SHIPPING_THRESHOLD_CENTS
+
+    @property
+    def free_shipping_missing_cents(self) -> int:
+        """How much more the cart needs for free shipping (0 once it ships free)."""
+        return max(0, settings.FREE_SHIPPING_THRESHOLD_CENTS - self.subtotal_cents) if self.shipping_cents else 0
 
     @property
     def has_problems(self) -> bool:

@@ -366,3 +366,14 @@ def test_concurrent_orders_get_distinct_increasing_numbers_staff_can_find(staff_
     for unknown in ("99999999", "abc", "1" * 40, "-1"):
         html = staff_client.get("/staff/orders/", {"number": unknown}).content.decode()
         assert "No order has the number" in html
+
+
+def test_the_cart_states_the_free_shipping_threshold_and_shows_thumbnails(client, settings):
+    settings.FREE_SHIPPING_THRESHOLD_CENTS = 5000
+    product = make_product(stock=10, price_cents=1500, image="demo/lamp.png")
+    client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1})
+    html = client.get("/cart/").content.decode()
+    assert "add $35.00 more to your cart and it ships free" in html and "Shipping is free from $50.00" in html
+    assert 'class="thumb"' in html and "lamp" in html
+    client.post("/cart/update/", {"product_id": product.product_id, "quantity": 4})
+    assert "Your order ships free." in client.get("/cart/").content.decode()
