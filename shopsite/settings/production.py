@@ -1,4 +1,5 @@
 """AWS Lambda behind API Gateway: secrets and hosts from the environment."""
+from botocore.config import Config
 from django.core.exceptions import ImproperlyConfigured
 
 from shopsite.secrets import secret_from_environment, secret_key_from_environment
@@ -31,6 +32,10 @@ X_FRAME_OPTIONS = "DENY"
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django_ses.SESBackend")
 AWS_SES_REGION_NAME = env("AWS_SES_REGION_NAME", env("AWS_REGION", "us-east-1"))
 AWS_SES_REGION_ENDPOINT = f"email.{AWS_SES_REGION_NAME}.amazonaws.com"
+# A slow or unreachable SES must not hold a shopper's request: short timeouts, one retry,
+# then the message waits in the outbox (shopsite.emails).
+AWS_SES_CONFIG = Config(
+    connect_timeout=1, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
 
 AWS_STORAGE_BUCKET_NAME = env("STATIC_BUCKET")
 AWS_S3_REGION_NAME = env("AWS_REGION", "us-east-1")
