@@ -284,3 +284,34 @@ def test_guest_checkout_with_a_card_journey(journey, site_url, settings):
         assert j.validate_html() >= 6 and reader.validate_html() >= 1
     finally:
         stand_in.close()
+
+
+def test_forgot_password_journey(journey):
+    """A customer the shop created (no password yet) claims the account from the sign-in page."""
+    from django.core import mail
+
+    from customers import services as customer_services
+
+    customer_services.customer_create(email="olga@example.com", first_name="Olga")
+    j = journey("forgot-password")
+    page = j.page
+    j.goto("/account/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    j.after_navigation()
+    page.get_by_label("Email").fill("olga@example.com")
+    page.get_by_role("button", name="Email me a link").click()
+    j.after_navigation()
+    assert "If an account uses that email address" in page.content()
+    link = re.search(r"(http://\S+/account/password/set/\S+/)", mail.outbox[-1].body).group(1)
+    page.goto(link)
+    j.after_navigation()
+    j.shot("choose-password")
+    assert "Choose your password" in page.content() and "expired" not in page.content(), page.content()[-1500:]
+    page.locator("#id_new_password").fill("a-brand-new-passphrase-42")
+    page.get_by_label("New password (again)").fill("a-brand-new-passphrase-42")
+    page.get_by_role("button", name="Set password and sign in").click()
+    j.after_navigation()
+    assert "Your password is set and you are signed in." in page.content()
+    page.goto(link)  # used once: now refused
+    assert "expired or has already been used" in page.content()
+    assert j.validate_html() >= 4
