@@ -52,6 +52,8 @@ def _authenticate(request):
         api_key = account_selectors.api_key_find(key=key.strip()) if scheme.lower() == "bearer" else None
         if api_key is None:
             raise ApiError(401, "unauthorized", "The API key is missing, unknown or revoked.")
+        if "customers" not in api_key.scope_set:
+            raise ApiError(403, "forbidden", "This API key has no 'customers' scope.")
         wait = account_services.api_key_rate_check(api_key=api_key)
         if wait:
             raise ApiError(429, "rate_limited", f"Too many requests for this key; try again in {wait} seconds.",

@@ -4,6 +4,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -118,7 +119,12 @@ class ApiKey(BaseModel):
     prefix = UnicodeAttribute()
     active = BooleanAttribute(default=True)
     rate_limit = NumberAttribute(null=True)  # requests per minute; None: settings.API_RATE_LIMIT_PER_MINUTE
+    scopes = UnicodeSetAttribute(null=True)  # None: a key from before scopes, which may use the customers API only
     created_at = UTCDateTimeAttribute()
+
+    @property
+    def scope_set(self) -> set[str]:
+        return set(self.scopes or ()) or {"customers"}
 
     class Meta:
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""

@@ -13,6 +13,7 @@ urlpatterns = [
     path("staff/", views.staff_dashboard, name="staff_dashboard"),
     path("", include("customers.urls")),
     path("", include("orders.urls")),
+    path("", include("graphapi.urls")),
     path("", include("catalog.urls")),
 ]
 

@@ -83,10 +83,21 @@ def staff_authenticate(*, email: str, password: str) -> Staff | None:
     return staff if check_password(password, staff.password) else None
 
 
-def api_key_create(*, name: str) -> tuple[ApiKey, str]:
+API_SCOPES = {
+    "customers": "the customers REST API (read and write)",
+    "catalog:read": "GraphQL: categories, products and search",
+    "staff": "GraphQL: orders and customers, as staff",
+}
+
+
+def api_key_create(*, name: str, scopes: set[str] | None = None) -> tuple[ApiKey, str]:
     """Create an API key; return the record and the key itself (shown once, stored hashed)."""
+    scopes = set(scopes or {"customers"})
+    unknown = scopes - set(API_SCOPES)
+    if unknown:
+        raise ValueError(f"Unknown scope: {', '.join(sorted(unknown))}")
     key = f"sk_{secrets.token_urlsafe(32)}"
-    api_key = ApiKey(api_key_hash(key), name=name, prefix=key[:8], created_at=timezone.now())
+    api_key = ApiKey(api_key_hash(key), name=name, prefix=key[:8], scopes=scopes, created_at=timezone.now())
     api_key.save(condition=ApiKey.key_hash.does_not_exist())
     return api_key, key
 

@@ -147,6 +147,9 @@ MANUAL_PAYMENT_HOURS = env_int("MANUAL_PAYMENT_HOURS", 24 * 7)
 MANUAL_PAYMENT_INSTRUCTIONS = env(
     "MANUAL_PAYMENT_INSTRUCTIONS",
     "Pay by bank transfer to IBAN XX00 0000 0000 0000, quoting your order number, or pay the courier on delivery.")
+# GraphQL (/graphql): introspection can be switched off in production; queries deeper than this are refused.
+GRAPHQL_INTROSPECTION = env("GRAPHQL_INTROSPECTION", "1") == "1"
+GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 8)
 ORDER_NUMBER_START = env_int("ORDER_NUMBER_START", 10000)  # the first order is number START + 1
 
 # The site's public address, for links printed outside a request (createstaff).

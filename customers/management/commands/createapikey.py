@@ -1,15 +1,21 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from customers.accounts import services
 
 
 class Command(BaseCommand):
-    help = "Create an API key for the customers API and print it once (only its hash is stored)."
+    help = "Create an API key and print it once (only its hash is stored)."
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True, help="Who the key is for, e.g. 'crm-sync'.")
+        parser.add_argument("--scope", action="append", choices=sorted(services.API_SCOPES),
+                            help="What the key may do; repeat for several (default: customers). "
+                                 + "; ".join(f"{name}: {what}" for name, what in services.API_SCOPES.items()))
 
-    def handle(self, *args, name, **options):
-        api_key, key = services.api_key_create(name=name)
+    def handle(self, *args, name, scope, **options):
+        try:
+            api_key, key = services.api_key_create(name=name, scopes=set(scope or ["customers"]))
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         self.stdout.write(f"API key for {api_key.name} (shown only now; store it safely):")
         self.stdout.write(key)

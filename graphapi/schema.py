@@ -1,0 +1,346 @@
+"""The GraphQL schema: catalog, cart and orders, on top of the apps' selectors and services.
+
+No resolver touches PynamoDB: each calls the same selector or service a page
+uses, so a query costs what the matching page costs and obeys the same rules
+(conditional stock, idempotent order tokens, version checks). Lists are
+cursor pages; products' categories come from the one cached category list,
+so there is no query per item.
+
+Imported on the first GraphQL request only: strawberry and graphql-core take
+about 0.2 s to import, which the shop's cold start should not pay.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from django.conf import settings
+from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.types import Info
+
+from catalog import selectors as catalog_selectors
+from orders import selectors as order_selectors
+from orders import services as order_services
+from orders.cart import cart_count_refresh, cart_id_for_request
+from shopsite.cursors import InvalidCursor
+
+MAX_PAGE = 48
+
+
+def fail(code: str, message: str):
+    """Raise a GraphQL error with a stable machine-readable code in ``extensions.code``."""
+    raise GraphQLError(message, extensions={"code": code})
+
+
+def _page_size(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE:
+        fail("BAD_USER_INPUT", f"'first' must be between 1 and {MAX_PAGE}.")
+    return first
+
+
+def _require(info: Info, scope: str) -> None:
+    if scope not in info.context["scopes"]:
+        fail("FORBIDDEN" if info.context["scopes"] else "UNAUTHENTICATED",
+             f"This operation needs the '{scope}' scope (an API key with it, or a signed-in browser session).")
+
+
+def _shopper(info: Info):
+    request = info.context["request"]
+    if info.context["key"] is not None or not request.customer.is_authenticated:
+        fail("UNAUTHENTICATED", "Sign in as a shopper (a browser session with its CSRF token) for carts and orders.")
+    return request.customer
+
+
+@strawberry.type
+class Category:
+    id: strawberry.ID
+    slug: str
+    name: str
+    position: int
+    product_count: int
+
+
+@strawberry.type
+class Product:
+    id: strawberry.ID
+    slug: str
+    name: str
+    description: str
+    price_cents: int
+    currency: str
+    stock: int
+    stock_state: str
+    image: str | None
+    category_id: str
+
+    @strawberry.field
+    def category(self, info: Info) -> Category | None:
+        return info.context["categories"]().get(self.category_id)
+
+
+@strawberry.type
+class ProductPage:
+    items: list[Product]
+    next_cursor: str | None
+
+
+@strawberry.type
+class SearchPage:
+    items: list[Product]
+    next_cursor: str | None
+    message: str
+
+
+@strawberry.type
+class CartLine:
+    product_id: strawberry.ID
+    name: str | None
+    quantity: int
+    unit_price_cents: int
+    line_total_cents: int
+    problem: str
+
+
+@strawberry.type
+class Cart:
+    lines: list[CartLine]
+    count: int
+    subtotal_cents: int
+    shipping_cents: int
+    total_cents: int
+    fingerprint: str = strawberry.field(description="Send as 'reviewed' to createOrder: the order is refused if the cart changed.")
+
+
+@strawberry.type
+class OrderLine:
+    product_id: strawberry.ID
+    name: str
+    unit_price_cents: int
+    quantity: int
+
+
+@strawberry.type
+class Order:
+    id: strawberry.ID
+    number: str
+    status: str
+    status_label: str
+    created_at: datetime
+    total_cents: int
+    subtotal_cents: int
+    shipping_cents: int
+    lines: list[OrderLine]
+    version: int
+
+
+@strawberry.type
+class OrderPage:
+    items: list[Order]
+    next_cursor: str | None
+
+
+@strawberry.input
+class AddressInput:
+    name: str
+    line1: str
+    line2: str = ""
+    city: str
+    postal_code: str
+    country: str
+
+
+def _category(category) -> Category:
+    return Category(id=category.category_id, slug=category.slug, name=category.name, position=int(category.position),
+                    product_count=int(category.product_count or 0))
+
+
+def _product(product) -> Product:
+    return Product(id=product.product_id, slug=product.slug, name=product.name, description=getattr(product, "description", ""),
+                   price_cents=int(product.price_cents), currency=settings.SHOP_CURRENCY, stock=int(getattr(product, "stock", 0)),
+                   stock_state=getattr(product, "stock_state", ""), image=getattr(product, "image", None),
+                   category_id=getattr(product, "category_id", ""))
+
+
+def _order(order) -> Order:
+    return Order(id=order.order_id, number=order.reference, status=order.status, status_label=order.status_label,
+                 created_at=order.created_at, total_cents=int(order.total_cents), subtotal_cents=int(order.subtotal_cents),
+                 shipping_cents=int(order.shipping_cents), version=int(order.version),
+                 lines=[OrderLine(product_id=line.product_id, name=line.name, unit_price_cents=int(line.unit_price_cents),
+                                  quantity=int(line.quantity)) for line in order.lines])
+
+
+def _cart(cart) -> Cart:
+    return Cart(lines=[CartLine(product_id=line.product_id, name=line.product.name if line.product else None,
+                                quantity=line.quantity, unit_price_cents=line.unit_price_cents,
+                                line_total_cents=line.line_total_cents, problem=line.problem) for line in cart.lines],
+                count=cart.count, subtotal_cents=cart.subtotal_cents, shipping_cents=cart.shipping_cents,
+                total_cents=cart.total_cents, fingerprint=cart.fingerprint)
+
+
+def categories_loader():
+    """Categories by id, built at most once per operation from the cached list: no query per product."""
+    cache = {}
+
+    def load() -> dict[str, Category]:
+        if "map" not in cache:
+            cache["map"] = {c.category_id: _category(c) for c in catalog_selectors.category_list()}
+        return cache["map"]
+
+    return load
+
+
+def _paged(load, **kwargs):
+    try:
+        return load(**kwargs)
+    except InvalidCursor:
+        fail("BAD_USER_INPUT", "That cursor is not valid for this list.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Every category, in shop order (cached; no query on a hit).")
+    def categories(self, info: Info) -> list[Category]:
+        _require(info, "catalog:read")
+        return [_category(category) for category in catalog_selectors.category_list()]
+
+    @strawberry.field(description="A page of visible products: by category, or the whole shop in a sort order.")
+    def products(self, info: Info, first: int = 24, after: str | None = None, category: str | None = None,
+                 sort: str = "newest") -> ProductPage:
+        _require(info, "catalog:read")
+        size = _page_size(first)
+        if category:
+            found = catalog_selectors.category_by_slug(slug=category)
+            if found is None:
+                fail("NOT_FOUND", "No such category.")
+            page = _paged(catalog_selectors.product_list_for_category, category_id=found.category_id, cursor=after, limit=size)
+        else:
+            if sort not in catalog_selectors.LISTING_SORTS:
+                fail("BAD_USER_INPUT", f"'sort' must be one of: {', '.join(catalog_selectors.LISTING_SORTS)}.")
+            page = _paged(catalog_selectors.product_list, sort=sort, cursor=after, limit=size)
+        return ProductPage(items=[_product(product) for product in page.items], next_cursor=page.next_cursor)
+
+    @strawberry.field(description="One visible product, by slug or by id.")
+    def product(self, info: Info, slug: str | None = None, id: strawberry.ID | None = None) -> Product | None:
+        _require(info, "catalog:read")
+        if (slug is None) == (id is None):
+            fail("BAD_USER_INPUT", "Give exactly one of 'slug' and 'id'.")
+        product = catalog_selectors.product_by_slug(slug=slug) if slug else catalog_selectors.product_get(product_id=str(id))
+        return _product(product) if product is not None and product.active else None
+
+    @strawberry.field(description="Products matching every word (prefixes count), a page at a time.")
+    def search(self, info: Info, query: str, after: str | None = None) -> SearchPage:
+        _require(info, "catalog:read")
+        result = _paged(catalog_selectors.product_search, query=query, cursor=after)
+        return SearchPage(items=[_product(card) for card in result.items], next_cursor=result.next_cursor,
+                          message=result.message)
+
+    @strawberry.field(description="The signed-in shopper's cart.")
+    def cart(self, info: Info) -> Cart:
+        _shopper(info)
+        return _cart(order_selectors.cart_get(cart_id=cart_id_for_request(info.context["request"])))
+
+    @strawberry.field(description="The signed-in shopper's orders, newest first.")
+    def my_orders(self, info: Info, first: int = 10, after: str | None = None) -> OrderPage:
+        customer = _shopper(info)
+        page = _paged(order_selectors.order_list_for_customer, customer_id=customer.customer_id, cursor=after,
+                      limit=_page_size(first))
+        return OrderPage(items=[_order(order) for order in page.items], next_cursor=page.next_cursor)
+
+    @strawberry.field(description="One of the signed-in shopper's orders (anyone else's is simply not found).")
+    def order(self, info: Info, id: strawberry.ID) -> Order | None:
+        customer = _shopper(info)
+        order = order_selectors.order_get_for_customer(order_id=str(id), customer_id=customer.customer_id)
+        return _order(order) if order is not None else None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Add to the signed-in shopper's cart (capped at the stock, atomically).")
+    def add_to_cart(self, info: Info, product_id: strawberry.ID, quantity: int = 1) -> Cart:
+        _shopper(info)
+        request = info.context["request"]
+        if not 1 <= quantity <= order_services.MAX_LINE_QUANTITY:
+            fail("BAD_USER_INPUT", f"'quantity' must be between 1 and {order_services.MAX_LINE_QUANTITY}.")
+        try:
+            order_services.cart_add(cart_id=cart_id_for_request(request), product_id=str(product_id), quantity=quantity)
+        except order_services.ProductUnavailable:
+            fail("NOT_FOUND", "That product is not available.")
+        except order_services.CartTooLarge:
+            fail("CART_TOO_LARGE", "The cart already holds as many different products as one order can.")
+        cart = order_selectors.cart_get(cart_id=cart_id_for_request(request))
+        cart_count_refresh(request, cart)
+        return _cart(cart)
+
+    @strawberry.mutation(description="Set a cart line's quantity; 0 removes it.")
+    def set_cart_quantity(self, info: Info, product_id: strawberry.ID, quantity: int) -> Cart:
+        _shopper(info)
+        request = info.context["request"]
+        if not 0 <= quantity <= order_services.MAX_LINE_QUANTITY:
+            fail("BAD_USER_INPUT", f"'quantity' must be between 0 and {order_services.MAX_LINE_QUANTITY}.")
+        try:
+            order_services.cart_set_quantity(cart_id=cart_id_for_request(request), product_id=str(product_id), quantity=quantity)
+        except order_services.LineNotInCart:
+            fail("NOT_FOUND", "That product is not in the cart.")
+        cart = order_selectors.cart_get(cart_id=cart_id_for_request(request))
+        cart_count_refresh(request, cart)
+        return _cart(cart)
+
+    @strawberry.mutation(description="Place the cart as one order, once per client token (a UUID); refused if the "
+                                     "cart differs from 'reviewed' (Cart.fingerprint). The order waits for payment.")
+    def create_order(self, info: Info, token: strawberry.ID, reviewed: str, address: AddressInput) -> Order:
+        customer = _shopper(info)
+        request = info.context["request"]
+        try:
+            token = order_services.order_id_from_token(str(token))
+        except ValueError:
+            fail("BAD_USER_INPUT", "'token' must be a UUID made by the client for this order.")
+        fields = {name: getattr(address, name).strip() for name in ("name", "line1", "line2", "city", "postal_code", "country")}
+        empty = [name for name, value in fields.items() if not value and name != "line2"]
+        if empty or any(len(value) > 200 for value in fields.values()):
+            fail("BAD_USER_INPUT", f"The address needs: {', '.join(empty) or 'shorter values'}.")
+        try:
+            order, _ = order_services.order_place(customer=customer, cart_id=cart_id_for_request(request), token=token,
+                                                  address=fields, reviewed=reviewed[:64])
+        except order_services.CartEmpty:
+            fail("CART_EMPTY", "The cart is empty.")
+        except order_services.CartTooLarge:
+            fail("CART_TOO_LARGE", "Too many different products for one order.")
+        except order_services.OutOfStock as error:
+            raise GraphQLError("Not enough stock.", extensions={"code": "OUT_OF_STOCK", "shortages": error.shortages}) from None
+        except order_services.PriceChanged as error:
+            raise GraphQLError("The cart changed since it was reviewed.",
+                               extensions={"code": "PRICE_CHANGED", "totalCents": error.total_cents}) from None
+        except order_services.CartChanged:
+            fail("CART_CHANGED", "The cart changed while placing the order; review it again.")
+        if order.customer_id != customer.customer_id:
+            fail("NOT_FOUND", "No such order.")
+        cart_count_refresh(request)
+        return _order(order)
+
+    @strawberry.mutation(description="Cancel one of the shopper's orders while it waits for payment.")
+    def cancel_order(self, info: Info, id: strawberry.ID) -> Order:
+        customer = _shopper(info)
+        try:
+            order = order_services.order_transition(order_id=str(id), status="cancelled", actor=customer.email,
+                                                    customer_id=customer.customer_id)
+        except order_services.TransitionRefused as error:
+            fail("NOT_FOUND" if str(error) == "No such order." else "REFUSED", str(error))
+        except order_services.StaleOrder:
+            fail("CONFLICT", "The order changed meanwhile; read it again.")
+        return _order(order)
+
+
+_schemas: dict[tuple, strawberry.Schema] = {}
+
+
+def schema_get() -> strawberry.Schema:
+    """The schema for the current settings (introspection on or off, depth limit), built once per combination."""
+    key = (settings.GRAPHQL_INTROSPECTION, settings.GRAPHQL_MAX_DEPTH)
+    if key not in _schemas:
+        extensions = [QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH), MaxTokensLimiter(max_token_count=2000),
+                      MaxAliasesLimiter(max_alias_count=10)]
+        if not settings.GRAPHQL_INTROSPECTION:
+            extensions.append(DisableIntrospection())
+        _schemas[key] = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return _schemas[key]

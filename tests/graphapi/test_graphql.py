@@ -1,0 +1,163 @@
+"""The GraphQL API: scoped keys, browser sessions with CSRF, the same rules as the pages, bounded queries."""
+import re
+import uuid
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from customers.accounts import services as account_services
+from tests.factories import PASSWORD, make_category, make_customer, make_product
+from tests.fault_injection import dynamodb_fault
+
+PRODUCTS = "query($first: Int!, $after: String) { products(first: $first, after: $after) { items { name slug priceCents category { name } } nextCursor } }"
+
+
+def api_client(*scopes):
+    _, key = account_services.api_key_create(name="gql", scopes=set(scopes))
+    return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+def gql(client, query, variables=None, **extra):
+    return client.post("/graphql", {"query": query, "variables": variables or {}}, content_type="application/json", **extra)
+
+
+def browser(signed_in=True):
+    """A browser with a session and its CSRF token, signed in as a new shopper."""
+    client = Client(enforce_csrf_checks=True)
+    client.get("/account/login/")
+    token = client.cookies["csrftoken"].value
+    customer = None
+    if signed_in:
+        customer = make_customer()
+        client.post("/account/login/", {"email": customer.email, "password": PASSWORD, "csrfmiddlewaretoken": token})
+        client.get("/")
+        token = client.cookies["csrftoken"].value
+    client.defaults["HTTP_X_CSRFTOKEN"] = token
+    return client, customer
+
+
+def test_catalog_pages_with_a_read_key_cost_what_the_page_costs(count_calls):
+    kitchen = make_category(name="Kitchen", slug="kitchen")
+    for n in range(30):
+        make_product(category=kitchen, name=f"Pan {n:02d}", slug=f"pan-{n:02d}", price_cents=1000 + n)
+    api = api_client("catalog:read")
+    cache.clear()
+    with count_calls() as calls:
+        first = gql(api, PRODUCTS, {"first": 24})
+    assert first.status_code == 200, first.content
+    page = first.json()["data"]["products"]
+    assert len(page["items"]) == 24 and page["nextCursor"] and page["items"][0]["category"] == {"name": "Kitchen"}
+    # key look-up + rate count + the page's Query + the category list's Query: not one more per product
+    assert len(calls) == 4, calls
+    second = gql(api, PRODUCTS, {"first": 24, "after": page["nextCursor"]}).json()["data"]["products"]
+    assert len(second["items"]) == 6 and second["nextCursor"] is None
+    assert not {p["slug"] for p in page["items"]} & {p["slug"] for p in second["items"]}
+    with count_calls() as calls:
+        gql(api, PRODUCTS, {"first": 24})
+    assert len(calls) == 2  # cache hit: only the key and its rate count
+    one = gql(api, '{ product(slug: "pan-03") { name priceCents currency stockState } }').json()["data"]["product"]
+    assert one == {"name": "Pan 03", "priceCents": 1003, "currency": "USD", "stockState": "in_stock"}
+    assert gql(api, '{ product(slug: "nope") { name } }').json()["data"]["product"] is None
+    search = 'query($after: String) { search(query: "pan", after: $after) { items { slug } nextCursor message } }'
+    found = gql(api, search).json()["data"]["search"]
+    rest = gql(api, search, {"after": found["nextCursor"]}).json()["data"]["search"]
+    assert len({item["slug"] for item in found["items"] + rest["items"]}) == 30 and rest["nextCursor"] is None
+    cats = gql(api, "{ categories { slug productCount } }").json()["data"]["categories"]
+    assert cats == [{"slug": "kitchen", "productCount": 30}]
+    by_category = gql(api, '{ products(category: "kitchen", first: 5) { items { slug } } }').json()["data"]["products"]
+    assert len(by_category["items"]) == 5
+
+
+def test_keys_need_the_right_scope_and_browsers_need_csrf():
+    make_product()
+    customers_only = api_client("customers")
+    response = gql(customers_only, "{ categories { slug } }")
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    catalog_only = api_client("catalog:read")
+    assert catalog_only.get("/api/customers").status_code == 403  # and the REST API refuses a catalog key
+    assert gql(Client(HTTP_AUTHORIZATION="Bearer sk_nope"), "{ categories { slug } }").status_code == 401
+    no_token = Client(enforce_csrf_checks=True)
+    response = gql(no_token, "{ categories { slug } }")
+    assert response.status_code == 403 and response.json()["errors"][0]["extensions"]["code"] == "CSRF_FAILED"
+    visitor, _ = browser(signed_in=False)
+    assert gql(visitor, "{ categories { slug } }").json()["data"]["categories"]
+    response = gql(visitor, "{ cart { count } }")
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    response = gql(api_client("catalog:read", "customers"), "{ myOrders { items { id } } }")
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"  # keys never act as a shopper
+
+
+def test_a_shopper_fills_a_cart_places_one_order_per_token_and_sees_only_their_own():
+    product = make_product(stock=5, price_cents=2000)
+    shopper, customer = browser()
+    cart = gql(shopper, "mutation($id: ID!) { addToCart(productId: $id, quantity: 2) { count totalCents fingerprint } }",
+               {"id": product.product_id}).json()["data"]["addToCart"]
+    assert cart["count"] == 2 and cart["totalCents"] == 4500  # $40 + $5 shipping
+    place = ("mutation($token: ID!, $reviewed: String!) { createOrder(token: $token, reviewed: $reviewed, address: "
+             '{name: "Ada", line1: "1 Main St", city: "X", postalCode: "1", country: "US"}) { id number status totalCents } }')
+    token = str(uuid.uuid4())
+    stale = gql(shopper, place, {"token": token, "reviewed": "not-what-was-reviewed"}).json()
+    assert stale["errors"][0]["extensions"] == {"code": "PRICE_CHANGED", "totalCents": 4500}
+    order = gql(shopper, place, {"token": token, "reviewed": cart["fingerprint"]}).json()["data"]["createOrder"]
+    assert order["status"] == "placed" and order["totalCents"] == 4500 and re.fullmatch(r"\d+", order["number"])
+    again = gql(shopper, place, {"token": token, "reviewed": cart["fingerprint"]}).json()["data"]["createOrder"]
+    assert again["id"] == order["id"]  # the same token is the same order
+    mine = gql(shopper, "{ myOrders { items { id } } }").json()["data"]["myOrders"]["items"]
+    assert [item["id"] for item in mine] == [order["id"]]
+    other, _ = browser()
+    query = "query($id: ID!) { order(id: $id) { id } }"
+    assert gql(other, query, {"id": order["id"]}).json()["data"]["order"] is None  # not found, not forbidden
+    refused = gql(other, "mutation($id: ID!) { cancelOrder(id: $id) { status } }", {"id": order["id"]}).json()
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    cancelled = gql(shopper, "mutation($id: ID!) { cancelOrder(id: $id) { status } }", {"id": order["id"]}).json()
+    assert cancelled["data"]["cancelOrder"]["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("query, variables, code", [
+    ("{ products(first: 1000) { items { name } } }", None, "BAD_USER_INPUT"),
+    ('{ products(sort: "random") { items { name } } }', None, "BAD_USER_INPUT"),
+    ('{ products(after: "forged") { items { name } } }', None, "BAD_USER_INPUT"),
+    ("{ products { items { nope } } }", None, "GRAPHQL_VALIDATION_FAILED"),
+    ("query($n: Int!) { products(first: $n) { items { name } } }", {"n": "many"}, "GRAPHQL_VALIDATION_FAILED"),
+    ("{ products { items { name } ", None, "GRAPHQL_VALIDATION_FAILED"),
+    ("{ " + " ".join(f"a{n}: categories {{ slug }}" for n in range(20)) + " }", None, "GRAPHQL_VALIDATION_FAILED"),
+    ('{ product(slug: "a", id: "b") { name } }', None, "BAD_USER_INPUT"),
+])
+def test_bad_queries_and_variables_get_coded_errors_never_a_500(query, variables, code):
+    response = gql(api_client("catalog:read"), query, variables)
+    assert response.status_code in (200, 400), response.content
+    assert response.json()["errors"][0]["extensions"]["code"] == code, response.json()
+
+
+def test_depth_is_limited_and_introspection_can_be_switched_off(settings):
+    api = api_client("catalog:read")
+    settings.GRAPHQL_MAX_DEPTH = 2
+    deep = gql(api, "{ products { items { category { name } } } }").json()
+    assert "exceeds maximum operation depth" in deep["errors"][0]["message"]
+    settings.GRAPHQL_MAX_DEPTH = 8
+    assert gql(api, "{ __schema { queryType { name } } }").json()["data"]["__schema"]["queryType"]["name"] == "Query"
+    settings.GRAPHQL_INTROSPECTION = False
+    closed = gql(api, "{ __schema { queryType { name } } }").json()
+    assert "data" not in closed and closed["errors"]
+
+
+@pytest.mark.parametrize("body, content_type, status", [
+    ("not json", "application/json", 400), ('{"query": 1}', "application/json", 400), ("[]", "application/json", 400),
+    ('{"query": "{ categories { slug } }"}', "text/plain", 415), ("[" * 3000 + "]" * 3000, "application/json", 400),
+    ('{"query": "{ categories { slug } }", "variables": {"x": "\\ud800"}}', "application/json", 400),
+    ('{"query": "' + "x" * 40000 + '"}', "application/json", 413),
+])
+def test_bodies_that_are_not_one_operation_are_refused_with_json(body, content_type, status):
+    response = api_client("catalog:read").post("/graphql", body, content_type=content_type)
+    assert response.status_code == status and response.json()["errors"][0]["extensions"]["code"]
+    assert api_client("catalog:read").get("/graphql").status_code == 405
+
+
+def test_an_outage_is_a_503_with_a_code():
+    api = api_client("catalog:read")
+    cache.clear()
+    with dynamodb_fault("throttle", operations={"Query"}):
+        response = gql(api, "{ products { items { name } } }")
+    assert response.status_code == 503 and response["Retry-After"]
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
