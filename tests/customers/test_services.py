@@ -103,3 +103,24 @@ def test_a_delete_racing_an_edit_is_stale(edit_in_between):
     with pytest.raises(StaleEdit):
         services.customer_delete(customer_id=customer.customer_id)
     assert selectors.customer_get(customer_id=customer.customer_id).city == "Rome"
+
+
+def test_staff_password_changes_are_conditional_and_unknown_staff_are_refused():
+    import pytest
+    from pynamodb.exceptions import DoesNotExist
+
+    from customers.accounts import services as account_services
+    from shopsite.transactions import StaleEdit
+    from tests.factories import PASSWORD, make_staff
+
+    staff = make_staff()
+    with pytest.raises(DoesNotExist):
+        account_services.staff_set_password(email="nobody@example.com", password="x" * 12)
+    with pytest.raises(StaleEdit):  # the link's hash is not the stored one any more: the second use of a link
+        account_services.staff_set_password(email=staff.email, password="a-new-passphrase-1", expected_hash="stale")
+    account_services.staff_set_password(email=staff.email, password="a-new-passphrase-1", expected_hash=staff.password)
+    assert account_services.staff_authenticate(email=staff.email, password="a-new-passphrase-1") is not None
+    assert account_services.staff_authenticate(email=staff.email, password=PASSWORD) is None
+    assert account_services.staff_authenticate(email="nobody@example.com", password=PASSWORD) is None
+    with pytest.raises(ValueError):
+        account_services.api_key_create(name="x", scopes={"everything"})

@@ -260,3 +260,28 @@ def test_a_shopper_can_cancel_only_after_confirming():
     assert selectors.order_find(order_id=order_id).status == "cancelled" and stock_of(product) == 5
     again = client.get(f"/account/orders/{order_id}/cancel/")
     assert again.status_code == 302
+
+
+def test_an_event_already_recorded_changes_nothing_even_inside_the_transaction():
+    """The record's condition is part of the order's transaction: a repeat that slips past the first check still fails."""
+    order, product = placed_order(provider="stripe")
+    services._record("event:stripe:evt_seen", order_id=order.order_id, outcome="paid").save()
+    with pytest.raises(services.DuplicateEvent):
+        services.order_transition(order_id=order.order_id, status="paid", actor="stripe",
+                                  record=services._record("event:stripe:evt_seen", order_id=order.order_id, outcome="paid"))
+    assert selectors.order_find(order_id=order.order_id).status == "placed" and stock_of(product) == 3
+
+
+def test_claims_racing_for_the_same_guest_orders_move_each_once():
+    from orders.services import GuestShopper
+
+    product = make_product(stock=20)
+    guest = GuestShopper(email="race@example.com")
+    for _ in range(3):
+        services.cart_add(cart_id="session#race", product_id=product.product_id, quantity=1)
+        services.order_place(customer=guest, cart_id="session#race", token=str(uuid.uuid4()), address=ADDRESS)
+    owner = make_customer(email="race@example.com")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        moved = list(pool.map(lambda _: services.guest_orders_claim(customer=owner), range(4)))
+    assert sum(moved) == 3
+    assert len(selectors.order_list_for_customer(customer_id=owner.customer_id).items) == 3
