@@ -140,6 +140,13 @@ class OrderPage:
     next_cursor: str | None
 
 
+@strawberry.type
+class OrdersChange:
+    mark: int = strawberry.field(description="Send it back next time: while it is the same, nothing changed.")
+    changed: bool
+    orders: list[Order] = strawberry.field(description="The newest orders, only when something changed.")
+
+
 @strawberry.input
 class AddressInput:
     name: str
@@ -246,6 +253,16 @@ class Query:
         page = _paged(order_selectors.order_list_for_customer, customer_id=customer.customer_id, cursor=after,
                       limit=_page_size(first))
         return OrderPage(items=[_order(order) for order in page.items], next_cursor=page.next_cursor)
+
+    @strawberry.field(description="Poll for changes to the shopper's orders: one read while nothing changed, "
+                                  "one Query more when something did.")
+    def orders_changed_since(self, info: Info, mark: int | None = None, first: int = 10) -> OrdersChange:
+        customer = _shopper(info)
+        current = order_selectors.orders_changed_marks(customer_id=customer.customer_id)
+        if mark is not None and mark == current:
+            return OrdersChange(mark=current, changed=False, orders=[])
+        page = order_selectors.order_list_for_customer(customer_id=customer.customer_id, limit=_page_size(first))
+        return OrdersChange(mark=current, changed=True, orders=[_order(order) for order in page.items])
 
     @strawberry.field(description="One of the signed-in shopper's orders (anyone else's is simply not found).")
     def order(self, info: Info, id: strawberry.ID) -> Order | None:

@@ -11,11 +11,12 @@ from catalog.selectors import product_get_many
 from customers.selectors import normalise_email
 from orders.models import CartItem, Order
 from orders.pricing import shipping_cents_for
+from shopsite.counters import counter_value
 from shopsite.pagination import Page, query_page
 
-# Each order line costs two transaction actions (stock, cart line) plus one for
-# the order itself; DynamoDB allows 100 actions in one transaction.
-MAX_CART_LINES = 49
+# Each order line costs two transaction actions (stock, cart line), plus one for
+# the order and two for its change counters; DynamoDB allows 100 in one transaction.
+MAX_CART_LINES = 48
 ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "refunded")
 
 
@@ -108,6 +109,20 @@ def cart_get(*, cart_id: str | None) -> Cart:
 def guest_customer_id(email: str) -> str:
     """Guest orders are filed under this id on the customer index, until their owner claims them."""
     return f"guest#{normalise_email(email)}"
+
+
+def orders_changed_marks(*, customer_id: str | None = None) -> int:
+    """How many times the shop's orders (or one customer's) have changed: one GetItem.
+
+    Pages that refresh themselves send it back as an ETag and get a 304, with
+    no Query, until an order write (which bumps it in its own transaction)
+    changes it.
+    """
+    return counter_value(name=orders_changed_counter(customer_id))
+
+
+def orders_changed_counter(customer_id: str | None) -> str:
+    return f"orders-changed#{customer_id}" if customer_id else "orders-changed"
 
 
 def order_find(*, order_id: str) -> Order | None:

@@ -21,8 +21,16 @@ from catalog.selectors import product_get, product_get_many
 from catalog.services import product_stock_change
 from orders.models import Address, CartItem, Order, OrderLine, PaymentRecord, StatusChange
 from orders.payments import PaymentError, provider_get  # noqa: F401  (views catch services.PaymentError)
-from orders.selectors import MAX_CART_LINES, Cart, cart_get, cart_items, guest_customer_id, order_find
-from shopsite.counters import counter_next
+from orders.selectors import (
+    MAX_CART_LINES,
+    Cart,
+    cart_get,
+    cart_items,
+    guest_customer_id,
+    order_find,
+    orders_changed_counter,
+)
+from shopsite.counters import counter_bump, counter_next
 from shopsite.metrics import metric_add
 from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
 
@@ -110,6 +118,9 @@ def guest_orders_claim(*, customer) -> int:
                 raise
             continue
         moved += 1
+    if moved:
+        with transaction() as tx:
+            _orders_changed(tx, customer_id=customer.customer_id)
     return moved
 
 
@@ -192,6 +203,12 @@ def cart_merge(*, from_cart_id: str, to_cart_id: str) -> None:
                 batch.save(CartItem(to_cart_id, item.product_id, quantity=final, added_at=added_at))
 
 
+def _orders_changed(tx, *, customer_id: str) -> None:
+    """Mark, inside the order's own transaction, that the shop's and this customer's orders changed."""
+    counter_bump(tx, name=orders_changed_counter(None))
+    counter_bump(tx, name=orders_changed_counter(customer_id))
+
+
 def order_id_from_token(token: str) -> str:
     """Return the order id a checkout token stands for (the token itself, normalised)."""
     return str(uuid.UUID(token))
@@ -271,6 +288,7 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
                     tx.delete(CartItem(cart_id, line.product_id), label=f"cart:{line.product_id}",
                               condition=CartItem.quantity == line.quantity)
                 tx.save(order, label="order", condition=Order.order_id.does_not_exist())
+                _orders_changed(tx, customer_id=order.customer_id)
                 for line in cart.lines:
                     product_stock_change(tx, product_id=line.product_id, delta=-line.quantity,
                                          label=f"stock:{line.product_id}", require_active=True)
@@ -350,6 +368,7 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
     try:
         with transaction() as tx:
             tx.update(order, label="order", actions=actions, condition=Order.status == from_status)
+            _orders_changed(tx, customer_id=order.customer_id)
             if record is not None:
                 tx.save(record, label="event", condition=PaymentRecord.key.does_not_exist())
             if (from_status, status) in RESTOCKING:

@@ -7,13 +7,14 @@ from django.views.decorators.http import require_GET, require_POST
 from orders import selectors, services
 from orders.forms import TransitionForm
 from orders.notifications import order_notify
-from shopsite.decorators import staff_required
+from shopsite.decorators import refreshable, staff_required
 from shopsite.pagination import page_or_first
 
 # Staff
 
 @staff_required
 @require_GET
+@refreshable(lambda request: selectors.orders_changed_marks())
 def staff_order_list(request):
     number = request.GET.get("number", "").strip()[:13]
     if number:

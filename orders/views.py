@@ -19,7 +19,7 @@ from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, GuestCheckou
 from orders.notifications import order_notify
 from orders.payments import PaymentError, provider_get, providers
 from orders.selectors import Cart
-from shopsite.decorators import customer_required, login_redirect
+from shopsite.decorators import customer_required, login_redirect, refreshable
 from shopsite.forms import render_form
 from shopsite.pagination import page_or_first
 from shopsite.templatetags.shop import money
@@ -279,8 +279,16 @@ def done(request, order_id):
                                                 "instructions": settings.MANUAL_PAYMENT_INSTRUCTIONS})
 
 
+def _shopper_orders_mark(request):
+    """Changes to this shopper's orders: one GetItem (None for guests: their page always renders)."""
+    if not request.customer.is_authenticated:
+        return None
+    return selectors.orders_changed_marks(customer_id=request.customer.customer_id)
+
+
 @customer_required
 @require_GET
+@refreshable(_shopper_orders_mark)
 def history(request):
     page = page_or_first(request, selectors.order_list_for_customer, customer_id=request.customer.customer_id)
     return render(request, "orders/history.html", {"page": page})
@@ -288,6 +296,7 @@ def history(request):
 
 @_guest_aware
 @require_GET
+@refreshable(_shopper_orders_mark)
 def order_detail(request, order_id):
     return render(request, "orders/detail.html", {"order": _own_order_or_404(request, order_id)})
 

@@ -7,6 +7,19 @@ numbers are unique and increasing, not gapless.
 from shopsite.models import Counter
 
 
+def counter_value(*, name: str) -> int:
+    """The counter's current value (0 if it was never bumped): one strongly consistent GetItem."""
+    try:
+        return int(Counter.get(name, consistent_read=True).value)
+    except Counter.DoesNotExist:
+        return 0
+
+
+def counter_bump(tx, *, name: str) -> None:
+    """Add 1 to the counter inside transaction *tx*: it moves exactly when the rest of *tx* commits."""
+    tx.update(Counter(name), label=f"counter:{name}", actions=[Counter.value.add(1)], add_version_condition=False)
+
+
 def counter_next(*, name: str, start: int = 0) -> int:
     """Return the counter's next value (start + 1 the first time), atomically under any concurrency."""
     item = Counter(name)

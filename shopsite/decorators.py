@@ -1,14 +1,18 @@
-"""Access decorators: they rely only on ``request.staff`` / ``request.customer``.
+"""View decorators: access (relying only on ``request.staff`` / ``request.customer``) and self-refreshing pages.
 
 They live in ``shopsite`` so that every app can guard its views without
 importing the customers app.
 """
+import hashlib
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotModified
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import parse_etags, quote_etag
 
 
 def login_redirect(request, url_name: str):
@@ -42,3 +46,36 @@ def customer_required(view=None, *, url_name: str = "customers:login"):
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def refreshable(mark):
+    """Let a page's refresh script ask "changed?" cheaply: ``X-Refresh: 1`` plus ``If-None-Match``.
+
+    *mark(request)* returns what changes whenever the page would (a counter
+    read with one GetItem), or None for "always render". While it is
+    unchanged the answer is 304, without running the view or its Queries.
+    Ordinary page loads (no ``X-Refresh``) are untouched and pay nothing.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != "GET" or request.headers.get("X-Refresh") != "1":
+                return view(request, *args, **kwargs)
+            value = mark(request)
+            if value is None:
+                return view(request, *args, **kwargs)
+            digest = hashlib.sha256(f"{value}|{request.get_full_path()}|{settings.SECRET_KEY[:8]}".encode()).hexdigest()
+            etag = quote_etag(digest[:24])
+            if etag in parse_etags(request.headers.get("If-None-Match", "")):
+                response = HttpResponseNotModified()
+            else:
+                response = view(request, *args, **kwargs)
+            if response.status_code in (200, 304):
+                response["ETag"] = etag
+                response["Cache-Control"] = "private, no-cache"
+            return response
+
+        return wrapper
+
+    return decorator
