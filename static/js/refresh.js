@@ -6,8 +6,12 @@
   if (!region || !window.fetch) { return; }
   var every = Math.max(10, parseInt(region.getAttribute("data-refresh-seconds"), 10) || 30) * 1000;
   var etag = null;
+  function busy() {  // never pull the page from under someone typing or choosing in it
+    var active = document.activeElement;
+    return active && region.contains(active) && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName);
+  }
   function tick() {
-    if (document.hidden) { return; }
+    if (document.hidden || busy()) { return; }
     var headers = { "X-Refresh": "1" };
     if (etag) { headers["If-None-Match"] = etag; }
     fetch(window.location.href, { headers: headers, cache: "no-store", credentials: "same-origin" })
@@ -19,7 +23,7 @@
       .then(function (html) {
         if (!html) { return; }
         var next = new DOMParser().parseFromString(html, "text/html").querySelector("[data-refresh-seconds]");
-        if (next) { region.innerHTML = next.innerHTML; }
+        if (next && !busy()) { region.innerHTML = next.innerHTML; }
       })
       .catch(function () { /* offline or busy: try again next time */ });
   }
