@@ -20,6 +20,7 @@ from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTo
 from strawberry.types import Info
 
 from catalog import selectors as catalog_selectors
+from customers import selectors as customer_selectors
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.cart import cart_count_refresh, cart_id_for_request
@@ -147,6 +148,38 @@ class OrdersChange:
     orders: list[Order] = strawberry.field(description="The newest orders, only when something changed.")
 
 
+@strawberry.type
+class StaffOrder(Order):
+    email: str
+    customer_id: str
+
+
+@strawberry.type
+class StaffOrderPage:
+    items: list[StaffOrder]
+    next_cursor: str | None
+
+
+@strawberry.type
+class Customer:
+    id: strawberry.ID
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    city: str
+    country: str
+    status: str
+    created_at: datetime
+    version: int
+
+
+@strawberry.type
+class CustomerPage:
+    items: list[Customer]
+    next_cursor: str | None
+
+
 @strawberry.input
 class AddressInput:
     name: str
@@ -175,6 +208,16 @@ def _order(order) -> Order:
                  shipping_cents=int(order.shipping_cents), version=int(order.version),
                  lines=[OrderLine(product_id=line.product_id, name=line.name, unit_price_cents=int(line.unit_price_cents),
                                   quantity=int(line.quantity)) for line in order.lines])
+
+
+def _staff_order(order) -> StaffOrder:
+    return StaffOrder(**vars(_order(order)), email=order.email, customer_id=order.customer_id)
+
+
+def _customer(customer) -> Customer:
+    return Customer(id=customer.customer_id, email=customer.email, first_name=customer.first_name,
+                    last_name=customer.last_name, phone=customer.phone, city=customer.city, country=customer.country,
+                    status=customer.status, created_at=customer.created_at, version=int(customer.version))
 
 
 def _cart(cart) -> Cart:
@@ -271,8 +314,41 @@ class Query:
         return _order(order) if order is not None else None
 
 
+    @strawberry.field(description="Staff: orders with one status, newest first.")
+    def orders_by_status(self, info: Info, status: str = "placed", first: int = 25, after: str | None = None) -> StaffOrderPage:
+        _require(info, "staff")
+        if status not in order_selectors.ORDER_STATUSES:
+            fail("BAD_USER_INPUT", f"'status' must be one of: {', '.join(order_selectors.ORDER_STATUSES)}.")
+        page = _paged(order_selectors.order_list_by_status, status=status, cursor=after, limit=_page_size(first))
+        return StaffOrderPage(items=[_staff_order(order) for order in page.items], next_cursor=page.next_cursor)
+
+    @strawberry.field(description="Staff: the customers, newest first.")
+    def customers(self, info: Info, first: int = 25, after: str | None = None) -> CustomerPage:
+        _require(info, "staff")
+        page = _paged(customer_selectors.customer_list, cursor=after, limit=_page_size(first))
+        return CustomerPage(items=[_customer(customer) for customer in page.items], next_cursor=page.next_cursor)
+
+    @strawberry.field(description="Staff: one customer by id.")
+    def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+        _require(info, "staff")
+        found = customer_selectors.customer_find(customer_id=str(id))
+        return _customer(found) if found is not None else None
+
+
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(description="Staff: move an order to a new status, if its version is still 'version'.")
+    def set_order_status(self, info: Info, id: strawberry.ID, status: str, version: int) -> StaffOrder:
+        _require(info, "staff")
+        actor = info.context["request"].staff.email if info.context["key"] is None else f"api key {info.context['key'].name}"
+        try:
+            order = order_services.order_transition(order_id=str(id), status=status, actor=actor, expected_version=version)
+        except order_services.StaleOrder:
+            fail("CONFLICT", "The order changed since that version; read it again.")
+        except order_services.TransitionRefused as error:
+            fail("NOT_FOUND" if str(error) == "No such order." else "REFUSED", str(error))
+        return _staff_order(order)
+
     @strawberry.mutation(description="Add to the signed-in shopper's cart (capped at the stock, atomically).")
     def add_to_cart(self, info: Info, product_id: strawberry.ID, quantity: int = 1) -> Cart:
         _shopper(info)

@@ -161,3 +161,30 @@ def test_an_outage_is_a_503_with_a_code():
         response = gql(api, "{ products { items { name } } }")
     assert response.status_code == 503 and response["Retry-After"]
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+
+
+def test_staff_keys_list_orders_and_customers_and_move_orders_with_a_version():
+    from orders import services as order_services
+
+    customer = make_customer(first_name="Ada")
+    product = make_product(stock=5)
+    cart_id = order_services.cart_id_for_customer(customer.customer_id)
+    order_services.cart_add(cart_id=cart_id, product_id=product.product_id, quantity=1)
+    order, _ = order_services.order_place(customer=customer, cart_id=cart_id, token=str(uuid.uuid4()),
+                                          address={"name": "A", "line1": "B", "city": "C", "postal_code": "D", "country": "E"})
+    assert gql(api_client("catalog:read"), "{ ordersByStatus { items { id } } }").json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    staff = api_client("staff")
+    listed = gql(staff, '{ ordersByStatus(status: "placed") { items { id email number version } } }').json()["data"]
+    assert listed["ordersByStatus"]["items"] == [{"id": order.order_id, "email": customer.email, "number": order.reference,
+                                                  "version": order.version}]
+    move = "mutation($id: ID!, $v: Int!) { setOrderStatus(id: $id, status: \"paid\", version: $v) { status version } }"
+    stale = gql(staff, move, {"id": order.order_id, "v": order.version + 5}).json()
+    assert stale["errors"][0]["extensions"]["code"] == "CONFLICT"
+    paid = gql(staff, move, {"id": order.order_id, "v": order.version}).json()["data"]["setOrderStatus"]
+    assert paid["status"] == "paid"
+    again = gql(staff, move, {"id": order.order_id, "v": paid["version"]}).json()
+    assert again["errors"][0]["extensions"]["code"] == "REFUSED"
+    people = gql(staff, "{ customers { items { email firstName } } }").json()["data"]["customers"]["items"]
+    assert {"email": customer.email, "firstName": "Ada"} in people
+    one = gql(staff, "query($id: ID!) { customer(id: $id) { email } }", {"id": customer.customer_id}).json()["data"]
+    assert one["customer"] == {"email": customer.email}
