@@ -62,7 +62,8 @@ def _decode(request):
         json.dumps(body, ensure_ascii=False).encode("utf-8")  # lone surrogates from \\u escapes fail here
     except (ValueError, RecursionError, UnicodeEncodeError):
         return _error(400, "BAD_REQUEST", "The body is not valid JSON.")
-    if not isinstance(body, dict) or not isinstance(body.get("query"), str) or not isinstance(body.get("variables") or {}, dict):
+    if (not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip()
+            or not isinstance(body.get("variables") or {}, dict)):
         return _error(400, "BAD_REQUEST", "Send an object with 'query' (text) and optional 'variables' (an object).")
     operation = body.get("operationName")
     return body["query"], body.get("variables") or {}, operation if isinstance(operation, str) else None

@@ -284,3 +284,27 @@ def test_delete_toggle_cancel_and_logout_forms(data, other):
     post(shopper, "/account/logout/", {"next": other} if other is not None else {})
     get(shopper, "/account/login/", {"next": other} if other is not None else {})
 
+
+
+graphql_queries = st.one_of(
+    text,
+    st.sampled_from([
+        "{ products(first: $n) { items { name } } }", "query($n: Int!) { products(first: $n) { items { name } } }",
+        "query($q: String!) { search(query: $q) { items { slug } } }", "query($s: String) { product(slug: $s) { name } }",
+        "query($c: String) { products(after: $c) { nextCursor } }", "{ categories { slug productCount } }",
+        "mutation($p: ID!) { addToCart(productId: $p) { count } }",
+    ]),
+    st.integers(min_value=1, max_value=400).map(lambda n: "{ categories " + "{ slug " * n + "}" * (n + 1)),
+)
+
+
+@FUZZ
+@given(graphql_queries, st.dictionaries(st.sampled_from(["n", "q", "s", "c", "p"]), json_values, max_size=4))
+def test_graphql_arbitrary_queries_and_variables(query, variables):
+    from customers.accounts import services
+
+    _, key = services.api_key_create(name="fuzz", scopes={"catalog:read"})
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = ok(api.post("/graphql", json.dumps({"query": query, "variables": variables}), content_type="application/json"))
+    body = response.json()
+    assert "data" in body or all(error["extensions"]["code"] for error in body["errors"])

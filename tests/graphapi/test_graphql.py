@@ -144,6 +144,7 @@ def test_depth_is_limited_and_introspection_can_be_switched_off(settings):
 
 @pytest.mark.parametrize("body, content_type, status", [
     ("not json", "application/json", 400), ('{"query": 1}', "application/json", 400), ("[]", "application/json", 400),
+    ('{"query": "   "}', "application/json", 400),
     ('{"query": "{ categories { slug } }"}', "text/plain", 415), ("[" * 3000 + "]" * 3000, "application/json", 400),
     ('{"query": "{ categories { slug } }", "variables": {"x": "\\ud800"}}', "application/json", 400),
     ('{"query": "' + "x" * 40000 + '"}', "application/json", 413),
