@@ -124,3 +124,16 @@ def test_staff_password_changes_are_conditional_and_unknown_staff_are_refused():
     assert account_services.staff_authenticate(email="nobody@example.com", password=PASSWORD) is None
     with pytest.raises(ValueError):
         account_services.api_key_create(name="x", scopes={"everything"})
+
+
+def test_staff_invites_create_once_and_return_the_existing_account_after():
+    import pytest
+
+    from customers.accounts import services as account_services
+
+    staff, created = account_services.staff_invite(email="Invited@Example.com", name="Ivy")
+    assert created and staff.email == "invited@example.com"
+    again, created_again = account_services.staff_invite(email="invited@example.com")
+    assert not created_again and again.name == "Ivy"
+    with pytest.raises(account_services.StaffExists):
+        account_services.staff_create(email="invited@example.com", password=None)

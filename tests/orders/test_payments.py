@@ -285,3 +285,38 @@ def test_claims_racing_for_the_same_guest_orders_move_each_once():
         moved = list(pool.map(lambda _: services.guest_orders_claim(customer=owner), range(4)))
     assert sum(moved) == 3
     assert len(selectors.order_list_for_customer(customer_id=owner.customer_id).items) == 3
+
+
+def test_events_for_unknown_payments_or_of_unknown_kinds_are_recorded_and_ignored():
+    assert services.payment_event_apply(event_id="stripe:evt_a", kind="refunded", order_id=None,
+                                        payment_ref="pi_never_seen") == ("ignored", None)
+    assert services.payment_event_apply(event_id="stripe:evt_a", kind="refunded", order_id=None,
+                                        payment_ref="pi_never_seen")[0] == "duplicate"
+    order, _ = placed_order(provider="manual")
+    outcome, same = services.payment_event_apply(event_id="stripe:evt_b", kind="disputed", order_id=order.order_id)
+    assert outcome == "ignored" and same.order_id == order.order_id
+
+
+def test_a_repeat_that_slips_past_the_first_check_is_still_a_duplicate(monkeypatch):
+    """Two deliveries of one event at once both find no record; the one that loses is told so by the database."""
+    from orders.models import PaymentRecord
+
+    order, product = placed_order(provider="stripe")
+    assert services.payment_event_apply(event_id="stripe:evt_x", kind="paid", order_id=order.order_id,
+                                        payment_ref="pi_x")[0] == "paid"
+    monkeypatch.setattr(PaymentRecord, "count", classmethod(lambda cls, *args, **kwargs: 0))
+    # Inside the transaction: the record's condition fails.
+    services.order_transition(order_id=order.order_id, status="shipped", actor="staff")
+    second = services.payment_event_apply(event_id="stripe:evt_x", kind="refunded", order_id=order.order_id)
+    assert second[0] == "duplicate"
+    # After the fallback (an expiry for a paid order): the record's conditional save fails.
+    assert services.payment_event_apply(event_id="stripe:evt_x", kind="expired", order_id=order.order_id)[0] == "duplicate"
+    assert selectors.order_find(order_id=order.order_id).status == "shipped" and stock_of(product) == 3
+
+
+def test_release_skips_waiting_orders_whose_time_has_not_run_out():
+    order, product = placed_order(provider="manual")
+    selectors.order_find(order_id=order.order_id).update(actions=[
+        Order.created_at.set(timezone.now() - timedelta(days=30)), Order.pay_by.set(timezone.now() + timedelta(hours=1))])
+    assert services.order_release_unpaid() == []
+    assert selectors.order_find(order_id=order.order_id).status == "placed" and stock_of(product) == 3
