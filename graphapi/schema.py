@@ -49,8 +49,15 @@ def _require(info: Info, scope: str) -> None:
 def _shopper(info: Info):
     request = info.context["request"]
     if info.context["key"] is not None or not request.customer.is_authenticated:
-        fail("UNAUTHENTICATED", "Sign in as a shopper (a browser session with its CSRF token) for carts and orders.")
+        fail("UNAUTHENTICATED", "Sign in as a shopper for carts and orders: a browser session with its CSRF token, "
+                                "or 'Authorization: Shopper <token>' from the signIn mutation.")
     return request.customer
+
+
+def _count_refresh(request, cart=None) -> None:
+    """Keep the header's cart count in a browser session; token clients have no session to write."""
+    if not getattr(request, "shopper_token", False):
+        cart_count_refresh(request, cart)
 
 
 @strawberry.type
@@ -336,7 +343,29 @@ class Query:
 
 
 @strawberry.type
+class ShopperToken:
+    token: str = strawberry.field(description="Send as 'Authorization: Shopper <token>'. Changing the password revokes it.")
+    expires_in_seconds: int
+
+
+@strawberry.type
 class Mutation:
+    @strawberry.mutation(description="For a shopper's own app: trade email and password (through the sign-in "
+                                      "throttle) for a token that signs later requests in.")
+    def sign_in(self, info: Info, email: str, password: str) -> ShopperToken:
+        from customers.accounts import services as account_services
+        from customers.accounts.tokens import shopper_token_make
+
+        request = info.context["request"]
+        try:
+            customer = account_services.login_attempt(scope="customer", email=email[:254], password=password[:128],
+                                                      client=request.META.get("REMOTE_ADDR") or "unknown")
+        except account_services.LoginLocked as locked:
+            raise GraphQLError(str(locked), extensions={"code": "RATE_LIMITED", "retryAfter": locked.seconds}) from None
+        except account_services.InvalidCredentials:
+            fail("UNAUTHENTICATED", "The email and password do not match.")
+        return ShopperToken(token=shopper_token_make(customer), expires_in_seconds=settings.SHOPPER_TOKEN_SECONDS)
+
     @strawberry.mutation(description="Staff: move an order to a new status, if its version is still 'version'.")
     def set_order_status(self, info: Info, id: strawberry.ID, status: str, version: int) -> StaffOrder:
         _require(info, "staff")
@@ -362,7 +391,7 @@ class Mutation:
         except order_services.CartTooLarge:
             fail("CART_TOO_LARGE", "The cart already holds as many different products as one order can.")
         cart = order_selectors.cart_get(cart_id=cart_id_for_request(request))
-        cart_count_refresh(request, cart)
+        _count_refresh(request, cart)
         return _cart(cart)
 
     @strawberry.mutation(description="Set a cart line's quantity; 0 removes it.")
@@ -376,7 +405,7 @@ class Mutation:
         except order_services.LineNotInCart:
             fail("NOT_FOUND", "That product is not in the cart.")
         cart = order_selectors.cart_get(cart_id=cart_id_for_request(request))
-        cart_count_refresh(request, cart)
+        _count_refresh(request, cart)
         return _cart(cart)
 
     @strawberry.mutation(description="Place the cart as one order, once per client token (a UUID); refused if the "
@@ -408,7 +437,7 @@ class Mutation:
             fail("CART_CHANGED", "The cart changed while placing the order; review it again.")
         if order.customer_id != customer.customer_id:
             fail("NOT_FOUND", "No such order.")
-        cart_count_refresh(request)
+        _count_refresh(request)
         return _order(order)
 
     @strawberry.mutation(description="Cancel one of the shopper's orders while it waits for payment.")

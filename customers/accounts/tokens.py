@@ -1,4 +1,4 @@
-"""One-time links that let a staff member or a customer set their password.
+"""One-time links that let a staff member or a customer set their password; shoppers' API tokens.
 
 Django's ``PasswordResetTokenGenerator`` signs the account's email, its current
 password hash and a timestamp, so a link stops working as soon as it is used
@@ -6,6 +6,8 @@ password hash and a timestamp, so a link stops working as soon as it is used
 """
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
+from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 
@@ -61,3 +63,35 @@ def staff_email_from_uid(uid: str) -> str | None:
         return force_str(urlsafe_base64_decode(uid))
     except (ValueError, UnicodeDecodeError):
         return None
+
+
+SHOPPER_TOKEN_SALT = "shopsite.customers.shopper-token"
+
+
+def shopper_token_make(customer) -> str:
+    """A bearer token for a shopper's own non-browser client (a mobile app): signed, not stored.
+
+    It names the customer and a digest of their password hash, so changing
+    the password revokes every token; it expires after SHOPPER_TOKEN_SECONDS.
+    """
+    from customers.accounts.auth import password_digest
+
+    return signing.dumps({"c": customer.customer_id, "h": password_digest(customer.password or "")[:32]},
+                         salt=SHOPPER_TOKEN_SALT, compress=True)
+
+
+def shopper_token_customer_id(token: str, *, password_hash_of) -> str | None:
+    """Return the customer id a token stands for, if it is genuine, unexpired and the password is unchanged.
+
+    *password_hash_of(customer_id)* returns the stored hash (None for an unknown or inactive customer).
+    """
+    from customers.accounts.auth import password_digest
+
+    try:
+        data = signing.loads(token, salt=SHOPPER_TOKEN_SALT, max_age=settings.SHOPPER_TOKEN_SECONDS)
+    except signing.BadSignature:
+        return None
+    current = password_hash_of(data.get("c", "")) if isinstance(data, dict) else None
+    if not current or not constant_time_compare(data.get("h", ""), password_digest(current)[:32]):
+        return None
+    return data["c"]

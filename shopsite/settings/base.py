@@ -150,6 +150,7 @@ MANUAL_PAYMENT_INSTRUCTIONS = env(
 # GraphQL (/graphql): introspection can be switched off in production; queries deeper than this are refused.
 GRAPHQL_INTROSPECTION = env("GRAPHQL_INTROSPECTION", "1") == "1"
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 8)
+SHOPPER_TOKEN_SECONDS = env_int("SHOPPER_TOKEN_SECONDS", 60 * 60 * 24 * 30)  # GraphQL shopper tokens (mobile apps)
 ORDER_NUMBER_START = env_int("ORDER_NUMBER_START", 10000)  # the first order is number START + 1
 
 # The site's public address, for links printed outside a request (createstaff).

@@ -189,3 +189,23 @@ def test_staff_keys_list_orders_and_customers_and_move_orders_with_a_version():
     assert {"email": customer.email, "firstName": "Ada"} in people
     one = gql(staff, "query($id: ID!) { customer(id: $id) { email } }", {"id": customer.customer_id}).json()["data"]
     assert one["customer"] == {"email": customer.email}
+
+
+def test_a_shopper_app_signs_in_for_a_token_that_a_password_change_revokes():
+    from customers import services as customer_services
+
+    customer = make_customer()
+    product = make_product(stock=5)
+    app = Client(enforce_csrf_checks=True)  # no cookies, no CSRF token: a phone app
+    sign_in = 'mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token expiresInSeconds } }'
+    wrong = gql(api_client("catalog:read"), sign_in, {"e": customer.email, "p": "not-it"}).json()
+    assert wrong["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    token = gql(api_client("catalog:read"), sign_in, {"e": customer.email, "p": PASSWORD}).json()["data"]["signIn"]["token"]
+    auth = {"HTTP_AUTHORIZATION": f"Shopper {token}"}
+    added = gql(app, "mutation($id: ID!) { addToCart(productId: $id, quantity: 2) { count } }", {"id": product.product_id}, **auth)
+    assert added.json()["data"]["addToCart"]["count"] == 2 and "sessionid" not in added.cookies
+    assert gql(app, "{ cart { count } myOrders { items { id } } }", **auth).json()["data"]["cart"]["count"] == 2
+    tampered = gql(app, "{ cart { count } }", HTTP_AUTHORIZATION=f"Shopper {token[:-2]}xx")
+    assert tampered.status_code == 401 and tampered.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    customer_services.customer_update(customer_id=customer.customer_id, password="a-new-passphrase-77")
+    assert gql(app, "{ cart { count } }", **auth).status_code == 401  # revoked by the password change
