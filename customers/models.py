@@ -110,6 +110,17 @@ class LoginAttempt(BaseModel):
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
+class ApiKeyListIndex(GlobalSecondaryIndex):
+    """Every key, newest first, for the staff console."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "listing-index"
+        projection = AllProjection()
+
+
 @register("api-keys")
 class ApiKey(BaseModel):
     """An integrator's key, stored as a SHA-256 digest (the key is random, so no salt is needed)."""
@@ -120,7 +131,11 @@ class ApiKey(BaseModel):
     active = BooleanAttribute(default=True)
     rate_limit = NumberAttribute(null=True)  # requests per minute; None: settings.API_RATE_LIMIT_PER_MINUTE
     scopes = UnicodeSetAttribute(null=True)  # None: a key from before scopes, which may use the customers API only
+    listing = UnicodeAttribute(default="all")
     created_at = UTCDateTimeAttribute()
+    revoked_by = UnicodeAttribute(null=True)
+
+    listing_index = ApiKeyListIndex()
 
     @property
     def scope_set(self) -> set[str]:

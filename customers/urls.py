@@ -1,6 +1,7 @@
 from django.urls import path
 
 from customers import api, staff_views, views
+from customers.accounts import staff_views as account_staff_views
 from customers.accounts import views as account_views
 
 app_name = "customers"
@@ -21,6 +22,8 @@ urlpatterns = [
     path("staff/customers/<str:customer_id>/", staff_views.staff_customer_detail, name="staff_detail"),
     path("staff/customers/<str:customer_id>/edit/", staff_views.staff_customer_edit, name="staff_edit"),
     path("staff/customers/<str:customer_id>/delete/", staff_views.staff_customer_delete, name="staff_delete"),
+    path("staff/api-keys/", account_staff_views.staff_api_keys, name="staff_api_keys"),
+    path("staff/api-keys/<str:key_hash>/revoke/", account_staff_views.staff_api_key_revoke, name="staff_api_key_revoke"),
     path("api/customers", api.customer_collection, name="api_list"),
     path("api/customers/<str:customer_id>", api.customer_detail, name="api_detail"),
 ]

@@ -7,6 +7,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from customers.models import ApiKey, Staff
 from customers.selectors import normalise_email
+from shopsite.pagination import Page, query_page
 
 
 def staff_get(*, email: str) -> Staff | None:
@@ -29,7 +30,22 @@ def api_key_find(*, key: str) -> ApiKey | None:
     if not key or len(key) > 200:
         return None
     try:
-        api_key = ApiKey.get(api_key_hash(key))
+        api_key = ApiKey.get(api_key_hash(key), consistent_read=True)  # a revoked key stops at once
     except DoesNotExist:
         return None
     return api_key if api_key.active else None
+
+
+def api_key_list(*, cursor: str | None = None, limit: int = 25) -> Page:
+    """Every API key, newest first: one Query on the listing index. Raises InvalidCursor."""
+    return query_page(ApiKey.listing_index, "all", scope="api-keys", cursor=cursor, limit=limit)
+
+
+def api_key_get(*, key_hash: str) -> ApiKey | None:
+    """A key by its hash (as the console lists it), or None."""
+    if not key_hash or len(key_hash) > 64:
+        return None
+    try:
+        return ApiKey.get(key_hash, consistent_read=True)
+    except DoesNotExist:
+        return None

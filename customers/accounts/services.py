@@ -102,6 +102,19 @@ def api_key_create(*, name: str, scopes: set[str] | None = None) -> tuple[ApiKey
     return api_key, key
 
 
+def api_key_revoke(*, key_hash: str, by: str) -> ApiKey:
+    """Switch a key off for good (it stays listed, as revoked). Raise DoesNotExist for an unknown key."""
+    api_key = ApiKey(key_hash)
+    try:
+        api_key.update(actions=[ApiKey.active.set(False), ApiKey.revoked_by.set(by[:254])],
+                       condition=ApiKey.key_hash.exists())
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise DoesNotExist(key_hash) from error
+        raise
+    return api_key
+
+
 def api_key_rate_check(*, api_key: ApiKey) -> int:
     """Count one request of *api_key* in the current minute; return 0, or the seconds until it may call again.
 

@@ -229,3 +229,27 @@ def test_each_key_has_a_rate_limit_per_minute(settings, monkeypatch):
     assert Client(HTTP_AUTHORIZATION=f"Bearer {other}").get("/api/customers").status_code == 200
     ApiKey(record.key_hash).update(actions=[ApiKey.rate_limit.set(1000)])  # a key's own, higher limit
     assert busy.get("/api/customers").status_code == 200
+
+
+def test_staff_create_list_and_revoke_keys_in_the_console(staff_client):
+    import re
+
+    page = staff_client.post("/staff/api-keys/", {"name": "Phone app", "scopes": ["catalog:read", "customers"]})
+    assert page.status_code == 200 and page["Cache-Control"] == "no-store"
+    key = re.search(r'<code class="secret">(sk_[^<]+)</code>', page.content.decode()).group(1)
+    listing = staff_client.get("/staff/api-keys/").content.decode()
+    assert "Phone app" in listing and key[:8] in listing and key not in listing  # shown once, then only its prefix
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert api.get("/api/customers").status_code == 200
+    assert staff_client.post("/staff/api-keys/", {"name": "", "scopes": ["everything"]}).status_code == 400
+    key_hash = re.search(r'/staff/api-keys/([0-9a-f]{64})/revoke/', listing).group(1)
+    assert "Revoke key" in staff_client.get(f"/staff/api-keys/{key_hash}/revoke/").content.decode()
+    assert api.get("/api/customers").status_code == 200  # asking is not revoking
+    staff_client.post(f"/staff/api-keys/{key_hash}/revoke/")
+    assert api.get("/api/customers").status_code == 401
+    assert "Revoked" in staff_client.get("/staff/api-keys/").content.decode()
+    assert staff_client.get("/staff/api-keys/nope/revoke/", follow=True).status_code == 200
+    shopper = Client()
+    shopper.post("/account/login/", {"email": make_customer().email, "password": "correct-horse-battery-staple"})
+    assert shopper.get("/staff/api-keys/").status_code == 403
+    assert Client().get("/staff/api-keys/")["Location"].startswith("/staff/login/")

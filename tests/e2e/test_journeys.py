@@ -223,7 +223,21 @@ def test_customers_journey(journey):
     page.get_by_role("button", name="Delete customer").click()
     j.after_navigation()
     assert "Customer marie.curie@example.com deleted" in page.content()
-    assert j.validate_html() >= 8
+    j.goto("/staff/")
+    page.get_by_role("link", name="API keys").click()
+    j.after_navigation()
+    page.get_by_label("Name").fill("Phone app")
+    page.get_by_label("catalog:read").check()
+    page.get_by_role("button", name="Create key").click()
+    j.after_navigation()
+    assert "Copy it now" in page.content()
+    j.shot("api-key-created")
+    page.get_by_role("link", name="Revoke Phone app").click()
+    j.after_navigation()
+    page.get_by_role("button", name="Revoke key").click()
+    j.after_navigation()
+    assert "is revoked" in page.content()
+    assert j.validate_html() >= 11
 
 
 def test_guest_checkout_with_a_card_journey(journey, site_url, settings):
