@@ -188,6 +188,32 @@ class CustomerPage:
 
 
 @strawberry.input
+class CustomerInput:
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    postal_code: str = ""
+    country: str = ""
+    notes: str = ""
+    status: str = "active"
+
+
+def _customer_fields(data: CustomerInput) -> dict:
+    """Validate with the console's own form: the same rules, the same messages, per field."""
+    from customers.forms import CustomerForm
+
+    form = CustomerForm(vars(data))
+    if not form.is_valid():
+        raise GraphQLError("Some fields are not valid.", extensions={
+            "code": "BAD_USER_INPUT", "fields": {name: [str(e) for e in errors] for name, errors in form.errors.items()}})
+    return {name: form.cleaned_data[name] for name in vars(data)}
+
+
+@strawberry.input
 class AddressInput:
     name: str
     line1: str
@@ -365,6 +391,44 @@ class Mutation:
         except account_services.InvalidCredentials:
             fail("UNAUTHENTICATED", "The email and password do not match.")
         return ShopperToken(token=shopper_token_make(customer), expires_in_seconds=settings.SHOPPER_TOKEN_SECONDS)
+
+    @strawberry.mutation(description="Staff: create a customer (unique email).")
+    def create_customer(self, info: Info, input: CustomerInput) -> Customer:
+        from customers import services as customer_services
+
+        _require(info, "staff")
+        try:
+            return _customer(customer_services.customer_create(**_customer_fields(input)))
+        except customer_services.EmailTaken:
+            fail("EMAIL_TAKEN", "Another customer already uses this email.")
+
+    @strawberry.mutation(description="Staff: replace a customer's fields, if its version is still 'version'.")
+    def update_customer(self, info: Info, id: strawberry.ID, version: int, input: CustomerInput) -> Customer:
+        from customers import services as customer_services
+
+        _require(info, "staff")
+        fields = _customer_fields(input)
+        try:
+            return _customer(customer_services.customer_update(customer_id=str(id), expected_version=version, **fields))
+        except customer_selectors.CustomerNotFound:
+            fail("NOT_FOUND", "No such customer.")
+        except customer_services.StaleEdit:
+            fail("CONFLICT", "The customer changed since that version; read it again.")
+        except customer_services.EmailTaken:
+            fail("EMAIL_TAKEN", "Another customer already uses this email.")
+
+    @strawberry.mutation(description="Staff: delete a customer (and free the email), if its version is still 'version'.")
+    def delete_customer(self, info: Info, id: strawberry.ID, version: int) -> bool:
+        from customers import services as customer_services
+
+        _require(info, "staff")
+        try:
+            customer_services.customer_delete(customer_id=str(id), expected_version=version)
+        except customer_selectors.CustomerNotFound:
+            fail("NOT_FOUND", "No such customer.")
+        except customer_services.StaleEdit:
+            fail("CONFLICT", "The customer changed since that version; read it again.")
+        return True
 
     @strawberry.mutation(description="Staff: move an order to a new status, if its version is still 'version'.")
     def set_order_status(self, info: Info, id: strawberry.ID, status: str, version: int) -> StaffOrder:

@@ -209,3 +209,25 @@ def test_a_shopper_app_signs_in_for_a_token_that_a_password_change_revokes():
     assert tampered.status_code == 401 and tampered.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     customer_services.customer_update(customer_id=customer.customer_id, password="a-new-passphrase-77")
     assert gql(app, "{ cart { count } }", **auth).status_code == 401  # revoked by the password change
+
+
+def test_staff_customer_mutations_mirror_the_rest_api():
+    staff = api_client("staff")
+    create = "mutation($i: CustomerInput!) { createCustomer(input: $i) { id email version } }"
+    made = gql(staff, create, {"i": {"email": "Ann@Example.com", "firstName": "Ann"}}).json()["data"]["createCustomer"]
+    assert made["email"] == "ann@example.com"
+    taken = gql(staff, create, {"i": {"email": "ann@example.com"}}).json()
+    assert taken["errors"][0]["extensions"]["code"] == "EMAIL_TAKEN"
+    bad = gql(staff, create, {"i": {"email": "nope", "status": "weird"}}).json()["errors"][0]["extensions"]
+    assert bad["code"] == "BAD_USER_INPUT" and set(bad["fields"]) == {"email", "status"}
+    update = "mutation($id: ID!, $v: Int!, $i: CustomerInput!) { updateCustomer(id: $id, version: $v, input: $i) { city version } }"
+    stale = gql(staff, update, {"id": made["id"], "v": made["version"] + 1, "i": {"email": "ann@example.com", "city": "Oslo"}})
+    assert stale.json()["errors"][0]["extensions"]["code"] == "CONFLICT"
+    done = gql(staff, update, {"id": made["id"], "v": made["version"], "i": {"email": "ann@example.com", "city": "Oslo"}})
+    updated = done.json()["data"]["updateCustomer"]
+    assert updated["city"] == "Oslo"
+    delete = "mutation($id: ID!, $v: Int!) { deleteCustomer(id: $id, version: $v) }"
+    assert gql(staff, delete, {"id": made["id"], "v": updated["version"]}).json()["data"]["deleteCustomer"] is True
+    gone = gql(staff, delete, {"id": made["id"], "v": updated["version"]}).json()
+    assert gone["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert gql(api_client("catalog:read"), create, {"i": {"email": "x@example.com"}}).json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
