@@ -50,3 +50,25 @@ def count_calls():
     from shopsite import dynamodb
 
     return dynamodb.count_calls
+
+
+@pytest.fixture(scope="session")
+def site_url(dynamodb_local):
+    """Serve the real site (WSGI app + static files) from a thread on a free port."""
+    import threading
+
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
+    server.set_app(StaticFilesHandler(get_wsgi_application()))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()

@@ -231,3 +231,24 @@ def test_staff_customer_mutations_mirror_the_rest_api():
     gone = gql(staff, delete, {"id": made["id"], "v": updated["version"]}).json()
     assert gone["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert gql(api_client("catalog:read"), create, {"i": {"email": "x@example.com"}}).json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+@pytest.mark.parametrize("page, query", [
+    ("/products/", "{ products { items { name priceCents stockState } } }"),  # (asking for category adds the cached list's Query)
+    ("/categories/kitchen/", '{ products(category: "kitchen") { items { name category { name } } } }'),
+    ("/products/pan-03/", '{ product(slug: "pan-03") { name description category { name } } }'),
+    ("/search/?q=pan", '{ search(query: "pan") { items { name } } }'),
+])
+def test_each_public_query_costs_the_dynamodb_requests_of_its_page(count_calls, page, query):
+    kitchen = make_category(name="Kitchen", slug="kitchen")
+    for n in range(30):
+        make_product(category=kitchen, name=f"Pan {n:02d}", slug=f"pan-{n:02d}")
+    api = api_client("catalog:read")
+    cache.clear()
+    with count_calls() as page_calls:
+        assert Client().get(page).status_code == 200
+    cache.clear()
+    with count_calls() as api_calls:
+        assert "errors" not in gql(api, query).json()
+    assert api_calls[:2] == ["GetItem", "UpdateItem"]  # the key and its rate count
+    assert sorted(api_calls[2:]) == sorted(page_calls), (api_calls, page_calls)
