@@ -12,43 +12,48 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 
 
-class StaffPasswordTokens(PasswordResetTokenGenerator):
-    key_salt = "shopsite.staff.set-password"
+class _ExpiringTokens(PasswordResetTokenGenerator):
+    """Django's generator with our own lifetime (the setting named by ``lifetime_setting``), read at check time."""
 
-    def _make_hash_value(self, staff, timestamp: int) -> str:
-        return f"{staff.email}{staff.password}{timestamp}"
+    lifetime_setting = ""
 
-    def check_token(self, staff, token: str) -> bool:
-        if not staff or not token or not super().check_token(staff, token):
+    def usable(self, account) -> bool:
+        return bool(account)
+
+    def check_token(self, account, token: str) -> bool:
+        if not self.usable(account) or not token or not super().check_token(account, token):
             return False
         try:
             issued = base36_to_int(token.split("-", 1)[0])
         except ValueError:
             return False
-        return self._num_seconds(self._now()) - issued <= settings.STAFF_PASSWORD_LINK_SECONDS
+        return self._num_seconds(self._now()) - issued <= getattr(settings, self.lifetime_setting)
+
+
+class StaffPasswordTokens(_ExpiringTokens):
+    key_salt = "shopsite.staff.set-password"
+    lifetime_setting = "STAFF_PASSWORD_LINK_SECONDS"
+
+    def _make_hash_value(self, staff, timestamp: int) -> str:
+        return f"{staff.email}{staff.password}{timestamp}"
 
 
 staff_password_tokens = StaffPasswordTokens()
 
 
-class CustomerPasswordTokens(PasswordResetTokenGenerator):
+class CustomerPasswordTokens(_ExpiringTokens):
     """"Forgot password" links, and the link that lets a customer created by staff or the
     API (who has no password yet) claim the account. The hash covers the password (empty
     when there is none) and the email, so a link dies once used, or once either changes."""
 
     key_salt = "shopsite.customers.set-password"
+    lifetime_setting = "PASSWORD_RESET_SECONDS"
+
+    def usable(self, customer) -> bool:
+        return bool(customer) and customer.status == "active"
 
     def _make_hash_value(self, customer, timestamp: int) -> str:
         return f"{customer.customer_id}{customer.email}{customer.password or ''}{customer.status}{timestamp}"
-
-    def check_token(self, customer, token: str) -> bool:
-        if not customer or not token or customer.status != "active" or not super().check_token(customer, token):
-            return False
-        try:
-            issued = base36_to_int(token.split("-", 1)[0])
-        except ValueError:
-            return False
-        return self._num_seconds(self._now()) - issued <= settings.PASSWORD_RESET_SECONDS
 
 
 customer_password_tokens = CustomerPasswordTokens()

@@ -19,6 +19,7 @@ from customers.accounts.tokens import (
 from customers.forms import LoginForm, PasswordResetForm, SetPasswordForm
 from shopsite.emails import email_send
 from shopsite.forms import render_form
+from shopsite.transactions import StaleEdit
 
 
 def client_address(request) -> str:
@@ -88,33 +89,49 @@ _SET_PASSWORD_SESSION_KEY = "_staff_set_password_token"
 _SET_PASSWORD_URL_TOKEN = "set"
 
 
-@require_http_methods(["GET", "POST"])
-def staff_set_password(request, uid, token):
-    """Let a staff member set their password through the one-time link ``createstaff`` printed.
+def _one_time_link(request, *, uid, token, account, tokens, session_key: str, url_name: str, template: str, save):
+    """The flow both set-password links share, as Django's own reset view does it.
 
-    As Django's own reset view does, the token moves from the URL into the
-    session at once, so it never sits in the address bar or a Referer header.
+    The token moves from the URL into the session at once, so it never sits
+    in the address bar or a Referer header; then a SetPasswordForm; *save*
+    (account, password) stores it conditionally, raising StaleEdit when the
+    account changed meanwhile (the link was used twice at once), and returns
+    the response for success.
     """
-    email = staff_email_from_uid(uid)
-    staff = account_selectors.staff_get(email=email) if email else None
+    def invalid():
+        return render(request, template, {"valid": False}, status=400)
+
     if token != _SET_PASSWORD_URL_TOKEN:
-        if staff is not None and staff_password_tokens.check_token(staff, token):
-            request.session[_SET_PASSWORD_SESSION_KEY] = token
-            return redirect("customers:staff_set_password", uid=uid, token=_SET_PASSWORD_URL_TOKEN)
-        return render(request, "staff/set_password.html", {"valid": False}, status=400)
-    token = request.session.get(_SET_PASSWORD_SESSION_KEY, "")
-    if staff is None or not staff_password_tokens.check_token(staff, token):
-        return render(request, "staff/set_password.html", {"valid": False}, status=400)
+        if account is not None and tokens.check_token(account, token):
+            request.session[session_key] = token
+            return redirect(url_name, uid=uid, token=_SET_PASSWORD_URL_TOKEN)
+        return invalid()
+    if account is None or not tokens.check_token(account, request.session.get(session_key, "")):
+        return invalid()
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.staff_set_password(email=staff.email, password=form.cleaned_data["new_password"], expected_hash=staff.password)
-        except services.StaleEdit:
-            return render(request, "staff/set_password.html", {"valid": False}, status=400)
-        del request.session[_SET_PASSWORD_SESSION_KEY]
+            response = save(account, form.cleaned_data["new_password"])
+        except StaleEdit:
+            return invalid()
+        request.session.pop(session_key, None)
+        return response
+    return render_form(request, template, {"valid": True, "form": form, "uid": uid})
+
+
+@require_http_methods(["GET", "POST"])
+def staff_set_password(request, uid, token):
+    """Let a staff member set their password through the one-time link ``createstaff`` printed."""
+    email = staff_email_from_uid(uid)
+
+    def save(staff, password):
+        services.staff_set_password(email=staff.email, password=password, expected_hash=staff.password)
         messages.success(request, "Your password is set. Sign in with it now.")
         return redirect("customers:staff_login")
-    return render_form(request, "staff/set_password.html", {"valid": True, "form": form, "uid": uid})
+
+    return _one_time_link(request, uid=uid, token=token, account=account_selectors.staff_get(email=email) if email else None,
+                          tokens=staff_password_tokens, session_key=_SET_PASSWORD_SESSION_KEY,
+                          url_name="customers:staff_set_password", template="staff/set_password.html", save=save)
 
 
 _RESET_SESSION_KEY = "_customer_set_password_token"
@@ -146,26 +163,18 @@ def password_reset(request):
 
 @require_http_methods(["GET", "POST"])
 def password_reset_confirm(request, uid, token):
-    """Set a new password through an emailed link, then sign in. The token moves into the session at once."""
+    """Set a new password through an emailed link, then sign in."""
     customer_id = staff_email_from_uid(uid)
-    customer = customer_selectors.customer_find(customer_id=customer_id) if customer_id else None
-    if token != _SET_PASSWORD_URL_TOKEN:
-        if customer is not None and customer_password_tokens.check_token(customer, token):
-            request.session[_RESET_SESSION_KEY] = token
-            return redirect("customers:password_reset_confirm", uid=uid, token=_SET_PASSWORD_URL_TOKEN)
-        return render(request, "customers/password_reset_confirm.html", {"valid": False}, status=400)
-    token = request.session.get(_RESET_SESSION_KEY, "")
-    if customer is None or not customer_password_tokens.check_token(customer, token):
-        return render(request, "customers/password_reset_confirm.html", {"valid": False}, status=400)
-    form = SetPasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            customer = customer_services.customer_update(customer_id=customer.customer_id, expected_version=customer.version,
-                                                         password=form.cleaned_data["new_password"])
-        except customer_services.StaleEdit:
-            return render(request, "customers/password_reset_confirm.html", {"valid": False}, status=400)
-        del request.session[_RESET_SESSION_KEY]
+
+    def save(customer, password):
+        customer = customer_services.customer_update(customer_id=customer.customer_id, expected_version=customer.version,
+                                                     password=password)
         auth.customer_login(request, customer=customer)
         messages.success(request, "Your password is set and you are signed in.")
         return redirect("customers:account")
-    return render_form(request, "customers/password_reset_confirm.html", {"valid": True, "form": form, "uid": uid})
+
+    return _one_time_link(request, uid=uid, token=token,
+                          account=customer_selectors.customer_find(customer_id=customer_id) if customer_id else None,
+                          tokens=customer_password_tokens, session_key=_RESET_SESSION_KEY,
+                          url_name="customers:password_reset_confirm", template="customers/password_reset_confirm.html",
+                          save=save)
