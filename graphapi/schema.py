@@ -524,9 +524,10 @@ def schema_get() -> strawberry.Schema:
     """The schema for the current settings (introspection on or off, depth limit), built once per combination."""
     key = (settings.GRAPHQL_INTROSPECTION, settings.GRAPHQL_MAX_DEPTH)
     if key not in _schemas:
-        extensions = [QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH), MaxTokensLimiter(max_token_count=2000),
-                      MaxAliasesLimiter(max_alias_count=10)]
+        depth = settings.GRAPHQL_MAX_DEPTH
+        extensions = [lambda: QueryDepthLimiter(max_depth=depth), lambda: MaxTokensLimiter(max_token_count=2000),
+                      lambda: MaxAliasesLimiter(max_alias_count=10)]
         if not settings.GRAPHQL_INTROSPECTION:
-            extensions.append(DisableIntrospection())
+            extensions.append(DisableIntrospection)
         _schemas[key] = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
     return _schemas[key]

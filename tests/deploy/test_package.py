@@ -98,7 +98,8 @@ def dev_data(dev_tables):
             image="demo/lamps-0.png",
         )
         _, api_key = account_services.api_key_create(name="deploy-test")
-        yield {"staff": staff, "product": product, "api_key": api_key}
+        _, graph_key = account_services.api_key_create(name="deploy-test-graphql", scopes={"catalog:read"})
+        yield {"staff": staff, "product": product, "api_key": api_key, "graph_key": graph_key}
     finally:
         settings.DYNAMODB_TABLE_PREFIX = original
         dynamodb.configure()
@@ -416,6 +417,10 @@ def test_no_secret_reaches_the_logs(package_dir, dynamodb_local, dev_data, log_l
         assert api["statusCode"] == 200
         bad_key = runner(v2_event("GET", "/api/customers", headers={"authorization": "Bearer sk_not-a-real-key-0123456789"}))
         assert bad_key["statusCode"] == 401
+        # GraphQL through the trimmed package (strawberry without its web-framework integrations).
+        graph = runner(v2_event("POST", "/graphql", body=json.dumps({"query": "{ products(first: 2) { items { name } } }"}),
+                                headers={"authorization": f"Bearer {dev_data['graph_key']}", "content-type": "application/json"}))
+        assert graph["statusCode"] == 200 and json.loads(body_of(graph))["data"]["products"]["items"], body_of(graph)
     finally:
         logged = runner.close()
 
