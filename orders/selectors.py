@@ -163,3 +163,19 @@ def order_find_by_reference(*, reference: str) -> Order | None:
 def guest_orders_exist(*, email: str) -> bool:
     """Whether guest orders were placed with *email*: one Query on the customer index, one item at most."""
     return any(True for _ in Order.customer_index.query(guest_customer_id(email), limit=1))
+
+
+def order_list_for_email(*, email: str, limit: int = 25) -> list[Order]:
+    """Orders placed with *email*: the account's (if one uses it) and guest orders, newest first.
+
+    One GetItem for the email guard (through customers' selector) and one Query per owner.
+    """
+    from customers.selectors import CustomerNotFound, customer_get_by_email
+
+    owners = [guest_customer_id(email)]
+    try:
+        owners.append(customer_get_by_email(email=email).customer_id)
+    except CustomerNotFound:
+        pass
+    found = [order for owner in owners for order in order_list_for_customer(customer_id=owner, limit=limit).items]
+    return sorted(found, key=lambda order: order.created_at, reverse=True)[:limit]

@@ -8,7 +8,7 @@ from orders import selectors, services
 from orders.forms import TransitionForm
 from orders.notifications import order_notify
 from shopsite.decorators import refreshable, staff_required
-from shopsite.pagination import page_or_first
+from shopsite.pagination import Page, page_or_first
 
 # Staff
 
@@ -16,12 +16,17 @@ from shopsite.pagination import page_or_first
 @require_GET
 @refreshable(lambda request: selectors.orders_changed_marks())
 def staff_order_list(request):
-    number = request.GET.get("number", "").strip()[:13]
+    number = request.GET.get("number", "").strip()[:254]
+    if "@" in number:  # an email: that customer's orders and the guest orders placed with it
+        orders = selectors.order_list_for_email(email=number)
+        return render(request, "staff/orders/list.html", {
+            "page": Page(items=orders, next_cursor=None), "statuses": selectors.ORDER_STATUSES, "number": number,
+            "found_for": number})
     if number:
         order = selectors.order_find_by_reference(reference=number)
         if order is not None:
             return redirect("orders:staff_detail", order_id=order.order_id)
-        messages.error(request, f"No order has the number “{number}”.")
+        messages.error(request, f"No order has the number “{number[:20]}”.")
     status = request.GET.get("status", "placed")
     if status not in selectors.ORDER_STATUSES:
         status = "placed"

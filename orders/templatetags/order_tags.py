@@ -1,5 +1,6 @@
 from django import template
 
+from orders import selectors
 from orders.models import STATUS_LABELS
 
 register = template.Library()
@@ -9,3 +10,9 @@ register = template.Library()
 def status_label(status: str) -> str:
     """An order status as people read it ("placed" is "Awaiting payment")."""
     return STATUS_LABELS.get(status, str(status).capitalize())
+
+
+@register.inclusion_tag("staff/orders/_for_customer.html")
+def customer_orders(email: str):
+    """A customer's orders (with guest orders placed with their email), for the staff customer page."""
+    return {"orders": selectors.order_list_for_email(email=email, limit=10), "email": email}

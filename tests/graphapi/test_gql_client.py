@@ -7,7 +7,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from gql import Client, gql
+from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError, TransportServerError
 from gql.transport.requests import RequestsHTTPTransport
 
@@ -54,8 +54,7 @@ def test_catalog_operations_and_the_auth_rules(site_url):
     }"""))
     assert result["categories"] == [{"slug": "tools", "name": "Tools", "productCount": 2}]
     assert len(result["products"]["items"]) == 1 and result["products"]["nextCursor"]
-    after = catalog.execute(gql("query($c: String) { products(first: 1, after: $c) { items { slug } nextCursor } }"),
-                            variable_values={"c": result["products"]["nextCursor"]})
+    after = catalog.execute(GraphQLRequest(gql("query($c: String) { products(first: 1, after: $c) { items { slug } nextCursor } }"), variable_values={"c": result["products"]["nextCursor"]}))
     assert {after["products"]["items"][0]["slug"], result["products"]["items"][0]["slug"]} == {"claw-hammer", "mallet"}
     assert {item["slug"] for item in result["byCategory"]["items"]} == {"claw-hammer", "mallet"}
     assert result["product"] == {"id": hammer.product_id, "name": "Claw Hammer", "priceCents": 1999, "currency": "USD"}
@@ -91,16 +90,15 @@ def test_depth_and_size_limits(site_url, settings):
 def test_a_shopper_signs_in_and_ten_concurrent_create_orders_with_one_token_make_one_order(site_url):
     customer = make_customer()
     product = make_product(stock=5, price_cents=1000)
-    token = with_key(site_url, "catalog:read").execute(
-        gql("mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }"),
-        variable_values={"e": customer.email, "p": PASSWORD})["signIn"]["token"]
+    token = with_key(site_url, "catalog:read").execute(GraphQLRequest(
+        gql("mutation($e: String!, $p: String!) { signIn(email: $e, password: $p) { token } }"), variable_values={"e": customer.email, "p": PASSWORD}))["signIn"]["token"]
     shopper = connect(site_url, Authorization=f"Shopper {token}")
-    cart = shopper.execute(CART, variable_values={"id": product.product_id, "n": 2})["addToCart"]
+    cart = shopper.execute(GraphQLRequest(CART, variable_values={"id": product.product_id, "n": 2}))["addToCart"]
     order_token = str(uuid.uuid4())
 
     def place(_):
         client = as_shopper(site_url, customer)
-        return client.execute(PLACE, variable_values={"t": order_token, "r": cart["fingerprint"], "a": ADDRESS})["createOrder"]
+        return client.execute(GraphQLRequest(PLACE, variable_values={"t": order_token, "r": cart["fingerprint"], "a": ADDRESS}))["createOrder"]
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         placed = list(pool.map(place, range(10)))
@@ -110,11 +108,11 @@ def test_a_shopper_signs_in_and_ten_concurrent_create_orders_with_one_token_make
     mine = shopper.execute(gql("{ myOrders { items { id number status } } }"))["myOrders"]["items"]
     assert mine == [{"id": placed[0]["id"], "number": placed[0]["number"], "status": "placed"}]
     stranger = as_shopper(site_url, make_customer())
-    assert stranger.execute(gql("query($id: ID!) { order(id: $id) { id } }"), variable_values={"id": placed[0]["id"]}) == {"order": None}
+    assert stranger.execute(GraphQLRequest(gql("query($id: ID!) { order(id: $id) { id } }"), variable_values={"id": placed[0]["id"]})) == {"order": None}
     with pytest.raises(TransportQueryError) as refused:
-        stranger.execute(gql("mutation($id: ID!) { cancelOrder(id: $id) { status } }"), variable_values={"id": placed[0]["id"]})
+        stranger.execute(GraphQLRequest(gql("mutation($id: ID!) { cancelOrder(id: $id) { status } }"), variable_values={"id": placed[0]["id"]}))
     assert code_of(refused.value) == "NOT_FOUND"
-    cancelled = shopper.execute(gql("mutation($id: ID!) { cancelOrder(id: $id) { status } }"), variable_values={"id": placed[0]["id"]})
+    cancelled = shopper.execute(GraphQLRequest(gql("mutation($id: ID!) { cancelOrder(id: $id) { status } }"), variable_values={"id": placed[0]["id"]}))
     assert cancelled == {"cancelOrder": {"status": "cancelled"}}
     assert catalog_selectors.product_get(product_id=product.product_id).stock == 5
 
@@ -126,8 +124,8 @@ def test_fifty_buyers_through_the_api_for_ten_units_make_ten_orders(site_url):
     def buy(customer):
         client = as_shopper(site_url, customer)
         try:
-            cart = client.execute(CART, variable_values={"id": product.product_id, "n": 1})["addToCart"]
-            client.execute(PLACE, variable_values={"t": str(uuid.uuid4()), "r": cart["fingerprint"], "a": ADDRESS})
+            cart = client.execute(GraphQLRequest(CART, variable_values={"id": product.product_id, "n": 1}))["addToCart"]
+            client.execute(GraphQLRequest(PLACE, variable_values={"t": str(uuid.uuid4()), "r": cart["fingerprint"], "a": ADDRESS}))
             return "ordered"
         except TransportQueryError as error:
             return code_of(error)
@@ -142,9 +140,7 @@ def test_fifty_buyers_through_the_api_for_ten_units_make_ten_orders(site_url):
 
 def test_staff_and_customer_operations_through_the_client(site_url):
     staff = with_key(site_url, "staff")
-    made = staff.execute(gql("mutation($i: CustomerInput!) { createCustomer(input: $i) { id version } }"),
-                         variable_values={"i": {"email": "grace@example.com", "firstName": "Grace"}})["createCustomer"]
+    made = staff.execute(GraphQLRequest(gql("mutation($i: CustomerInput!) { createCustomer(input: $i) { id version } }"), variable_values={"i": {"email": "grace@example.com", "firstName": "Grace"}}))["createCustomer"]
     listed = staff.execute(gql("{ customers(first: 5) { items { email } } ordersByStatus { items { id } } }"))
     assert {"email": "grace@example.com"} in listed["customers"]["items"] and listed["ordersByStatus"]["items"] == []
-    assert staff.execute(gql("mutation($id: ID!, $v: Int!) { deleteCustomer(id: $id, version: $v) }"),
-                         variable_values={"id": made["id"], "v": made["version"]}) == {"deleteCustomer": True}
+    assert staff.execute(GraphQLRequest(gql("mutation($id: ID!, $v: Int!) { deleteCustomer(id: $id, version: $v) }"), variable_values={"id": made["id"], "v": made["version"]})) == {"deleteCustomer": True}

@@ -377,3 +377,26 @@ def test_the_cart_states_the_free_shipping_threshold_and_shows_thumbnails(client
     assert 'class="thumb"' in html and "lamp" in html
     client.post("/cart/update/", {"product_id": product.product_id, "quantity": 4})
     assert "Your order ships free." in client.get("/cart/").content.decode()
+
+
+def test_staff_find_orders_by_email_and_see_them_on_the_customer_page(staff_client):
+    from orders.services import GuestShopper
+
+    product = make_product(stock=20)
+    customer = make_customer(email="ann@example.com")
+    services.cart_add(cart_id=cart_of(customer), product_id=product.product_id, quantity=1)
+    own, _ = services.order_place(customer=customer, cart_id=cart_of(customer), token=str(uuid.uuid4()), address=ADDRESS)
+    services.cart_add(cart_id="session#ann", product_id=product.product_id, quantity=1)
+    guest, _ = services.order_place(customer=GuestShopper(email="ann@example.com"), cart_id="session#ann",
+                                    token=str(uuid.uuid4()), address=ADDRESS)
+    other = make_customer()
+    services.cart_add(cart_id=cart_of(other), product_id=product.product_id, quantity=1)
+    theirs, _ = services.order_place(customer=other, cart_id=cart_of(other), token=str(uuid.uuid4()), address=ADDRESS)
+    found = staff_client.get("/staff/orders/", {"number": "ANN@example.com"}).content.decode()
+    assert "Orders placed with ANN@example.com" in found
+    assert f"Order {own.reference}" in found and f"Order {guest.reference}" in found and f"Order {theirs.reference}" not in found
+    page = staff_client.get(f"/staff/customers/{customer.customer_id}/").content.decode()
+    assert f"Order {own.reference}" in page and f"Order {guest.reference}" in page and "guest" in page
+    assert f"Order {theirs.reference}" not in page
+    assert "No orders were placed with nobody@example.com" in staff_client.get(
+        "/staff/orders/", {"number": "nobody@example.com"}).content.decode()
