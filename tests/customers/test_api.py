@@ -253,3 +253,18 @@ def test_staff_create_list_and_revoke_keys_in_the_console(staff_client):
     shopper.post("/account/login/", {"email": make_customer().email, "password": "correct-horse-battery-staple"})
     assert shopper.get("/staff/api-keys/").status_code == 403
     assert Client().get("/staff/api-keys/")["Location"].startswith("/staff/login/")
+
+
+def test_check_integrity_puts_keys_from_before_the_console_on_its_list(staff_client):
+    import io
+
+    from customers.models import ApiKey
+
+    record, key = account_services.api_key_create(name="old key")
+    ApiKey(record.key_hash).update(actions=[ApiKey.listing.remove()])  # as a key made before listing existed
+    assert "old key" not in staff_client.get("/staff/api-keys/").content.decode()
+    report = io.StringIO()
+    call_command("check_integrity", "--fix", stdout=report)
+    assert "missing from the console's list" in report.getvalue()
+    assert "old key" in staff_client.get("/staff/api-keys/").content.decode()
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/customers").status_code == 200
