@@ -435,7 +435,12 @@ class Mutation:
         _require(info, "staff")
         actor = info.context["request"].staff.email if info.context["key"] is None else f"api key {info.context['key'].name}"
         try:
-            order = order_services.order_transition(order_id=str(id), status=status, actor=actor, expected_version=version)
+            if status == "refunded":  # the money goes back through the payment provider first
+                order = order_services.order_refund(order_id=str(id), actor=actor, expected_version=version)
+            else:
+                order = order_services.order_transition(order_id=str(id), status=status, actor=actor, expected_version=version)
+        except order_services.PaymentError:
+            fail("PAYMENT_FAILED", "The payment service refused or could not be reached; nothing was refunded.")
         except order_services.StaleOrder:
             fail("CONFLICT", "The order changed since that version; read it again.")
         except order_services.TransitionRefused as error:

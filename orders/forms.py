@@ -74,3 +74,11 @@ class PlaceOrderForm(forms.Form):
 class TransitionForm(forms.Form):
     status = forms.ChoiceField(choices=[(s, s) for s in ORDER_STATUSES])
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**53)
+    carrier = forms.CharField(max_length=60, required=False)
+    tracking_number = forms.CharField(max_length=60, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") != "shipped":
+            cleaned["carrier"] = cleaned["tracking_number"] = ""
+        return cleaned

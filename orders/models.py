@@ -103,6 +103,8 @@ class Order(BaseModel):
     payment_provider = UnicodeAttribute(default="manual")
     pay_by = UTCDateTimeAttribute(null=True)  # unpaid after this, the order is cancelled and its stock released
     payment_ref = UnicodeAttribute(null=True)  # the provider's id of the payment (a Stripe PaymentIntent)
+    carrier = UnicodeAttribute(null=True)  # set when the order ships
+    tracking_number = UnicodeAttribute(null=True)
     version = VersionAttribute()
 
     class Meta:

@@ -339,7 +339,7 @@ class DuplicateEvent(Exception):
 
 def order_transition(*, order_id: str, status: str, actor: str, expected_version: int | None = None,
                      customer_id: str | None = None, record: PaymentRecord | None = None,
-                     payment_ref: str | None = None) -> Order:
+                     payment_ref: str | None = None, carrier: str = "", tracking_number: str = "") -> Order:
     """Move an order to *status* if allowed, in one transaction conditioned on its current status.
 
     Cancelling (or refunding what never shipped) restores stock in the same
@@ -365,6 +365,8 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
     actions = [Order.status.set(status), Order.history.set(Order.history.append([change]))]
     if payment_ref:
         actions.append(Order.payment_ref.set(payment_ref))
+    if status == "shipped" and tracking_number:
+        actions += [Order.carrier.set(carrier or "—"), Order.tracking_number.set(tracking_number)]
     try:
         with transaction() as tx:
             tx.update(order, label="order", actions=actions, condition=Order.status == from_status)
@@ -384,6 +386,27 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
             raise StaleOrder() from cancelled
         raise
     return order_find(order_id=order_id)
+
+
+def order_refund(*, order_id: str, actor: str, expected_version: int | None = None) -> Order:
+    """Give the money back through the order's payment provider, then mark the order refunded.
+
+    Stripe's refund carries an idempotency key, so a retry after a failure in
+    between never refunds twice; its later ``charge.refunded`` webhook finds
+    the order refunded and changes nothing. For manual payments staff refund
+    by hand and this only records it. Raises PaymentError (nothing changed),
+    StaleOrder or TransitionRefused.
+    """
+    order = order_find(order_id=order_id)
+    if order is None:
+        raise TransitionRefused("No such order.")
+    if expected_version is not None and order.version != expected_version:
+        raise StaleOrder()
+    if "refunded" not in TRANSITIONS.get(order.status, set()):
+        raise TransitionRefused(f"An order that is {order.status_label.lower()} cannot be refunded.")
+    if order.payment_provider != "manual":
+        provider_get(order.payment_provider).refund(order=order)
+    return order_transition(order_id=order_id, status="refunded", actor=actor, expected_version=expected_version)
 
 
 def order_release_unpaid(*, now=None, limit: int = 100) -> list[Order]:

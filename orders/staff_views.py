@@ -34,6 +34,13 @@ def staff_order_list(request):
     return render(request, "staff/orders/list.html", {"page": page, "status": status, "statuses": selectors.ORDER_STATUSES, "extra_query": f"status={status}", "number": number})
 
 
+@staff_required
+@require_GET
+def staff_packing_slip(request, order_id):
+    """A printable packing slip: what goes in the box and where it goes, no prices."""
+    return render(request, "staff/orders/packing_slip.html", {"order": _order_or_404(order_id)})
+
+
 def _order_or_404(order_id):
     order = selectors.order_find(order_id=order_id)
     if order is None:
@@ -54,13 +61,20 @@ def staff_order_transition(request, order_id):
     order = _order_or_404(order_id)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a valid status.")
+        messages.error(request, "Choose a valid status; a carrier and tracking number have at most 60 characters.")
         return redirect("orders:staff_detail", order_id=order_id)
     try:
-        order = services.order_transition(
-            order_id=order_id, status=form.cleaned_data["status"], actor=request.staff.email,
-            expected_version=form.cleaned_data["version"],
-        )
+        if form.cleaned_data["status"] == "refunded":
+            order = services.order_refund(order_id=order_id, actor=request.staff.email,
+                                          expected_version=form.cleaned_data["version"])
+        else:
+            order = services.order_transition(
+                order_id=order_id, status=form.cleaned_data["status"], actor=request.staff.email,
+                expected_version=form.cleaned_data["version"],
+                carrier=form.cleaned_data["carrier"], tracking_number=form.cleaned_data["tracking_number"],
+            )
+    except services.PaymentError:
+        messages.error(request, "The payment service refused or could not be reached; nothing was refunded. Try again.")
     except services.TransitionRefused as error:
         messages.error(request, str(error))
     except services.StaleOrder:

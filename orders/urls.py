@@ -22,4 +22,5 @@ urlpatterns = [
     path("staff/orders/", staff_views.staff_order_list, name="staff_list"),
     path("staff/orders/<str:order_id>/", staff_views.staff_order_detail, name="staff_detail"),
     path("staff/orders/<str:order_id>/status/", staff_views.staff_order_transition, name="staff_transition"),
+    path("staff/orders/<str:order_id>/packing-slip/", staff_views.staff_packing_slip, name="staff_packing_slip"),
 ]

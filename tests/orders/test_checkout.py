@@ -400,3 +400,27 @@ def test_staff_find_orders_by_email_and_see_them_on_the_customer_page(staff_clie
     assert f"Order {theirs.reference}" not in page
     assert "No orders were placed with nobody@example.com" in staff_client.get(
         "/staff/orders/", {"number": "nobody@example.com"}).content.decode()
+
+
+def test_shipping_with_a_tracking_number_tells_the_shopper_and_the_slip_lists_the_box(staff_client):
+    from django.core import mail
+
+    product = make_product(stock=5, name="Oak Board", price_cents=2500)
+    customer = make_customer()
+    services.cart_add(cart_id=cart_of(customer), product_id=product.product_id, quantity=2)
+    order, _ = services.order_place(customer=customer, cart_id=cart_of(customer), token=str(uuid.uuid4()), address=ADDRESS)
+    order = services.order_transition(order_id=order.order_id, status="paid", actor="staff")
+    slip = staff_client.get(f"/staff/orders/{order.order_id}/packing-slip/").content.decode()
+    assert "Oak Board" in slip and "Springfield" in slip and "$25.00" not in slip  # what goes in the box, no prices
+    too_long = staff_client.post(f"/staff/orders/{order.order_id}/status/",
+                                 {"status": "shipped", "version": order.version, "tracking_number": "x" * 61}, follow=True)
+    assert "at most 60 characters" in too_long.content.decode()
+    assert selectors.order_find(order_id=order.order_id).status == "paid"
+    staff_client.post(f"/staff/orders/{order.order_id}/status/",
+                      {"status": "shipped", "version": order.version, "carrier": "UPS", "tracking_number": "1Z999"})
+    shipped = selectors.order_find(order_id=order.order_id)
+    assert (shipped.status, shipped.carrier, shipped.tracking_number) == ("shipped", "UPS", "1Z999")
+    assert "Tracking: UPS 1Z999" in mail.outbox[-1].body
+    shopper = Client()
+    shopper.post("/account/login/", {"email": customer.email, "password": PASSWORD})
+    assert "UPS 1Z999" in shopper.get(f"/account/orders/{order.order_id}/").content.decode()

@@ -320,3 +320,24 @@ def test_release_skips_waiting_orders_whose_time_has_not_run_out():
         Order.created_at.set(timezone.now() - timedelta(days=30)), Order.pay_by.set(timezone.now() + timedelta(hours=1))])
     assert services.order_release_unpaid() == []
     assert selectors.order_find(order_id=order.order_id).status == "placed" and stock_of(product) == 3
+
+
+def test_staff_refund_a_card_order_through_stripe_once(stripe_shop, staff_client):
+    order, product = placed_order(provider="stripe")
+    deliver(session_completed(order, intent="pi_refund_me"))
+    paid = selectors.order_find(order_id=order.order_id)
+    page = staff_client.get(f"/staff/orders/{order.order_id}/").content.decode()
+    assert "Refund $35.00 through Stripe" in page  # 2 x $15.00 + $5.00 shipping
+    staff_client.post(f"/staff/orders/{order.order_id}/status/", {"status": "refunded", "version": paid.version})
+    refunds = stripe_shop.calls("/v1/refunds")
+    assert [r[1]["payment_intent"] for r in refunds] == [["pi_refund_me"]] and refunds[0][2] == f"refund-{order.order_id}"
+    assert selectors.order_find(order_id=order.order_id).status == "refunded" and stock_of(product) == 5
+    charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_refund_me", "amount": 3500, "amount_refunded": 3500}
+    assert deliver(event("charge.refunded", charge)).json()["result"] == "ignored: order is refunded"  # Stripe's echo
+    stripe_shop.close()  # the payment service is gone: nothing is refunded, nothing changes
+    other, _ = placed_order(provider="stripe")
+    deliver(session_completed(other, intent="pi_down"))
+    version = selectors.order_find(order_id=other.order_id).version
+    page = staff_client.post(f"/staff/orders/{other.order_id}/status/", {"status": "refunded", "version": version}, follow=True)
+    assert "nothing was refunded" in page.content.decode()
+    assert selectors.order_find(order_id=other.order_id).status == "paid"
