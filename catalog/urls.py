@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/categories/<str:category_id>/edit/", staff_views.staff_category_edit, name="staff_category_edit"),
     path("staff/categories/<str:category_id>/delete/", staff_views.staff_category_delete, name="staff_category_delete"),
     path("staff/products/", staff_views.staff_product_list, name="staff_product_list"),
+    path("staff/products/export.csv", staff_views.staff_product_export, name="staff_product_export"),
     path("staff/products/new/", staff_views.staff_product_create, name="staff_product_create"),
     path("staff/products/<str:product_id>/", staff_views.staff_product_detail, name="staff_product_detail"),
     path("staff/products/<str:product_id>/edit/", staff_views.staff_product_edit, name="staff_product_edit"),
