@@ -2,11 +2,12 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import selectors, services
 from catalog.forms import CategoryForm, ProductForm, StockForm
-from shopsite.csv_export import ExportTooLarge, csv_response, pages_all
+from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import staff_required
 from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
 from shopsite.pagination import page_or_first
@@ -211,8 +212,5 @@ def staff_product_export(request):
     rows = ([p.product_id, p.name, p.slug, categories.get(p.category_id, ""), p.price_cents, p.stock,
              "yes" if p.active else "no", p.created_at.isoformat()]
             for p in pages_all(selectors.product_list_staff))
-    try:
-        return csv_response(filename="products.csv", header=header, rows=rows)
-    except ExportTooLarge:
-        messages.error(request, "The export is over 5 MB, more than one download can carry here.")
-        return redirect("catalog:staff_product_list")
+    return csv_download(request, filename="products.csv", header=header, rows=rows,
+                        back=reverse("catalog:staff_product_list"))

@@ -2,11 +2,12 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from customers import selectors, services
 from customers.forms import CustomerForm
-from shopsite.csv_export import ExportTooLarge, csv_response, pages_all
+from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import staff_required
 from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
 from shopsite.pagination import page_or_first
@@ -102,8 +103,4 @@ def staff_customer_export(request):
               "country", "status", "created_at"]
     rows = ([getattr(c, name) for name in header[:-1]] + [c.created_at.isoformat()]
             for c in pages_all(selectors.customer_list))
-    try:
-        return csv_response(filename="customers.csv", header=header, rows=rows)
-    except ExportTooLarge:
-        messages.error(request, "The export is over 5 MB, more than one download can carry here.")
-        return redirect("customers:staff_list")
+    return csv_download(request, filename="customers.csv", header=header, rows=rows, back=reverse("customers:staff_list"))

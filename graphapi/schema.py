@@ -11,6 +11,7 @@ about 0.2 s to import, which the shop's cold start should not pay.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
 import strawberry
@@ -21,6 +22,7 @@ from strawberry.types import Info
 
 from catalog import selectors as catalog_selectors
 from customers import selectors as customer_selectors
+from customers import services as customer_services
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.cart import cart_count_refresh, cart_id_for_request
@@ -213,6 +215,19 @@ def _customer_fields(data: CustomerInput) -> dict:
     return {name: form.cleaned_data[name] for name in vars(data)}
 
 
+@contextmanager
+def _customer_errors():
+    """The customers services' refusals, as the REST API names them."""
+    try:
+        yield
+    except customer_selectors.CustomerNotFound:
+        fail("NOT_FOUND", "No such customer.")
+    except customer_services.StaleEdit:
+        fail("CONFLICT", "The customer changed since that version; read it again.")
+    except customer_services.EmailTaken:
+        fail("EMAIL_TAKEN", "Another customer already uses this email.")
+
+
 @strawberry.input
 class AddressInput:
     name: str
@@ -394,40 +409,22 @@ class Mutation:
 
     @strawberry.mutation(description="Staff: create a customer (unique email).")
     def create_customer(self, info: Info, input: CustomerInput) -> Customer:
-        from customers import services as customer_services
-
         _require(info, "staff")
-        try:
+        with _customer_errors():
             return _customer(customer_services.customer_create(**_customer_fields(input)))
-        except customer_services.EmailTaken:
-            fail("EMAIL_TAKEN", "Another customer already uses this email.")
 
     @strawberry.mutation(description="Staff: replace a customer's fields, if its version is still 'version'.")
     def update_customer(self, info: Info, id: strawberry.ID, version: int, input: CustomerInput) -> Customer:
-        from customers import services as customer_services
-
         _require(info, "staff")
         fields = _customer_fields(input)
-        try:
+        with _customer_errors():
             return _customer(customer_services.customer_update(customer_id=str(id), expected_version=version, **fields))
-        except customer_selectors.CustomerNotFound:
-            fail("NOT_FOUND", "No such customer.")
-        except customer_services.StaleEdit:
-            fail("CONFLICT", "The customer changed since that version; read it again.")
-        except customer_services.EmailTaken:
-            fail("EMAIL_TAKEN", "Another customer already uses this email.")
 
     @strawberry.mutation(description="Staff: delete a customer (and free the email), if its version is still 'version'.")
     def delete_customer(self, info: Info, id: strawberry.ID, version: int) -> bool:
-        from customers import services as customer_services
-
         _require(info, "staff")
-        try:
+        with _customer_errors():
             customer_services.customer_delete(customer_id=str(id), expected_version=version)
-        except customer_selectors.CustomerNotFound:
-            fail("NOT_FOUND", "No such customer.")
-        except customer_services.StaleEdit:
-            fail("CONFLICT", "The customer changed since that version; read it again.")
         return True
 
     @strawberry.mutation(description="Staff: move an order to a new status, if its version is still 'version'.")

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from customers import selectors as customer_selectors
 from customers.accounts import selectors as account_selectors
 from customers.accounts import services as account_services
-from customers.accounts.tokens import shopper_token_customer_id
+from customers.accounts.tokens import shopper_token_customer
 from shopsite.errors import is_unavailable
 
 log = logging.getLogger("shopsite.graphql")
@@ -37,10 +37,11 @@ def _caller(request):
     """Return (api_key or None, scopes), or an error response. A shopper token signs the request in as that shopper."""
     header = request.headers.get("Authorization", "")
     if header[:8].lower() == "shopper ":
-        customer_id = shopper_token_customer_id(header[8:].strip(), password_hash_of=_active_password_hash)
-        if customer_id is None:
+        customer = shopper_token_customer(header[8:].strip(),
+                                          customer_of=lambda customer_id: customer_selectors.customer_find(customer_id=customer_id))
+        if customer is None:
             return _error(401, "UNAUTHENTICATED", "The shopper token is unknown, expired or revoked (password changed).")
-        request.customer = customer_selectors.customer_find(customer_id=customer_id)
+        request.customer = customer
         request.shopper_token = True
         return None, {"catalog:read"}
     if header:
@@ -59,11 +60,6 @@ def _caller(request):
     if request.staff.is_authenticated:
         scopes.add("staff")
     return None, scopes
-
-
-def _active_password_hash(customer_id: str) -> str | None:
-    customer = customer_selectors.customer_find(customer_id=customer_id)
-    return customer.password if customer is not None and customer.status == "active" else None
 
 
 def _decode(request):

@@ -8,7 +8,7 @@ from django.conf import settings
 from pynamodb.exceptions import DoesNotExist
 
 from catalog.selectors import product_get_many
-from customers.selectors import normalise_email
+from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
 from orders.models import CartItem, Order
 from orders.pricing import shipping_cents_for
 from shopsite.counters import counter_value
@@ -170,8 +170,6 @@ def order_list_for_email(*, email: str, limit: int = 25) -> list[Order]:
 
     One GetItem for the email guard (through customers' selector) and one Query per owner.
     """
-    from customers.selectors import CustomerNotFound, customer_get_by_email
-
     owners = [guest_customer_id(email)]
     try:
         owners.append(customer_get_by_email(email=email).customer_id)

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from orders import selectors, services
 from orders.forms import TransitionForm
 from orders.notifications import order_notify
-from shopsite.csv_export import ExportTooLarge, csv_response, pages_all
+from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import refreshable, staff_required
 from shopsite.pagination import Page, page_or_first
 
@@ -100,8 +100,5 @@ def staff_order_export(request):
              line.quantity, line.unit_price_cents, order.shipping_cents, order.total_cents, order.carrier or "",
              order.tracking_number or ""]
             for order in pages_all(selectors.order_list_by_status, status=status) for line in order.lines)
-    try:
-        return csv_response(filename=f"orders-{status}.csv", header=header, rows=rows)
-    except ExportTooLarge:
-        messages.error(request, "The export is over 5 MB, more than one download can carry here.")
-        return redirect(f"{reverse('orders:staff_list')}?status={status}")
+    return csv_download(request, filename=f"orders-{status}.csv", header=header, rows=rows,
+                        back=f"{reverse('orders:staff_list')}?status={status}")

@@ -3,7 +3,9 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 
+from django.contrib import messages
 from django.http import HttpResponse
+from django.shortcuts import redirect
 
 MAX_BYTES = 5 * 1024 * 1024  # Lambda answers at most 6 MB; keep room for headers and base64
 
@@ -27,6 +29,15 @@ def pages_all(load: Callable, **kwargs) -> Iterator:
         cursor = page.next_cursor
         if not cursor:
             return
+
+
+def csv_download(request, *, filename: str, header: list[str], rows: Iterable[list], back: str) -> HttpResponse:
+    """The CSV attachment, or back to the list at *back* with a message when it would not fit one response."""
+    try:
+        return csv_response(filename=filename, header=header, rows=rows)
+    except ExportTooLarge:
+        messages.error(request, "The export is over 5 MB, more than one download can carry here.")
+        return redirect(back)
 
 
 def csv_response(*, filename: str, header: list[str], rows: Iterable[list]) -> HttpResponse:

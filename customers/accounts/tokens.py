@@ -85,10 +85,11 @@ def shopper_token_make(customer) -> str:
                          salt=SHOPPER_TOKEN_SALT, compress=True)
 
 
-def shopper_token_customer_id(token: str, *, password_hash_of) -> str | None:
-    """Return the customer id a token stands for, if it is genuine, unexpired and the password is unchanged.
+def shopper_token_customer(token: str, *, customer_of):
+    """Return the shopper a token stands for, if it is genuine, unexpired, and their password is unchanged.
 
-    *password_hash_of(customer_id)* returns the stored hash (None for an unknown or inactive customer).
+    *customer_of(customer_id)* loads the customer (None if unknown): the one
+    read the token costs, and the record the request then uses.
     """
     from customers.accounts.auth import password_digest
 
@@ -96,7 +97,9 @@ def shopper_token_customer_id(token: str, *, password_hash_of) -> str | None:
         data = signing.loads(token, salt=SHOPPER_TOKEN_SALT, max_age=settings.SHOPPER_TOKEN_SECONDS)
     except signing.BadSignature:
         return None
-    current = password_hash_of(data.get("c", "")) if isinstance(data, dict) else None
-    if not current or not constant_time_compare(data.get("h", ""), password_digest(current)[:32]):
+    customer = customer_of(data.get("c", "")) if isinstance(data, dict) else None
+    if customer is None or customer.status != "active" or not customer.password:
         return None
-    return data["c"]
+    if not constant_time_compare(data.get("h", ""), password_digest(customer.password)[:32]):
+        return None
+    return customer
