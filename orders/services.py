@@ -339,8 +339,14 @@ class DuplicateEvent(Exception):
 
 def order_transition(*, order_id: str, status: str, actor: str, expected_version: int | None = None,
                      customer_id: str | None = None, record: PaymentRecord | None = None,
-                     payment_ref: str | None = None, carrier: str = "", tracking_number: str = "") -> Order:
+                     payment_ref: str | None = None, carrier: str = "", tracking_number: str = "",
+                     from_statuses: set[str] | None = None) -> Order:
     """Move an order to *status* if allowed, in one transaction conditioned on its current status.
+
+    With *from_statuses*, only from one of those: the caller decided on an
+    earlier read (the release of unpaid orders, a payment event) and must not
+    act on an order that has moved on since (a release must never cancel an
+    order paid a moment ago).
 
     Cancelling (or refunding what never shipped) restores stock in the same
     transaction. With *customer_id*, only that customer's order may change and
@@ -354,6 +360,8 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
     if order is None or (customer_id is not None and order.customer_id != customer_id):
         raise TransitionRefused("No such order.")
     if expected_version is not None and order.version != expected_version:
+        raise StaleOrder()
+    if from_statuses is not None and order.status not in from_statuses:
         raise StaleOrder()
     allowed = TRANSITIONS.get(order.status, set())
     if customer_id is not None:
@@ -424,7 +432,8 @@ def order_release_unpaid(*, now=None, limit: int = 100) -> list[Order]:
         if candidate.pay_by is None or candidate.pay_by > now:
             continue
         try:
-            released.append(order_transition(order_id=candidate.order_id, status="cancelled", actor=SYSTEM_ACTOR))
+            released.append(order_transition(order_id=candidate.order_id, status="cancelled", actor=SYSTEM_ACTOR,
+                                             from_statuses={"placed"}))
         except (StaleOrder, TransitionRefused):
             continue  # paid or cancelled meanwhile
     return released
@@ -469,7 +478,7 @@ def payment_event_apply(*, event_id: str, kind: str, order_id: str | None,
         if order.status not in EVENT_FROM[kind]:  # e.g. an expiry that arrives after the payment
             raise TransitionRefused(order.status)
         changed = order_transition(order_id=order.order_id, status=target, actor=actor,
-                                   payment_ref=payment_ref if kind == "paid" else None,
+                                   payment_ref=payment_ref if kind == "paid" else None, from_statuses=EVENT_FROM[kind],
                                    record=_record(key, order_id=order.order_id, outcome=target))
         return target, changed
     except DuplicateEvent:

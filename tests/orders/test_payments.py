@@ -341,3 +341,25 @@ def test_staff_refund_a_card_order_through_stripe_once(stripe_shop, staff_client
     page = staff_client.post(f"/staff/orders/{other.order_id}/status/", {"status": "refunded", "version": version}, follow=True)
     assert "nothing was refunded" in page.content.decode()
     assert selectors.order_find(order_id=other.order_id).status == "paid"
+
+
+def test_a_release_decided_before_a_payment_never_cancels_the_paid_order(stripe_shop):
+    """The release reads the waiting orders, then a payment lands, then the release acts: it must leave the order paid."""
+    order, product = placed_order(provider="stripe")
+    selectors.order_find(order_id=order.order_id).update(actions=[
+        Order.pay_by.set(timezone.now() - timedelta(seconds=1)), Order.created_at.set(timezone.now() - timedelta(days=30))])
+    real_query = Order.status_index.query
+
+    def query_then_pay(*args, **kwargs):
+        found = list(real_query(*args, **kwargs))
+        assert deliver(session_completed(order, intent="pi_between")).json()["result"] == "paid"
+        return iter(found)
+
+    Order.status_index.query = query_then_pay
+    try:
+        assert services.order_release_unpaid() == []
+    finally:
+        Order.status_index.query = real_query
+    assert selectors.order_find(order_id=order.order_id).status == "paid" and stock_of(product) == 3
+    expiry_after_payment = session_expired(order)
+    assert deliver(expiry_after_payment).json()["result"] == "ignored: order is paid"
