@@ -5,6 +5,7 @@ from django.core.validators import RegexValidator
 
 from catalog.images import ImageRefused, image_inspect
 
+sku_validator = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_./-]*$", "Use letters, digits and - _ . / only.", code="invalid_sku")
 slug_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Use lower-case letters, digits and single hyphens.", code="invalid_slug")
 
 
@@ -19,6 +20,10 @@ class CategoryForm(forms.Form):
 class ProductForm(forms.Form):
     name = forms.CharField(max_length=120)
     slug = forms.CharField(max_length=120, validators=[slug_validator], help_text="Used in the web address.")
+    sku = forms.CharField(
+        label="SKU", max_length=40, required=False, validators=[sku_validator],
+        help_text="Your own article number (optional, unique): letters, digits, - _ . /",
+    )
     description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
     price = forms.DecimalField(min_value=Decimal("0.01"), max_value=Decimal("100000"), decimal_places=2, max_digits=8)
     category_id = forms.ChoiceField(label="Category")
@@ -51,6 +56,10 @@ class StockForm(forms.Form):
     delta = forms.IntegerField(
         label="Change stock by", min_value=-1_000_000, max_value=1_000_000,
         help_text="A positive number adds stock, a negative one removes it.",
+    )
+
+    reason = forms.CharField(
+        max_length=200, help_text="Why: a delivery, a stock count, breakage… It is kept in the product's history.",
     )
 
     def clean_delta(self):

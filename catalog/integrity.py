@@ -6,7 +6,8 @@ from typing import Iterator
 
 from catalog import search
 from catalog.models import Category, CategoryCounter, Product, SearchTerm, SlugGuard
-from shopsite.integrity import Finding, register
+from catalog.selectors import PRODUCTS_TALLY
+from shopsite.integrity import Finding, register, tally_findings
 
 
 def _owners() -> tuple[dict[str, Category], dict[str, Product]]:
@@ -18,7 +19,8 @@ def slug_guards() -> Iterator[Finding]:
     categories, products = _owners()
     guards = {guard.key: guard for guard in SlugGuard.scan()}
     records = {**{f"category#{c.slug}": c.category_id for c in categories.values()},
-               **{f"product#{p.slug}": p.product_id for p in products.values()}}
+               **{f"product#{p.slug}": p.product_id for p in products.values()},
+               **{f"sku#{p.sku}": p.product_id for p in products.values() if p.sku}}
     for key, guard in guards.items():
         if records.get(key) != guard.owner_id:
             yield Finding("slug guards", f"guard {key} points at {guard.owner_id}, which does not use that slug",
@@ -43,6 +45,11 @@ def category_counts() -> Iterator[Finding]:
     for category_id in set(counts) - set(categories):
         yield Finding("category counts", f"{counts[category_id]} products in missing category {category_id}",
                       repair=lambda: None)  # needs a person: move those products to a real category
+
+
+@register
+def product_tally() -> Iterator[Finding]:
+    yield from tally_findings("products tally", {PRODUCTS_TALLY: {"value": sum(1 for _ in Product.scan())}})
 
 
 @register

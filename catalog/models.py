@@ -84,6 +84,39 @@ class ProductStaffIndex(GlobalSecondaryIndex):
         projection = AllProjection()
 
 
+class ProductStaffNameIndex(GlobalSecondaryIndex):
+    """Every product, A to Z by folded name: staff search by name prefix is one Query."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    name_key = UnicodeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "staff-name-index"
+        projection = AllProjection()
+
+
+class ProductSkuIndex(GlobalSecondaryIndex):
+    """Products with a SKU (sparse ``sku``), by SKU: staff search by SKU prefix is one Query."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    sku = UnicodeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "sku-index"
+        projection = AllProjection()
+
+
+class ProductStockIndex(GlobalSecondaryIndex):
+    """Every product by stock, lowest first: low stock on the dashboard and the staff list is one Query."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    stock = NumberAttribute(range_key=True)
+
+    class Meta:
+        index_name = "stock-index"
+        projection = AllProjection()
+
+
 @register("categories")
 class Category(BaseModel):
     category_id = UnicodeAttribute(hash_key=True)
@@ -116,7 +149,7 @@ class CategoryCounter(BaseModel):
 
 @register("slugs")
 class SlugGuard(BaseModel):
-    """Uniqueness guard for slugs: key ``category#<slug>`` or ``product#<slug>``."""
+    """Uniqueness guard for slugs and SKUs: key ``category#<slug>``, ``product#<slug>`` or ``sku#<SKU>``."""
 
     key = UnicodeAttribute(hash_key=True)
     owner_id = UnicodeAttribute()
@@ -136,6 +169,7 @@ class Product(BaseModel):
     stock = NumberAttribute(default=0)
     category_id = UnicodeAttribute()
     image = UnicodeAttribute(null=True)
+    sku = UnicodeAttribute(null=True)  # the shop's own article number, unique (a guard item), upper-case
     active = BooleanAttribute(default=True)
     listing = UnicodeAttribute(default="all")
     active_listing = UnicodeAttribute(null=True)
@@ -153,6 +187,9 @@ class Product(BaseModel):
     price_index = ProductPriceIndex()
     category_index = ProductCategoryIndex()
     staff_index = ProductStaffIndex()
+    staff_name_index = ProductStaffNameIndex()
+    sku_index = ProductSkuIndex()
+    stock_index = ProductStockIndex()
 
     @property
     def stock_state(self) -> str:

@@ -8,8 +8,9 @@ from pynamodb.exceptions import DoesNotExist
 from catalog import search
 from catalog.cache import catalog_cached
 from catalog.models import Category, Product, SearchTerm
+from shopsite.counters import tallies_get
 from shopsite.cursors import cursor_decode, cursor_encode
-from shopsite.pagination import Page, query_page
+from shopsite.pagination import Page, multi_prefix_page, query_page
 
 LISTING_SORTS = {
     "newest": (Product.newest_index, False),
@@ -103,9 +104,75 @@ def product_get_many(*, product_ids: list[str]) -> dict[str, Product]:
     return {product.product_id: product for product in Product.batch_get(list(dict.fromkeys(product_ids)))}
 
 
-def product_list_staff(*, cursor: str | None = None, limit: int = 25) -> Page:
-    """Return a page of every product, active or not, newest first (not cached)."""
-    return query_page(Product.staff_index, "all", scope="staff-products", cursor=cursor, limit=limit, forward=False)
+PRODUCTS_TALLY = "products"
+LOW_STOCK = 5  # at or below this, a product shows as "low stock" (the shopper page says "only a few left")
+STAFF_SORTS = {"newest": "Newest first", "name": "Name A–Z", "stock": "Lowest stock first"}
+SHOWN_FILTERS = {"": "Shown and hidden", "shown": "Shown in the shop", "hidden": "Hidden"}
+
+
+def product_list_staff(*, cursor: str | None = None, limit: int = 25, sort: str = "newest", category_id: str = "",
+                       shown: str = "", low_stock: bool = False, min_cents: int | None = None,
+                       max_cents: int | None = None) -> Page:
+    """Return a page of every product, active or not (not cached), sorted and filtered as staff asked.
+
+    Each sort is its own index (newest, name, stock), so a page is one Query;
+    "low stock" is a key condition on the stock index. Category, shown/hidden
+    and price filters are filter expressions read in at most a few Query
+    pages (the page may be short, its next link goes on). Raises InvalidCursor.
+    """
+    index = {"name": Product.staff_name_index, "stock": Product.stock_index}.get(sort, Product.staff_index)
+    range_condition = None
+    if low_stock:
+        index, range_condition = Product.stock_index, Product.stock <= LOW_STOCK
+    filters = []
+    if category_id:
+        filters.append(Product.category_id == category_id)
+    if shown in ("shown", "hidden"):
+        filters.append(Product.active == (shown == "shown"))
+    if min_cents is not None:
+        filters.append(Product.price_cents >= min_cents)
+    if max_cents is not None:
+        filters.append(Product.price_cents <= max_cents)
+    condition = None
+    for part in filters:
+        condition = part if condition is None else condition & part
+    scope = f"staff-products:{index.Meta.index_name}:{low_stock}:{category_id}:{shown}:{min_cents}:{max_cents}"
+    return query_page(index, "all", scope=scope, cursor=cursor, limit=limit, forward=index is not Product.staff_index,
+                      range_condition=range_condition, filter_condition=condition)
+
+
+def product_search_staff(*, query: str, cursor: str | None = None, limit: int = 25) -> Page:
+    """Products (shown or hidden) whose name, slug or SKU starts with *query*.
+
+    One Query on the name index (a slug's hyphens read as spaces) and, for a
+    single word, one on the SKU index; each resumes from its own key.
+    """
+    query = (query or "").strip()[:100]
+    scope = f"staff-product-search:{query}"
+    plans = {"name": (Product.staff_name_index, Product.name_key, name_key_for(query.replace("-", " ")))}
+    if query and " " not in query:
+        plans["sku"] = (Product.sku_index, Product.sku, sku_normalise(query))
+    return multi_prefix_page(plans, scope=scope, cursor=cursor, limit=limit, key=lambda product: product.product_id)
+
+
+def product_count() -> int:
+    """How many products there are, exactly: one GetItem on the tally every create and delete keeps."""
+    return int(tallies_get(names=[PRODUCTS_TALLY])[PRODUCTS_TALLY].value or 0)
+
+
+def product_low_stock(*, limit: int = 8) -> list[Product]:
+    """The products with the least stock, at most LOW_STOCK each: one Query on the stock index."""
+    return list(Product.stock_index.query("all", Product.stock <= LOW_STOCK, limit=limit, page_size=limit))
+
+
+def name_key_for(text: str) -> str:
+    """A name as the name indexes store it (folded case, single spaces)."""
+    return " ".join((text or "").casefold().split())[:200]
+
+
+def sku_normalise(text: str) -> str:
+    """A SKU as stored: trimmed, upper-case."""
+    return (text or "").strip().upper()[:40]
 
 
 SEARCH_SCAN = 100  # candidates read per round

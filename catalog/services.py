@@ -7,23 +7,28 @@ import uuid
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from pynamodb.exceptions import UpdateError
 
 from catalog import search
 from catalog.cache import catalog_cache_invalidate
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path, thumbnails_make
 from catalog.models import Category, CategoryCounter, Product, ProductStock, SearchTerm, SlugGuard
-from catalog.selectors import category_get, product_get
+from catalog.selectors import PRODUCTS_TALLY, category_get, name_key_for, product_get, sku_normalise
+from shopsite.audit import audit_add, audit_diff
+from shopsite.counters import tally_add
 from shopsite.metrics import metric_add
 from shopsite.transactions import StaleEdit, Transaction, TransactionCancelled, transaction
 
 log = logging.getLogger(__name__)
-PRODUCT_FIELDS = ("name", "slug", "description", "price_cents", "category_id", "image", "active")
+PRODUCT_FIELDS = ("name", "slug", "sku", "description", "price_cents", "category_id", "image", "active")
 CATEGORY_FIELDS = ("name", "slug", "description", "position")
 
 
 class SlugTaken(Exception):
     """Another category or product already uses this slug."""
+
+
+class SkuTaken(Exception):
+    """Another product already uses this SKU."""
 
 
 class NotFound(Exception):
@@ -44,7 +49,8 @@ def _slug_guard(kind: str, slug: str, owner_id: str) -> SlugGuard:
 
 def _listing_attributes(product: Product) -> None:
     """Set the sparse index attributes so that only active products are listed to shoppers."""
-    product.name_key = product.name.casefold()[:200]
+    product.name_key = name_key_for(product.name)
+    product.sku = sku_normalise(product.sku) or None
     product.active_listing = "active" if product.active else None
     product.active_category = product.category_id if product.active else None
 
@@ -53,9 +59,11 @@ def _raise_for(cancelled: TransactionCancelled, *, current=lambda: None):
     """Turn a cancelled catalog write into the domain error its labels name."""
     if cancelled.failed("slug-guard"):
         raise SlugTaken() from cancelled
+    if cancelled.failed("sku-guard"):
+        raise SkuTaken() from cancelled
     if cancelled.failed("new-category"):
         raise NotFound() from cancelled
-    if cancelled.failed("category", "product", "old-slug-guard", "old-category"):
+    if cancelled.failed("category", "product", "old-slug-guard", "old-sku-guard", "old-category", "stock"):
         raise StaleEdit(current()) from cancelled
     raise cancelled
 
@@ -172,45 +180,63 @@ def search_terms_write(*, product_id: str, product: Product | None, remove: set[
             )
 
 
+def _audited(product: Product) -> dict:
+    return {field: getattr(product, field) for field in PRODUCT_FIELDS}
+
+
 def product_create(
     *, name: str, slug: str, price_cents: int, category_id: str, description: str = "", stock: int = 0,
-    image: str | None = None, active: bool = True, created_at=None,
+    image: str | None = None, active: bool = True, created_at=None, sku: str | None = None, actor: str = "",
 ) -> Product:
-    """Create a product, its slug guard and its category's count in one transaction."""
+    """Create a product, its slug (and SKU) guard, its category's count, the products tally and the
+    audit entry in one transaction."""
     now = timezone.now()
     product = Product(
         str(uuid.uuid4()), name=name, slug=slug, description=description, price_cents=price_cents, stock=stock,
         category_id=category_id, image=image, active=active, created_at=created_at or now, updated_at=now,
+        sku=sku or None,
     )
     _listing_attributes(product)
     try:
         with transaction() as tx:
             tx.save(_slug_guard("product", slug, product.product_id), label="slug-guard",
                     condition=SlugGuard.key.does_not_exist())
+            if product.sku:
+                tx.save(_slug_guard("sku", product.sku, product.product_id), label="sku-guard",
+                        condition=SlugGuard.key.does_not_exist())
             tx.save(product, label="new-product", condition=Product.product_id.does_not_exist())
             _category_count_add(tx, category_id=category_id, delta=1, label="new-category")
+            tally_add(tx, name=PRODUCTS_TALLY, value=1)
+            audit_add(tx, subject=f"product#{product.product_id}", actor=actor, action="created",
+                      changes=audit_diff(before={}, after={**_audited(product), "stock": stock}))
     except TransactionCancelled as cancelled:
         _raise_for(cancelled)
     _after_commit(product=product)
     return product
 
 
-def product_update(*, product_id: str, expected_version: int, **changes) -> Product:
-    """Apply staff edits; refuse if someone saved the product in between. Never touches stock."""
+def product_update(*, product_id: str, expected_version: int, actor: str = "", **changes) -> Product:
+    """Apply staff edits; refuse if someone saved the product in between. Never touches stock.
+
+    The audit entry (what changed, by *actor*) is written in the same transaction.
+    """
     product = product_get(product_id=product_id)
     if product is None:
         raise NotFound(product_id)
     if product.version != expected_version:
         raise StaleEdit(product)
     old_slug, old_category, old_image, old_terms = product.slug, product.category_id, product.image, _terms(product)
+    old_sku, before = product.sku, _audited(product)
     for field, value in changes.items():
         if field in PRODUCT_FIELDS:
-            setattr(product, field, value)
+            setattr(product, field, value if field != "sku" else (value or None))
     product.updated_at = timezone.now()
     _listing_attributes(product)
     fields = [*PRODUCT_FIELDS, "name_key", "updated_at"]
     actions = [getattr(Product, field).set(getattr(product, field)) for field in fields if getattr(product, field) is not None]
-    actions += [getattr(Product, field).remove() for field in ("image", "active_listing", "active_category") if getattr(product, field) is None]
+    actions += [getattr(Product, field).remove() for field in ("image", "sku", "active_listing", "active_category")
+                if getattr(product, field) is None]
+    diff = audit_diff(before=before, after=_audited(product))
     current = lambda: product_get(product_id=product_id)  # noqa: E731
     slug_changed = product.slug != old_slug
     category_changed = product.category_id != old_category
@@ -221,7 +247,16 @@ def product_update(*, product_id: str, expected_version: int, **changes) -> Prod
                           condition=SlugGuard.owner_id == product_id)
                 tx.save(_slug_guard("product", product.slug, product_id), label="slug-guard",
                         condition=SlugGuard.key.does_not_exist())
+            if product.sku != old_sku:
+                if old_sku:
+                    tx.delete(_slug_guard("sku", old_sku, product_id), label="old-sku-guard",
+                              condition=SlugGuard.owner_id == product_id)
+                if product.sku:
+                    tx.save(_slug_guard("sku", product.sku, product_id), label="sku-guard",
+                            condition=SlugGuard.key.does_not_exist())
             tx.update(product, label="product", actions=actions)
+            if diff:
+                audit_add(tx, subject=f"product#{product_id}", actor=actor, action="changed", changes=diff)
             if category_changed:
                 _category_count_add(tx, category_id=old_category, delta=-1, label="old-category")
                 _category_count_add(tx, category_id=product.category_id, delta=1, label="new-category")
@@ -231,8 +266,8 @@ def product_update(*, product_id: str, expected_version: int, **changes) -> Prod
     return product
 
 
-def product_delete(*, product_id: str) -> None:
-    """Delete a product, its slug guard and search terms; lower its category's count."""
+def product_delete(*, product_id: str, actor: str = "") -> None:
+    """Delete a product, its slug (and SKU) guard and search terms; lower its category's count and the tally."""
     product = product_get(product_id=product_id)
     if product is None:
         raise NotFound(product_id)
@@ -240,7 +275,12 @@ def product_delete(*, product_id: str) -> None:
         with transaction() as tx:
             tx.delete(product, label="product")
             tx.delete(_slug_guard("product", product.slug, product_id), label="slug-guard-delete")
+            if product.sku:
+                tx.delete(_slug_guard("sku", product.sku, product_id), label="sku-guard-delete")
             _category_count_add(tx, category_id=product.category_id, delta=-1, label="old-category")
+            tally_add(tx, name=PRODUCTS_TALLY, value=-1)
+            audit_add(tx, subject=f"product#{product_id}", actor=actor, action="deleted",
+                      changes={"name": [product.name, None]})
     except TransactionCancelled as cancelled:
         _raise_for(cancelled, current=lambda: product_get(product_id=product_id))
     old_terms = _terms(product)
@@ -249,25 +289,37 @@ def product_delete(*, product_id: str) -> None:
     _after_commit(product=product, old_terms=old_terms, old_image=image)
 
 
-def product_stock_adjust(*, product_id: str, delta: int) -> int:
-    """Add *delta* (may be negative) to stock; refuse to go below zero. Return the new stock."""
+def product_stock_adjust(*, product_id: str, delta: int, reason: str = "", actor: str = "",
+                         expected_stock: int | None = None) -> int:
+    """Add *delta* (may be negative) to stock; refuse to go below zero. Return the new stock.
+
+    The change and its audit entry (with *reason*) are one transaction. With
+    *expected_stock* the change happens only if stock is still that number
+    (imports and bulk "set stock": a sale in between makes it stale, never
+    overwritten) and raises StaleEdit otherwise.
+    """
     item = ProductStock(product_id)
-    condition = ProductStock.product_id.exists()
-    if delta < 0:
-        condition &= ProductStock.stock >= -delta
     try:
-        item.update(actions=[ProductStock.stock.add(delta)], condition=condition)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            if product_get(product_id=product_id) is None:
-                raise NotFound(product_id) from error
-            raise StockTooLow() from error
-        raise
-    catalog_cache_invalidate()
-    return item.stock
+        with transaction() as tx:
+            product_stock_change(tx, product_id=product_id, delta=delta, label="stock", expected=expected_stock)
+            audit_add(tx, subject=f"product#{product_id}", actor=actor, action="stock", reason=reason,
+                      changes={"stock": [expected_stock, expected_stock + delta]} if expected_stock is not None
+                      else {"stock change": ["", f"{delta:+d}"]})
+    except TransactionCancelled as cancelled:
+        if not cancelled.failed("stock"):
+            raise
+        current = product_get(product_id=product_id)
+        if current is None:
+            raise NotFound(product_id) from cancelled
+        if expected_stock is not None:
+            raise StaleEdit(current) from cancelled
+        raise StockTooLow() from cancelled
+    item.refresh(consistent_read=True)
+    return int(item.stock)
 
 
-def product_stock_change(tx: Transaction, *, product_id: str, delta: int, label: str, require_active: bool = False) -> None:
+def product_stock_change(tx: Transaction, *, product_id: str, delta: int, label: str, require_active: bool = False,
+                         expected: int | None = None) -> None:
     """Add a conditional stock change to *tx*, for another app's transaction (a sale, a cancellation).
 
     Stock never goes below zero; with *require_active* the product must also
@@ -280,16 +332,19 @@ def product_stock_change(tx: Transaction, *, product_id: str, delta: int, label:
         condition &= ProductStock.stock >= -delta
     if require_active:
         condition &= ProductStock.active == True  # noqa: E712
+    if expected is not None:
+        condition &= ProductStock.stock == expected
     tx.update(ProductStock(product_id), label=label, actions=[ProductStock.stock.add(delta)], condition=condition)
     tx.on_commit(catalog_cache_invalidate)
 
 
-def product_set_active(*, product_id: str, active: bool) -> Product:
-    """Show or hide a product in the shop."""
+def product_set_active(*, product_id: str, active: bool, actor: str = "", expected_version: int | None = None) -> Product:
+    """Show or hide a product in the shop (with *expected_version*, only if nobody changed it since)."""
     product = product_get(product_id=product_id)
     if product is None:
         raise NotFound(product_id)
-    return product_update(product_id=product_id, expected_version=product.version, active=active)
+    return product_update(product_id=product_id, actor=actor, active=active,
+                          expected_version=product.version if expected_version is None else expected_version)
 
 
 def image_save(*, upload, kind: str) -> str:

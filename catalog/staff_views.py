@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog import selectors, services
 from catalog.forms import CategoryForm, ProductForm, StockForm
+from shopsite.audit import AUDIT_LIMIT, audit_list
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import staff_required
 from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
@@ -117,9 +118,11 @@ def staff_product_create(request):
     if request.method == "POST" and form.is_valid():
         data = _product_data(request, form)
         try:
-            product = services.product_create(**data)
+            product = services.product_create(actor=request.staff.email, **data)
         except services.SlugTaken:
             form.add_error("slug", "Another product already uses this slug.")
+        except services.SkuTaken:
+            form.add_error("sku", "Another product already uses this SKU.")
         except services.NotFound:
             form.add_error("category_id", "That category no longer exists.")
         else:
@@ -133,8 +136,15 @@ def staff_product_create(request):
 @require_GET
 def staff_product_detail(request, product_id):
     product = _product_or_404(product_id)
+    return _product_page(request, product, StockForm())
+
+
+def _product_page(request, product, stock_form, *, status=200):
     category = selectors.category_by_id(category_id=product.category_id)
-    return render(request, "staff/catalog/product_detail.html", {"product": product, "category": category, "stock_form": StockForm()})
+    return render(request, "staff/catalog/product_detail.html", {
+        "product": product, "category": category, "stock_form": stock_form,
+        "audit": audit_list(subject=f"product#{product.product_id}", limit=AUDIT_LIMIT), "audit_limit": AUDIT_LIMIT,
+    }, status=status)
 
 
 @staff_required
@@ -142,15 +152,18 @@ def staff_product_detail(request, product_id):
 def staff_product_edit(request, product_id):
     product = _product_or_404(product_id)
     categories = selectors.category_list()
-    initial = {f: getattr(product, f) for f in ("name", "slug", "description", "category_id", "active")}
+    initial = {f: getattr(product, f) for f in ("name", "slug", "sku", "description", "category_id", "active")}
     initial |= {"price": f"{product.price_cents / 100:.2f}", "version": product.version}
     form = ProductForm(request.POST or None, request.FILES or None, categories=categories, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = _product_data(request, form)
         try:
-            services.product_update(product_id=product_id, expected_version=form.cleaned_data["version"], **data)
+            services.product_update(product_id=product_id, expected_version=form.cleaned_data["version"],
+                                    actor=request.staff.email, **data)
         except services.SlugTaken:
             form.add_error("slug", "Another product already uses this slug.")
+        except services.SkuTaken:
+            form.add_error("sku", "Another product already uses this SKU.")
         except services.StaleEdit as error:
             form = form_with_stale_error(
                 form, current_version=getattr(error.current, "version", None), what="this product",
@@ -172,21 +185,21 @@ def staff_product_stock(request, product_id):
     form = StockForm(request.POST)
     if form.is_valid():
         try:
-            stock = services.product_stock_adjust(product_id=product_id, delta=form.cleaned_data["delta"])
+            stock = services.product_stock_adjust(product_id=product_id, delta=form.cleaned_data["delta"],
+                                                 reason=form.cleaned_data["reason"], actor=request.staff.email)
         except services.StockTooLow:
             messages.error(request, f"Stock cannot go below zero (there are {product.stock} now).")
         else:
             messages.success(request, f"Stock is now {stock}.")
         return redirect("catalog:staff_product_detail", product_id=product_id)
-    category = selectors.category_by_id(category_id=product.category_id)
-    return render(request, "staff/catalog/product_detail.html", {"product": product, "category": category, "stock_form": form}, status=400)
+    return _product_page(request, product, form, status=400)
 
 
 @staff_required
 @require_POST
 def staff_product_toggle(request, product_id):
     product = _product_or_404(product_id)
-    services.product_set_active(product_id=product_id, active=not product.active)
+    services.product_set_active(product_id=product_id, active=not product.active, actor=request.staff.email)
     messages.success(request, f"“{product.name}” is now {'hidden from' if product.active else 'visible in'} the shop.")
     return redirect("catalog:staff_product_detail", product_id=product_id)
 
@@ -197,7 +210,7 @@ def staff_product_delete(request, product_id):
     product = _product_or_404(product_id)
     return delete_confirmed(
         request, template="staff/catalog/product_delete.html", context={"product": product},
-        delete=lambda: services.product_delete(product_id=product_id), gone=(services.NotFound,),
+        delete=lambda: services.product_delete(product_id=product_id, actor=request.staff.email), gone=(services.NotFound,),
         refusals={services.StaleEdit: f"“{product.name}” changed while you were deleting it. Check it and try again."},
         done="catalog:staff_product_list", done_message=f"Product “{product.name}” deleted.",
     )

@@ -45,6 +45,11 @@ def customer_json(customer) -> dict:
     return data
 
 
+def _actor(request) -> str:
+    """Who an API write is recorded as in the audit trail: the key's name, or the signed-in staff member."""
+    return getattr(request, "api_actor", None) or request.staff.email
+
+
 def _authenticate(request):
     header = request.headers.get("Authorization", "")
     if header:
@@ -58,6 +63,7 @@ def _authenticate(request):
         if wait:
             raise ApiError(429, "rate_limited", f"Too many requests for this key; try again in {wait} seconds.",
                            retry_after=wait)
+        request.api_actor = f"api key {api_key.name}"
         return
     if not request.staff.is_authenticated:
         raise ApiError(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'.")
@@ -170,7 +176,7 @@ def customer_collection(request):
     if request.method == "POST":
         data = _validated(_body(request))
         try:
-            customer = services.customer_create(**data)
+            customer = services.customer_create(actor=_actor(request), **data)
         except services.EmailTaken:
             raise ApiError(409, "email_taken", "Another customer already uses this email.", {"email": ["Already in use."]}) from None
         response = JsonResponse(customer_json(customer), status=201)
@@ -197,7 +203,7 @@ def customer_detail(request, customer_id):
         return _with_etag(JsonResponse(customer_json(customer)), customer)
     if request.method == "DELETE":
         try:
-            services.customer_delete(customer_id=customer_id)
+            services.customer_delete(customer_id=customer_id, actor=_actor(request))
         except selectors.CustomerNotFound:
             raise ApiError(404, "not_found", "No customer with that id.") from None
         except services.StaleEdit:
@@ -217,7 +223,8 @@ def customer_detail(request, customer_id):
     replacement = {name: data.get(name, "") for name in API_FIELDS}
     replacement["status"] = data.get("status") or "active"
     try:
-        customer = services.customer_update(customer_id=customer_id, expected_version=expected, **replacement)
+        customer = services.customer_update(customer_id=customer_id, expected_version=expected, actor=_actor(request),
+                                            **replacement)
     except services.StaleEdit:
         raise ApiError(412, "precondition_failed", "The customer was changed since that version.") from None
     except services.EmailTaken:

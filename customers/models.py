@@ -24,6 +24,39 @@ class CustomerListIndex(GlobalSecondaryIndex):
         projection = AllProjection()
 
 
+class CustomerEmailIndex(GlobalSecondaryIndex):
+    """All customers by email, A to Z: staff search by email prefix is one Query."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "email-index"
+        projection = AllProjection()
+
+
+class CustomerNameIndex(GlobalSecondaryIndex):
+    """Customers with a name, by "surname first-name" (sparse ``name_key``): search by name prefix."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    name_key = UnicodeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "name-index"
+        projection = AllProjection()
+
+
+class CustomerPhoneIndex(GlobalSecondaryIndex):
+    """Customers with a phone number, by its digits (sparse ``phone_key``): search by phone prefix."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    phone_key = UnicodeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "phone-index"
+        projection = AllProjection()
+
+
 @register("customers")
 class Customer(BaseModel):
     customer_id = UnicodeAttribute(hash_key=True)
@@ -40,6 +73,8 @@ class Customer(BaseModel):
     status = UnicodeAttribute(default="active")
     password = UnicodeAttribute(null=True)
     listing = UnicodeAttribute(default="all")
+    name_key = UnicodeAttribute(null=True)  # "surname first-name", folded; absent without a name
+    phone_key = UnicodeAttribute(null=True)  # the phone's digits; absent without a phone
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -48,6 +83,9 @@ class Customer(BaseModel):
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
     listing_index = CustomerListIndex()
+    email_index = CustomerEmailIndex()
+    name_index = CustomerNameIndex()
+    phone_index = CustomerPhoneIndex()
 
     is_authenticated = True
 

@@ -1,10 +1,17 @@
 """Reads of customers."""
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from pynamodb.exceptions import DoesNotExist
 
 from customers.models import Customer, CustomerEmail
-from shopsite.pagination import Page, query_page
+from shopsite.counters import tallies_get
+from shopsite.pagination import Page, multi_prefix_page, query_page
+
+CUSTOMERS_TALLY = "customers"
+CUSTOMER_STATUSES = ("active", "inactive")
 
 
 class CustomerNotFound(Exception):
@@ -46,9 +53,50 @@ def customer_get_by_email(*, email: str) -> Customer:
     return customer_get(customer_id=guard.customer_id)
 
 
-def customer_list(*, limit: int = 25, cursor: str | None = None) -> Page:
-    """Return one page of customers, newest first: one Query on the listing index.
+def name_search_key(text: str) -> str:
+    """A name as the name index stores it: accents dropped, case folded, single spaces, at most 100 characters."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return " ".join(text.split())[:100]
 
-    Raises shopsite.cursors.InvalidCursor for a cursor that is not ours.
+
+def phone_search_key(text: str) -> str:
+    """A phone number as the phone index stores it: its digits only."""
+    return re.sub(r"\D", "", text or "")[:32]
+
+
+def customer_list(*, limit: int = 25, cursor: str | None = None, status: str = "", oldest_first: bool = False) -> Page:
+    """Return one page of customers, newest (or oldest) first, optionally of one status: one Query on the
+    listing index (a status filter reads at most a few Query pages). Raises InvalidCursor for a foreign cursor."""
+    status = status if status in CUSTOMER_STATUSES else ""
+    return query_page(Customer.listing_index, "all", scope=f"customers:{status}:{oldest_first}", cursor=cursor,
+                      limit=limit, forward=oldest_first, filter_condition=(Customer.status == status) if status else None)
+
+
+def customer_count() -> int:
+    """How many customers there are, exactly: one GetItem on the tally kept by every create and delete."""
+    return int(tallies_get(names=[CUSTOMERS_TALLY])[CUSTOMERS_TALLY].value or 0)
+
+
+def _search_plan(query: str) -> dict[str, tuple]:
+    """Which index answers *query*, and with what prefix: an email, a phone number, or a name (and email)."""
+    query = (query or "").strip()[:100]
+    digits = phone_search_key(query)
+    if "@" in query:
+        return {"email": (Customer.email_index, Customer.email, normalise_email(query))}
+    if len(digits) >= 3 and re.fullmatch(r"[\d\s+().-]+", query):
+        return {"phone": (Customer.phone_index, Customer.phone_key, digits)}
+    return {"name": (Customer.name_index, Customer.name_key, name_search_key(query)),
+            "email": (Customer.email_index, Customer.email, normalise_email(query))}
+
+
+def customer_search(*, query: str, cursor: str | None = None, limit: int = 25) -> Page:
+    """Customers whose email, surname-first name or phone starts with *query*.
+
+    One Query per index the query can mean (an email or a phone number: one;
+    words: name and email, two), each resuming from its own key in the
+    cursor. Raises InvalidCursor for a cursor made for another search.
     """
-    return query_page(Customer.listing_index, "all", scope="customers", cursor=cursor, limit=limit)
+    scope = f"customer-search:{(query or '').strip()[:100]}"
+    return multi_prefix_page(_search_plan(query), scope=scope, cursor=cursor, limit=limit,
+                             key=lambda customer: customer.customer_id)

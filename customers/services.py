@@ -9,10 +9,19 @@ import uuid
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils import timezone
-from pynamodb.exceptions import PutError
 
 from customers.models import Customer, CustomerEmail
-from customers.selectors import CustomerNotFound, customer_get, customer_get_by_email, normalise_email
+from customers.selectors import (
+    CUSTOMERS_TALLY,
+    CustomerNotFound,
+    customer_get,
+    customer_get_by_email,
+    name_search_key,
+    normalise_email,
+    phone_search_key,
+)
+from shopsite.audit import audit_add, audit_diff
+from shopsite.counters import tally_add
 from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
 
 EDITABLE_FIELDS = (
@@ -26,6 +35,16 @@ class EmailTaken(Exception):
 
 def _guard(email: str, customer_id: str) -> CustomerEmail:
     return CustomerEmail(email, customer_id=customer_id)
+
+
+def _search_keys(customer: Customer) -> None:
+    """Set the staff search keys: name as "surname first-name" and the phone's digits (absent when empty)."""
+    customer.name_key = name_search_key(f"{customer.last_name} {customer.first_name}") or None
+    customer.phone_key = phone_search_key(customer.phone) or None
+
+
+def _audited(customer: Customer) -> dict:
+    return {field: getattr(customer, field) for field in (*EDITABLE_FIELDS, "password")}
 
 
 def customer_create(
@@ -42,8 +61,13 @@ def customer_create(
     country: str = "",
     notes: str = "",
     status: str = "active",
+    actor: str = "",
 ) -> Customer:
-    """Create a customer and its email guard in one transaction; raise EmailTaken on a duplicate."""
+    """Create a customer and its email guard in one transaction; raise EmailTaken on a duplicate.
+
+    The same transaction adds one to the customers tally and writes the audit
+    entry (*actor*: the staff member, or empty when people sign themselves up).
+    """
     now = timezone.now()
     email = normalise_email(email)
     customer = Customer(
@@ -63,10 +87,14 @@ def customer_create(
         created_at=now,
         updated_at=now,
     )
+    _search_keys(customer)
     try:
         with transaction() as tx:
             tx.save(_guard(email, customer.customer_id), label="email-guard", condition=CustomerEmail.email.does_not_exist())
             tx.save(customer, label="customer", condition=Customer.customer_id.does_not_exist())
+            tally_add(tx, name=CUSTOMERS_TALLY, value=1)
+            audit_add(tx, subject=f"customer#{customer.customer_id}", actor=actor or email, action="created",
+                      changes=audit_diff(before={}, after={k: v for k, v in _audited(customer).items() if v}))
     except TransactionCancelled as cancelled:
         if cancelled.failed("email-guard"):
             raise EmailTaken(email) from cancelled
@@ -74,11 +102,14 @@ def customer_create(
     return customer
 
 
-def customer_update(*, customer_id: str, expected_version: int | None = None, **changes) -> Customer:
+def customer_update(*, customer_id: str, expected_version: int | None = None, actor: str = "",
+                    expected_status: str | None = None, **changes) -> Customer:
     """Apply *changes* to the customer; swap email guards in the same transaction.
 
     Raise StaleEdit when the stored version is not *expected_version* (or it
-    changes while saving), EmailTaken when the new email is in use.
+    changes while saving), EmailTaken when the new email is in use. The audit
+    entry (what changed, by *actor*) is written in the same transaction. With
+    *expected_status*, only a customer still in that status changes (bulk actions).
     """
     unknown = set(changes) - set(EDITABLE_FIELDS) - {"password"}
     if unknown:
@@ -86,6 +117,9 @@ def customer_update(*, customer_id: str, expected_version: int | None = None, **
     customer = customer_get(customer_id=customer_id)
     if expected_version is not None and customer.version != expected_version:
         raise StaleEdit(customer)
+    if expected_status is not None and customer.status != expected_status:
+        raise StaleEdit(customer)
+    before = _audited(customer)
     old_email = customer.email
     if "email" in changes:
         changes["email"] = normalise_email(changes["email"])
@@ -94,21 +128,20 @@ def customer_update(*, customer_id: str, expected_version: int | None = None, **
     for field, value in changes.items():
         setattr(customer, field, value)
     customer.updated_at = timezone.now()
-
-    if customer.email == old_email:
-        try:
-            customer.save()
-        except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
-                raise StaleEdit(customer_get(customer_id=customer_id)) from error
-            raise
-        return customer
+    _search_keys(customer)
+    diff = audit_diff(before=before, after=_audited(customer))
 
     try:
         with transaction() as tx:
-            tx.delete(_guard(old_email, customer_id), label="old-guard", condition=CustomerEmail.customer_id == customer_id)
-            tx.save(_guard(customer.email, customer_id), label="new-guard", condition=CustomerEmail.email.does_not_exist())
+            if customer.email != old_email:
+                tx.delete(_guard(old_email, customer_id), label="old-guard",
+                          condition=CustomerEmail.customer_id == customer_id)
+                tx.save(_guard(customer.email, customer_id), label="new-guard",
+                        condition=CustomerEmail.email.does_not_exist())
             tx.save(customer, label="customer")
+            if diff:
+                audit_add(tx, subject=f"customer#{customer_id}", actor=actor or customer.email, action="changed",
+                          changes=diff)
     except TransactionCancelled as cancelled:
         if cancelled.failed("new-guard"):
             raise EmailTaken(customer.email) from cancelled
@@ -118,8 +151,8 @@ def customer_update(*, customer_id: str, expected_version: int | None = None, **
     return customer
 
 
-def customer_delete(*, customer_id: str, expected_version: int | None = None) -> None:
-    """Delete the customer and its email guard in one transaction."""
+def customer_delete(*, customer_id: str, expected_version: int | None = None, actor: str = "") -> None:
+    """Delete the customer and its email guard in one transaction (with the tally and the audit entry)."""
     customer = customer_get(customer_id=customer_id)
     if expected_version is not None and customer.version != expected_version:
         raise StaleEdit(customer)
@@ -127,6 +160,9 @@ def customer_delete(*, customer_id: str, expected_version: int | None = None) ->
         with transaction() as tx:
             tx.delete(customer, label="customer")
             tx.delete(_guard(customer.email, customer_id), label="guard", condition=CustomerEmail.customer_id == customer_id)
+            tally_add(tx, name=CUSTOMERS_TALLY, value=-1)
+            audit_add(tx, subject=f"customer#{customer_id}", actor=actor or customer.email, action="deleted",
+                      changes={"email": [customer.email, None]})
     except TransactionCancelled as cancelled:
         if cancelled.failed("customer", "guard"):
             try:

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from customers import selectors, services
 from customers.forms import CustomerForm
+from shopsite.audit import AUDIT_LIMIT, audit_list
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import staff_required
 from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
@@ -40,7 +41,11 @@ def _customer_or_404(customer_id: str):
 @staff_required
 @require_GET
 def staff_customer_detail(request, customer_id):
-    return render(request, "staff/customers/detail.html", {"customer": _customer_or_404(customer_id)})
+    customer = _customer_or_404(customer_id)
+    return render(request, "staff/customers/detail.html", {
+        "customer": customer, "audit": audit_list(subject=f"customer#{customer_id}", limit=AUDIT_LIMIT),
+        "audit_limit": AUDIT_LIMIT,
+    })
 
 
 @staff_required
@@ -50,7 +55,7 @@ def staff_customer_create(request):
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in CUSTOMER_FIELDS}
         try:
-            customer = services.customer_create(**data)
+            customer = services.customer_create(actor=request.staff.email, **data)
         except services.EmailTaken:
             form.add_error("email", "Another customer already uses this email.")
         else:
@@ -69,7 +74,8 @@ def staff_customer_edit(request, customer_id):
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in CUSTOMER_FIELDS}
         try:
-            services.customer_update(customer_id=customer_id, expected_version=form.cleaned_data["version"], **data)
+            services.customer_update(customer_id=customer_id, expected_version=form.cleaned_data["version"],
+                                     actor=request.staff.email, **data)
         except services.EmailTaken:
             form.add_error("email", "Another customer already uses this email.")
         except services.StaleEdit as error:
@@ -89,7 +95,7 @@ def staff_customer_delete(request, customer_id):
     customer = _customer_or_404(customer_id)
     return delete_confirmed(
         request, template="staff/customers/delete.html", context={"customer": customer},
-        delete=lambda: services.customer_delete(customer_id=customer_id), gone=(selectors.CustomerNotFound,),
+        delete=lambda: services.customer_delete(customer_id=customer_id, actor=request.staff.email), gone=(selectors.CustomerNotFound,),
         refusals={services.StaleEdit: f"{customer.email} changed while you were deleting it. Check it and try again."},
         done="customers:staff_list", done_message=f"Customer {customer.email} deleted.",
     )

@@ -258,6 +258,11 @@ def _order(order) -> Order:
                                   quantity=int(line.quantity)) for line in order.lines])
 
 
+def _actor(info: Info) -> str:
+    """Who a staff operation is recorded as: the signed-in staff member or the API key's name."""
+    return info.context["request"].staff.email if info.context["key"] is None else f"api key {info.context['key'].name}"
+
+
 def _staff_order(order) -> StaffOrder:
     return StaffOrder(**vars(_order(order)), email=order.email, customer_id=order.customer_id)
 
@@ -411,26 +416,27 @@ class Mutation:
     def create_customer(self, info: Info, input: CustomerInput) -> Customer:
         _require(info, "staff")
         with _customer_errors():
-            return _customer(customer_services.customer_create(**_customer_fields(input)))
+            return _customer(customer_services.customer_create(actor=_actor(info), **_customer_fields(input)))
 
     @strawberry.mutation(description="Staff: replace a customer's fields, if its version is still 'version'.")
     def update_customer(self, info: Info, id: strawberry.ID, version: int, input: CustomerInput) -> Customer:
         _require(info, "staff")
         fields = _customer_fields(input)
         with _customer_errors():
-            return _customer(customer_services.customer_update(customer_id=str(id), expected_version=version, **fields))
+            return _customer(customer_services.customer_update(customer_id=str(id), expected_version=version,
+                                                               actor=_actor(info), **fields))
 
     @strawberry.mutation(description="Staff: delete a customer (and free the email), if its version is still 'version'.")
     def delete_customer(self, info: Info, id: strawberry.ID, version: int) -> bool:
         _require(info, "staff")
         with _customer_errors():
-            customer_services.customer_delete(customer_id=str(id), expected_version=version)
+            customer_services.customer_delete(customer_id=str(id), expected_version=version, actor=_actor(info))
         return True
 
     @strawberry.mutation(description="Staff: move an order to a new status, if its version is still 'version'.")
     def set_order_status(self, info: Info, id: strawberry.ID, status: str, version: int) -> StaffOrder:
         _require(info, "staff")
-        actor = info.context["request"].staff.email if info.context["key"] is None else f"api key {info.context['key'].name}"
+        actor = _actor(info)
         try:
             if status == "refunded":  # the money goes back through the payment provider first
                 order = order_services.order_refund(order_id=str(id), actor=actor, expected_version=version)

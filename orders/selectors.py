@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
+from django.utils import timezone
 from pynamodb.exceptions import DoesNotExist
 
 from catalog.selectors import product_get_many
 from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
 from orders.models import CartItem, Order
 from orders.pricing import shipping_cents_for
-from shopsite.counters import counter_value
+from shopsite.counters import counter_value, tallies_get
 from shopsite.pagination import Page, query_page
 
 # Each order line costs two transaction actions (stock, cart line), plus one for
@@ -119,6 +121,41 @@ def orders_changed_marks(*, customer_id: str | None = None) -> int:
     changes it.
     """
     return counter_value(name=orders_changed_counter(customer_id))
+
+
+NO_REVENUE = frozenset({"cancelled", "refunded"})
+
+
+def order_day_tally(created_at) -> str:
+    """The tally of the shop's day an order was placed on (in settings.TIME_ZONE)."""
+    return f"day#{timezone.localdate(created_at).isoformat()}"
+
+
+@dataclass
+class OrderFigures:
+    today_orders: int
+    today_revenue_cents: int
+    week_orders: int
+    week_revenue_cents: int
+    by_status: dict[str, int]
+
+
+def order_figures(*, today=None) -> OrderFigures:
+    """Today's and this week's (since Monday) orders and revenue, and how many orders are in each status.
+
+    One BatchGetItem of tallies the order transactions keep: the cost does
+    not grow with the number of orders.
+    """
+    today = today or timezone.localdate()
+    days = [f"day#{today - timedelta(days=offset)}" for offset in range(today.weekday() + 1)]
+    everything = orders_changed_counter(None)
+    tallies = tallies_get(names=[everything, *days])
+    week = [tallies[day] for day in days]
+    return OrderFigures(
+        today_orders=int(tallies[days[0]].orders or 0), today_revenue_cents=int(tallies[days[0]].revenue_cents or 0),
+        week_orders=sum(int(t.orders or 0) for t in week), week_revenue_cents=sum(int(t.revenue_cents or 0) for t in week),
+        by_status={status: int(getattr(tallies[everything], status) or 0) for status in ORDER_STATUSES},
+    )
 
 
 def orders_changed_counter(customer_id: str | None) -> str:

@@ -27,10 +27,12 @@ from orders.selectors import (
     cart_get,
     cart_items,
     guest_customer_id,
+    NO_REVENUE,
+    order_day_tally,
     order_find,
     orders_changed_counter,
 )
-from shopsite.counters import counter_bump, counter_next
+from shopsite.counters import counter_bump, counter_next, tally_add
 from shopsite.metrics import metric_add
 from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
 
@@ -120,7 +122,7 @@ def guest_orders_claim(*, customer) -> int:
         moved += 1
     if moved:
         with transaction() as tx:
-            _orders_changed(tx, customer_id=customer.customer_id)
+            counter_bump(tx, name=orders_changed_counter(customer.customer_id))
     return moved
 
 
@@ -203,10 +205,20 @@ def cart_merge(*, from_cart_id: str, to_cart_id: str) -> None:
                 batch.save(CartItem(to_cart_id, item.product_id, quantity=final, added_at=added_at))
 
 
-def _orders_changed(tx, *, customer_id: str) -> None:
-    """Mark, inside the order's own transaction, that the shop's and this customer's orders changed."""
-    counter_bump(tx, name=orders_changed_counter(None))
-    counter_bump(tx, name=orders_changed_counter(customer_id))
+def _orders_changed(tx, *, order: Order, to_status: str, from_status: str | None = None) -> None:
+    """Inside the order's own transaction: mark that the shop's and this customer's orders changed,
+    and keep the dashboard's tallies (orders per status; each day's orders and revenue, which a
+    cancelled or refunded order leaves) exact."""
+    deltas = {"value": 1, to_status: 1}
+    if from_status is not None:
+        deltas[from_status] = -1
+    tally_add(tx, name=orders_changed_counter(None), label="counter:orders-changed", **deltas)
+    counter_bump(tx, name=orders_changed_counter(order.customer_id))
+    day = order_day_tally(order.created_at)
+    if from_status is None:
+        tally_add(tx, name=day, orders=1, revenue_cents=order.total_cents)
+    elif to_status in NO_REVENUE and from_status not in NO_REVENUE:
+        tally_add(tx, name=day, revenue_cents=-order.total_cents)
 
 
 def order_id_from_token(token: str) -> str:
@@ -288,7 +300,7 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
                     tx.delete(CartItem(cart_id, line.product_id), label=f"cart:{line.product_id}",
                               condition=CartItem.quantity == line.quantity)
                 tx.save(order, label="order", condition=Order.order_id.does_not_exist())
-                _orders_changed(tx, customer_id=order.customer_id)
+                _orders_changed(tx, order=order, to_status="placed")
                 for line in cart.lines:
                     product_stock_change(tx, product_id=line.product_id, delta=-line.quantity,
                                          label=f"stock:{line.product_id}", require_active=True)
@@ -378,7 +390,7 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
     try:
         with transaction() as tx:
             tx.update(order, label="order", actions=actions, condition=Order.status == from_status)
-            _orders_changed(tx, customer_id=order.customer_id)
+            _orders_changed(tx, order=order, to_status=status, from_status=from_status)
             if record is not None:
                 tx.save(record, label="event", condition=PaymentRecord.key.does_not_exist())
             if (from_status, status) in RESTOCKING:

@@ -4,7 +4,7 @@ Order numbers come from here. A number is taken before the order's
 transaction; if that transaction then fails, the number is never used:
 numbers are unique and increasing, not gapless.
 """
-from shopsite.models import Counter
+from shopsite.models import Counter, Tally
 
 
 def counter_value(*, name: str) -> int:
@@ -25,3 +25,16 @@ def counter_next(*, name: str, start: int = 0) -> int:
     item = Counter(name)
     item.update(actions=[Counter.value.set((Counter.value | start) + 1)])
     return int(item.value)
+
+
+def tally_add(tx, *, name: str, label: str | None = None, **deltas: int) -> None:
+    """Add each of *deltas* (attribute=amount) to tally *name* inside transaction *tx*."""
+    actions = [getattr(Tally, attribute).add(amount) for attribute, amount in deltas.items() if amount]
+    if actions:
+        tx.update(Tally(name), label=label or f"tally:{name}", actions=actions, add_version_condition=False)
+
+
+def tallies_get(*, names: list[str]) -> dict[str, Tally]:
+    """The tallies named, missing ones as empty tallies: one BatchGetItem per 100 names."""
+    found = {tally.name: tally for tally in Tally.batch_get(list(dict.fromkeys(names)))} if names else {}
+    return {name: found.get(name) or Tally(name) for name in names}

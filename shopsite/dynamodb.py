@@ -8,6 +8,7 @@ fixtures can find all of them, and all models share one botocore client.
 from __future__ import annotations
 
 import threading
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -264,10 +265,35 @@ def _table_exists(client, name: str) -> bool:
     return True
 
 
+def _indexes_converge(client, model: type[Model]) -> list[str]:
+    """Add the model's indexes the table lacks (a table made by an older release), one UpdateTable each.
+
+    DynamoDB builds an added index from the items already stored; only one
+    index may be created at a time, so each is waited for before the next.
+    """
+    desired = _table_request(model)
+    existing = {index["IndexName"] for index in client.describe_table(TableName=desired["TableName"])["Table"]
+                .get("GlobalSecondaryIndexes", [])}
+    changes = []
+    for index in desired.get("GlobalSecondaryIndexes", []):
+        if index["IndexName"] in existing:
+            continue
+        client.update_table(TableName=desired["TableName"], AttributeDefinitions=desired["AttributeDefinitions"],
+                            GlobalSecondaryIndexUpdates=[{"Create": index}])
+        for _ in range(600):
+            described = client.describe_table(TableName=desired["TableName"])["Table"]
+            states = {i["IndexName"]: i.get("IndexStatus") for i in described.get("GlobalSecondaryIndexes", [])}
+            if states.get(index["IndexName"]) == "ACTIVE":
+                break
+            time.sleep(1)
+        changes.append(f"index {index['IndexName']} added")
+    return changes
+
+
 def _table_settings_converge(client, model: type[Model]) -> list[str]:
     """Switch on SSE, TTL and point-in-time recovery where they are off; say what was done."""
     name = model.Meta.table_name
-    changes = []
+    changes = _indexes_converge(client, model)
     sse = client.describe_table(TableName=name)["Table"].get("SSEDescription", {}).get("Status")
     if sse not in ("ENABLED", "ENABLING", "UPDATING"):
         # Every table is encrypted at rest; this moves one on the AWS-owned key

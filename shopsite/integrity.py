@@ -36,3 +36,22 @@ def findings() -> Iterator[Finding]:
     """Run every registered check."""
     for check in _checks:
         yield from check()
+
+
+def tally_findings(check: str, expected: dict[str, dict[str, int]]) -> Iterator[Finding]:
+    """Compare tallies with counts the caller made by scanning; the repair sets each number to the count.
+
+    The repair is a plain SET: run it while the shop is quiet, as a write
+    between the scan and the repair would be lost from the tally.
+    """
+    from shopsite.counters import tallies_get
+    from shopsite.models import Tally
+
+    stored = tallies_get(names=list(expected))
+    for name, numbers in expected.items():
+        for attribute, count in numbers.items():
+            have = int(getattr(stored[name], attribute) or 0)
+            if have != count:
+                yield Finding(check, f"{name} {attribute} says {have}, the records say {count}",
+                              repair=lambda name=name, attribute=attribute, count=count: Tally(name).update(
+                                  actions=[getattr(Tally, attribute).set(count)]))

@@ -1,5 +1,6 @@
-"""The core's own records: atomic counters (shopsite.counters) and the email outbox (shopsite.emails)."""
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+"""The core's own records: atomic counters and tallies (shopsite.counters), the audit trail
+(shopsite.audit) and the email outbox (shopsite.emails)."""
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from shopsite.dynamodb import BaseModel, register
 
@@ -10,6 +11,52 @@ class Counter(BaseModel):
 
     name = UnicodeAttribute(hash_key=True)
     value = NumberAttribute(default=0)
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+
+
+@register("counters", view=True)
+class Tally(BaseModel):
+    """The counters table seen as tallies: several numbers on one item, moved by ADD inside the
+    transactions that change what they count (the dashboard reads them, never counts records).
+
+    ``orders-changed`` also tallies orders per status; ``day#<date>`` holds the
+    orders placed that day and their revenue (cancelled and refunded orders
+    leave it); ``customers`` and ``products`` hold their totals in ``value``.
+    """
+
+    name = UnicodeAttribute(hash_key=True)
+    value = NumberAttribute(null=True)
+    orders = NumberAttribute(null=True)
+    revenue_cents = NumberAttribute(null=True)
+    placed = NumberAttribute(null=True)
+    paid = NumberAttribute(null=True)
+    shipped = NumberAttribute(null=True)
+    delivered = NumberAttribute(null=True)
+    cancelled = NumberAttribute(null=True)
+    refunded = NumberAttribute(null=True)
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+
+
+@register("audit")
+class AuditEntry(BaseModel):
+    """Who changed what and when: one item per change, written in the change's own transaction.
+
+    ``subject`` is ``customer#<id>``, ``product#<id>`` or ``staff#<email>``;
+    the range key sorts by time, so a record's page reads its latest entries
+    with one Query. ``changes`` is JSON: {field: [before, after]}.
+    """
+
+    subject = UnicodeAttribute(hash_key=True)
+    at_id = UnicodeAttribute(range_key=True)
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    changes = UnicodeAttribute(default="{}")
+    reason = UnicodeAttribute(default="")
 
     class Meta:
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""

@@ -53,8 +53,20 @@ def server_error(request):
 
 @staff_required
 def staff_dashboard(request):
-    """The staff console's landing page: links to each section."""
-    return render(request, "staff/dashboard.html")
+    """The day at a glance: orders and revenue, what waits for staff, low stock, newest customers.
+
+    Five reads whatever the shop's size: the order tallies (one BatchGet), the
+    customer and product totals, one Query each for newest customers and low stock.
+    """
+    from catalog.selectors import LOW_STOCK, product_count, product_low_stock
+    from customers.selectors import customer_count, customer_list
+    from orders.selectors import order_figures
+
+    return render(request, "staff/dashboard.html", {
+        "figures": order_figures(), "customer_count": customer_count(), "product_count": product_count(),
+        "newest_customers": customer_list(limit=5).items, "low_stock": product_low_stock(limit=8),
+        "low_stock_level": LOW_STOCK,
+    })
 
 
 def media(request, path):

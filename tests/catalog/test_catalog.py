@@ -243,10 +243,13 @@ def test_category_with_products_cannot_be_deleted(staff_client):
 def test_stock_adjustment_never_goes_below_zero(staff_client):
     product = make_product(stock=2)
     url = f"/staff/products/{product.product_id}/stock/"
-    assert "Stock is now 7" in staff_client.post(url, {"delta": 5}, follow=True).content.decode()
-    assert "cannot go below zero" in staff_client.post(url, {"delta": -8}, follow=True).content.decode()
+    assert "Stock is now 7" in staff_client.post(url, {"delta": 5, "reason": "Delivery"}, follow=True).content.decode()
+    assert "cannot go below zero" in staff_client.post(url, {"delta": -8, "reason": "Count"}, follow=True).content.decode()
     assert selectors.product_get(product_id=product.product_id).stock == 7
-    assert staff_client.post(url, {"delta": "lots"}).status_code == 400
+    assert staff_client.post(url, {"delta": "lots", "reason": "x"}).status_code == 400
+    missing_reason = staff_client.post(url, {"delta": 1})
+    assert missing_reason.status_code == 400 and "This field is required" in missing_reason.content.decode()
+    assert selectors.product_get(product_id=product.product_id).stock == 7
 
 
 def test_stale_product_edit_keeps_typed_values(staff_client):

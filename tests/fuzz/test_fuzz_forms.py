@@ -147,7 +147,7 @@ def test_staff_catalog_forms(product_data, category_data, delta):
     post(client, f"/staff/categories/{category.category_id}/edit/", category_data)
     post(client, "/staff/products/new/", {"category_id": category.category_id, **product_data})
     post(client, f"/staff/products/{product.product_id}/edit/", product_data)
-    post(client, f"/staff/products/{product.product_id}/stock/", {"delta": delta or ""})
+    post(client, f"/staff/products/{product.product_id}/stock/", {"delta": delta or "", "reason": delta or ""})
     for path in ("/staff/categories/", "/staff/products/", "/", "/products/", f"/categories/{category.slug}/"):
         get(client, path)
     get(client, "/search/", {"q": product_data.get("name", "")})

@@ -46,7 +46,8 @@ def test_create_tables_creates_missing_tables_with_indexes_and_ttl(fresh_prefix,
     described = client.describe_table(TableName=f"{fresh_prefix}customers")["Table"]
     from customers.models import Customer
 
-    assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == set(Customer._indexes) == {"listing-index"}
+    assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == set(Customer._indexes) == {
+        "listing-index", "email-index", "name-index", "phone-index"}
     assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     ttl = client.describe_time_to_live(TableName=f"{fresh_prefix}sessions")["TimeToLiveDescription"]
     assert ttl["AttributeName"] == "expires_at" and ttl["TimeToLiveStatus"] == "ENABLED"
