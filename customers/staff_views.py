@@ -1,13 +1,16 @@
-"""Staff pages for customer records: list, find, view, create, edit, delete."""
+"""Staff pages for customer records: list, search, bulk changes, view, create, edit, delete."""
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers import selectors, services
-from customers.forms import CustomerForm
+from customers.forms import CustomerFilterForm, CustomerForm
 from shopsite.audit import AUDIT_LIMIT, audit_list
+from shopsite.bulk import BulkAction, BulkRefused, bulk_view, version_seen
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import staff_required
 from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
@@ -19,16 +22,52 @@ CUSTOMER_FIELDS = tuple(name for name in CustomerForm.base_fields if name != "ve
 @staff_required
 @require_GET
 def staff_customer_list(request):
+    """Customers newest (or oldest) first, by status, or found by email / surname / phone prefix."""
     email = (request.GET.get("email") or "").strip()
-    if email:
+    if email:  # the exact-email look-up older links use: straight to the record
         try:
             customer = selectors.customer_get_by_email(email=email)
         except selectors.CustomerNotFound:
             messages.info(request, f"No customer uses the email {email}.")
         else:
             return redirect("customers:staff_detail", customer_id=customer.customer_id)
-    page = page_or_first(request, selectors.customer_list, limit=25)
-    return render(request, "staff/customers/list.html", {"page": page})
+    form = CustomerFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    query = filters.get("q", "")
+    if query:
+        page = page_or_first(request, selectors.customer_search, query=query)
+    else:
+        page = page_or_first(request, selectors.customer_list, status=filters.get("status", ""),
+                             oldest_first=filters.get("sort") == "oldest")
+        if not filters.get("status"):
+            page.count = selectors.customer_count()
+    extra = urlencode({k: v for k, v in filters.items() if v})
+    return render(request, "staff/customers/list.html", {"page": page, "form": form, "extra_query": extra,
+                                                         "query": query})
+
+
+def _set_status(status: str, done: str):
+    def run(*, item_id: str, seen: str, data: dict, actor: str) -> str:
+        try:
+            services.customer_update(customer_id=item_id, expected_version=version_seen(seen), status=status, actor=actor)
+        except services.StaleEdit:
+            raise BulkRefused("changed by someone else since you picked it; nothing was changed") from None
+        except selectors.CustomerNotFound:
+            raise BulkRefused("deleted in the meantime") from None
+        return done
+    return run
+
+
+CUSTOMER_BULK = {"deactivate": BulkAction("Deactivate", _set_status("inactive", "deactivated")),
+                 "activate": BulkAction("Reactivate", _set_status("active", "active again"))}
+
+
+@staff_required
+@require_POST
+def staff_customer_bulk(request):
+    return bulk_view(request, actions=CUSTOMER_BULK, back="customers:staff_list", what="customers",
+                     actor=request.staff.email, labels=lambda ids: {
+                         c.customer_id: c.email for c in selectors.customer_get_many(customer_ids=ids)})
 
 
 def _customer_or_404(customer_id: str):
@@ -104,9 +143,15 @@ def staff_customer_delete(request, customer_id):
 @staff_required
 @require_GET
 def staff_customer_export(request):
-    """Every customer as CSV, newest first."""
+    """The customers as CSV, filtered and sorted as on the list."""
     header = ["customer_id", "email", "first_name", "last_name", "phone", "line1", "line2", "city", "postal_code",
               "country", "status", "created_at"]
-    rows = ([getattr(c, name) for name in header[:-1]] + [c.created_at.isoformat()]
-            for c in pages_all(selectors.customer_list))
+    form = CustomerFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    if filters.get("q"):
+        found = pages_all(selectors.customer_search, query=filters["q"])
+    else:
+        found = pages_all(selectors.customer_list, status=filters.get("status", ""),
+                          oldest_first=filters.get("sort") == "oldest")
+    rows = ([getattr(c, name) for name in header[:-1]] + [c.created_at.isoformat()] for c in found)
     return csv_download(request, filename="customers.csv", header=header, rows=rows, back=reverse("customers:staff_list"))

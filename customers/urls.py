@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/set-password/<str:uid>/<str:token>/", account_views.staff_set_password, name="staff_set_password"),
     path("staff/customers/", staff_views.staff_customer_list, name="staff_list"),
     path("staff/customers/new/", staff_views.staff_customer_create, name="staff_create"),
+    path("staff/customers/bulk/", staff_views.staff_customer_bulk, name="staff_bulk"),
     path("staff/customers/export.csv", staff_views.staff_customer_export, name="staff_export"),
     path("staff/customers/<str:customer_id>/", staff_views.staff_customer_detail, name="staff_detail"),
     path("staff/customers/<str:customer_id>/edit/", staff_views.staff_customer_edit, name="staff_edit"),

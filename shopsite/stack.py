@@ -129,6 +129,9 @@ def stack_template(*, stage: str) -> dict:
             "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
             "VersioningConfiguration": {"Status": "Enabled"},
             "CorsConfiguration": {"CorsRules": [{"AllowedMethods": ["GET", "HEAD"], "AllowedOrigins": ["*"], "MaxAge": 86400}]},
+            # Large staff exports (customer data) are private, fetched by presigned link, gone after a day.
+            "LifecycleConfiguration": {"Rules": [{"Id": "ExpireExports", "Status": "Enabled", "Prefix": "exports/",
+                                                  "ExpirationInDays": 1, "NoncurrentVersionExpirationInDays": 1}]},
         },
     }
     resources["AssetsBucketPolicy"] = {
@@ -163,7 +166,8 @@ def stack_template(*, stage: str) -> dict:
                     "dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:DescribeContinuousBackups"],
                  "Resource": table_arns},
                 {"Sid": "AssetObjects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                 "Resource": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/static/*"), _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/media/*")]},
+                 "Resource": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/static/*"), _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/media/*"),
+                              _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/exports/*")]},
                 {"Sid": "AssetListing", "Effect": "Allow", "Action": "s3:ListBucket",
                  "Resource": _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}"),
                  "Condition": {"StringLike": {"s3:prefix": ["static/*", "media/*"]}}},

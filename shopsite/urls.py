@@ -11,6 +11,7 @@ handler500 = "shopsite.views.server_error"
 urlpatterns = [
     path("healthz/", views.health, name="health"),
     path("staff/", views.staff_dashboard, name="staff_dashboard"),
+    path("staff/exports/<path:name>", views.staff_export_file, name="staff_export_file"),
     path("", include("customers.urls")),
     path("", include("orders.urls")),
     path("", include("graphapi.urls")),

@@ -69,6 +69,14 @@ def staff_dashboard(request):
     })
 
 
+@staff_required
+def staff_export_file(request, name):
+    """A large export saved by shopsite.csv_export: staff only, by its unguessable name."""
+    from shopsite.csv_export import export_file_response
+
+    return export_file_response(name=name)
+
+
 def media(request, path):
     """Serve an uploaded file from the default storage (local runs and tests only)."""
     try:

@@ -49,6 +49,12 @@ AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None
 STATIC_URL = f"https://{AWS_S3_CUSTOM_DOMAIN}/static/" if AWS_S3_CUSTOM_DOMAIN else "/static/"
 MEDIA_URL = f"https://{AWS_S3_CUSTOM_DOMAIN}/media/" if AWS_S3_CUSTOM_DOMAIN else "/media/"
 STORAGES = {
+    # Staff exports too large for one response: private objects, handed out as 15-minute presigned links.
+    "exports": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {"location": "exports", "custom_domain": None, "querystring_auth": True, "querystring_expire": 900,
+                    "object_parameters": {"CacheControl": "private, no-store"}},
+    },
     "default": {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {"location": "media", "object_parameters": {"CacheControl": "public, max-age=86400"}},

@@ -9,6 +9,7 @@ DYNAMODB_TABLE_PREFIX = env("DYNAMODB_TABLE_PREFIX", "test-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "exports": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Fail fast in tests; fault tests exercise the retry path explicitly.
