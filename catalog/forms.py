@@ -66,3 +66,51 @@ class StockForm(forms.Form):
         if self.cleaned_data["delta"] == 0:
             raise forms.ValidationError("Enter a number other than zero.", code="zero")
         return self.cleaned_data["delta"]
+
+
+class ProductFilterForm(forms.Form):
+    """The staff product list's search box, sort and filters (GET)."""
+
+    q = forms.CharField(label="Search", max_length=100, required=False,
+                        widget=forms.TextInput(attrs={"placeholder": "name, slug or SKU", "type": "search"}))
+    sort = forms.ChoiceField(choices=[("newest", "Newest first"), ("name", "Name A–Z"), ("stock", "Lowest stock first")],
+                             required=False)
+    category = forms.ChoiceField(required=False)
+    shown = forms.ChoiceField(choices=[("", "Shown and hidden"), ("shown", "Shown in the shop"), ("hidden", "Hidden")],
+                              required=False)
+    min_price = forms.DecimalField(label="Price from", min_value=Decimal("0"), max_value=Decimal("100000"),
+                                   decimal_places=2, required=False)
+    max_price = forms.DecimalField(label="Price to", min_value=Decimal("0"), max_value=Decimal("100000"),
+                                   decimal_places=2, required=False)
+    low_stock = forms.BooleanField(label="Low stock only", required=False)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "Any category")] + [(c.category_id, c.name) for c in categories]
+
+    def selector_filters(self) -> dict:
+        """The valid filters as product_list_staff's keyword arguments."""
+        data = self.cleaned_data if self.is_valid() else {}
+        cents = {key: int(data[field] * 100) for key, field in (("min_cents", "min_price"), ("max_cents", "max_price"))
+                 if data.get(field) is not None}
+        return {"sort": data.get("sort") or "newest", "category_id": data.get("category", ""),
+                "shown": data.get("shown", ""), "low_stock": bool(data.get("low_stock")), **cents}
+
+
+class SetStockForm(forms.Form):
+    stock = forms.IntegerField(label="New stock", min_value=0, max_value=1_000_000)
+    reason = forms.CharField(max_length=200, help_text="Kept in each product's history.")
+
+
+class MoveCategoryForm(forms.Form):
+    category_id = forms.ChoiceField(label="Move to category")
+
+    def __init__(self, *args, **kwargs):
+        from catalog.selectors import category_list
+
+        super().__init__(*args, **kwargs)
+        self.fields["category_id"].choices = [("", "Choose a category")] + [(c.category_id, c.name) for c in category_list()]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="Columns as in the product export; at most 2 MB and 500 rows.")

@@ -1,13 +1,25 @@
-"""Staff pages for the catalog: categories, products, stock."""
+"""Staff pages for the catalog: categories, products (search, filters, bulk changes, import), stock."""
+import csv
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from catalog import selectors, services
-from catalog.forms import CategoryForm, ProductForm, StockForm
+from catalog import imports, selectors, services
+from catalog.forms import (
+    CategoryForm,
+    ImportForm,
+    MoveCategoryForm,
+    ProductFilterForm,
+    ProductForm,
+    SetStockForm,
+    StockForm,
+)
 from shopsite.audit import AUDIT_LIMIT, audit_list
+from shopsite.bulk import BulkAction, BulkRefused, bulk_view, version_seen
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import staff_required
 from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
@@ -90,9 +102,101 @@ def _product_or_404(product_id):
 @staff_required
 @require_GET
 def staff_product_list(request):
-    page = page_or_first(request, selectors.product_list_staff)
-    categories = {c.category_id: c for c in selectors.category_list()}
-    return render(request, "staff/catalog/product_list.html", {"page": page, "categories": categories})
+    """Every product, sorted and filtered, or found by name / slug / SKU prefix; with thumbnails and a total."""
+    categories = selectors.category_list()
+    form = ProductFilterForm(request.GET, categories=categories)
+    filters = form.selector_filters()
+    query = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    if query:
+        page = page_or_first(request, selectors.product_search_staff, query=query)
+    else:
+        page = page_or_first(request, selectors.product_list_staff, **filters)
+        if filters == {"sort": "newest", "category_id": "", "shown": "", "low_stock": False}:
+            page.count = selectors.product_count()
+    extra = urlencode({key: value for key, value in form.data.items() if key != "cursor" and value})
+    return render(request, "staff/catalog/product_list.html", {
+        "page": page, "categories": {c.category_id: c for c in categories}, "form": form, "query": query,
+        "extra_query": extra, "bulk_actions": PRODUCT_BULK})
+
+
+def _product_bulk_run(change):
+    """A bulk action on one product: *change(product_id, version, data, actor)* -> what happened."""
+    def run(*, item_id: str, seen: str, data: dict, actor: str) -> str:
+        try:
+            return change(item_id, version_seen(seen), data, actor)
+        except services.StaleEdit:
+            raise BulkRefused("changed by someone else since you picked it; nothing was changed") from None
+        except services.NotFound:
+            raise BulkRefused("deleted in the meantime (or its new category was)") from None
+    return run
+
+
+def _set_stock(product_id, version, data, actor):
+    product = selectors.product_get(product_id=product_id)
+    if product is None:
+        raise services.NotFound(product_id)
+    if product.stock == data["stock"]:
+        return f"stock was already {product.stock}"
+    services.product_stock_adjust(product_id=product_id, delta=data["stock"] - product.stock, reason=data["reason"],
+                                  actor=actor, expected_stock=product.stock)
+    return f"stock {product.stock} → {data['stock']}"
+
+
+def _show(product_id, version, data, actor):
+    services.product_set_active(product_id=product_id, active=True, actor=actor, expected_version=version)
+    return "shown in the shop"
+
+
+def _hide(product_id, version, data, actor):
+    services.product_set_active(product_id=product_id, active=False, actor=actor, expected_version=version)
+    return "hidden from the shop"
+
+
+def _move(product_id, version, data, actor):
+    services.product_update(product_id=product_id, expected_version=version, actor=actor, category_id=data["category_id"])
+    return "moved"
+
+
+PRODUCT_BULK = {
+    "show": BulkAction("Show in the shop", _product_bulk_run(_show)),
+    "hide": BulkAction("Hide from the shop", _product_bulk_run(_hide)),
+    "stock": BulkAction("Set stock", _product_bulk_run(_set_stock), form=SetStockForm),
+    "move": BulkAction("Move to a category", _product_bulk_run(_move), form=MoveCategoryForm),
+}
+
+
+@staff_required
+@require_POST
+def staff_product_bulk(request):
+    return bulk_view(request, actions=PRODUCT_BULK, back="catalog:staff_product_list", what="products",
+                     actor=request.staff.email, labels=lambda ids: {
+                         pid: product.name for pid, product in selectors.product_get_many(product_ids=ids).items()})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def staff_product_import(request):
+    """Upload a CSV, see what each row would do (nothing changes), then apply it and see what each row did."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "max_rows": imports.MAX_ROWS}
+    if request.method == "POST" and request.POST.get("token"):
+        try:
+            context["applied"] = imports.import_apply(token=request.POST["token"], actor=request.staff.email)
+        except imports.ImportRefused as refused:
+            messages.error(request, str(refused))
+        return render(request, "staff/catalog/product_import.html", context)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > imports.MAX_BYTES:
+                raise imports.ImportRefused("The file is over 2 MB; split it.")
+            text = upload.read().decode("utf-8")
+            context["plans"], context["token"] = imports.import_plan(text=text)
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”.")
+        except (imports.ImportRefused, csv.Error) as refused:
+            form.add_error("file", str(refused))
+    return render_form(request, "staff/catalog/product_import.html", context)
 
 
 def _product_data(request, form) -> dict:
@@ -219,11 +323,15 @@ def staff_product_delete(request, product_id):
 @staff_required
 @require_GET
 def staff_product_export(request):
-    """Every product (shown or hidden) as CSV, with its category's name from the cached list."""
-    categories = {category.category_id: category.name for category in selectors.category_list()}
-    header = ["product_id", "name", "slug", "category", "price_cents", "stock", "shown", "created_at"]
-    rows = ([p.product_id, p.name, p.slug, categories.get(p.category_id, ""), p.price_cents, p.stock,
-             "yes" if p.active else "no", p.created_at.isoformat()]
-            for p in pages_all(selectors.product_list_staff))
+    """The products (filtered as on the list) as CSV, with category names; the file imports back unchanged."""
+    category_list = selectors.category_list()
+    categories = {category.category_id: category.name for category in category_list}
+    form = ProductFilterForm(request.GET, categories=category_list)
+    query = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    found = (pages_all(selectors.product_search_staff, query=query) if query
+             else pages_all(selectors.product_list_staff, **form.selector_filters()))
+    header = ["product_id", "name", "slug", "sku", "category", "price_cents", "stock", "shown", "created_at"]
+    rows = ([p.product_id, p.name, p.slug, p.sku or "", categories.get(p.category_id, ""), p.price_cents, p.stock,
+             "yes" if p.active else "no", p.created_at.isoformat()] for p in found)
     return csv_download(request, filename="products.csv", header=header, rows=rows,
                         back=reverse("catalog:staff_product_list"))

@@ -45,7 +45,7 @@ def test_orders_and_products_export_as_on_screen(staff_client):
     assert len(rows_of(staff_client.get("/staff/orders/export.csv", {"status": "paid"}))) == 1  # just the header
     assert len(rows_of(staff_client.get("/staff/orders/export.csv", {"status": "nonsense"}))) == 2  # falls back to placed
     products = rows_of(staff_client.get("/staff/products/export.csv"))
-    assert {(row[1], row[3], row[6]) for row in products[1:]} == {("Pan", "Kitchen", "yes"), ("Hidden pot", "Kitchen", "no")}
+    assert {(row[1], row[4], row[7]) for row in products[1:]} == {("Pan", "Kitchen", "yes"), ("Hidden pot", "Kitchen", "no")}
 
 
 def test_an_export_too_large_for_one_response_says_so(staff_client, monkeypatch):

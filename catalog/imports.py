@@ -1,0 +1,192 @@
+"""CSV import of products and stock: a dry-run plan first, then one conditional write per row.
+
+The file has the columns of the product export (``product_id, name, slug,
+sku, category, price_cents, stock, shown``; others are ignored). A row whose
+product_id exists updates that product; a row without one creates a
+product. Exporting and importing the same file changes nothing.
+
+The preview records, for every product it read, the version and stock it
+saw; applying uses them as conditions, so a product changed between preview
+and apply is reported as stale and left alone.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.core import signing
+
+from catalog import selectors, services
+from catalog.forms import slug_validator, sku_validator
+
+MAX_ROWS = 500  # one request applies them all: stays well inside API Gateway's 29 s
+MAX_BYTES = 2 * 1024 * 1024
+REQUIRED = ("name", "slug", "category", "price_cents")
+_SALT = "shopsite.import"
+
+
+class ImportRefused(Exception):
+    """The file as a whole cannot be read (not CSV, missing columns, too large)."""
+
+
+@dataclass
+class RowPlan:
+    line: int
+    name: str
+    action: str  # "create", "update", "unchanged", "error"
+    changes: dict = field(default_factory=dict)  # field -> (before, after); for create: field -> value
+    stock: int | None = None
+    product_id: str = ""
+    errors: list[str] = field(default_factory=list)
+    outcome: str = ""  # after applying: what happened
+
+
+def _rows(text: str) -> list[dict]:
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise ImportRefused("The file is over 2 MB; split it.")
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
+    if missing:
+        raise ImportRefused(f"The file has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}. "
+                            "Start from a product export.")
+    rows = []
+    for row in reader:
+        if len(rows) == MAX_ROWS:
+            raise ImportRefused(f"At most {MAX_ROWS} rows per file; split it.")
+        rows.append({key: (value or "").strip() for key, value in row.items() if isinstance(key, str)})
+    return rows
+
+
+def _unformula(text: str) -> str:
+    """Undo the export's formula guard (a leading apostrophe before = + - @)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+
+
+def _int(text: str, what: str, errors: list[str], *, low: int, high: int) -> int | None:
+    try:
+        value = int(_unformula(text))
+    except ValueError:
+        errors.append(f"{what} must be a whole number, not “{text[:20]}”")
+        return None
+    if not low <= value <= high:
+        errors.append(f"{what} must be between {low} and {high}")
+        return None
+    return value
+
+
+def import_plan(*, text: str) -> tuple[list[RowPlan], str]:
+    """Read the file and say what each row would do, changing nothing; return the plans and a signed
+    token that carries what was read (for import_apply). Raises ImportRefused."""
+    rows = _rows(text)
+    categories = {category.name.casefold(): category for category in selectors.category_list()}
+    existing = selectors.product_get_many(product_ids=[r.get("product_id", "") for r in rows if r.get("product_id")])
+    plans, seen = [], {}
+    for line, row in enumerate(rows, start=2):
+        errors: list[str] = []
+        name = row.get("name", "")[:120]
+        plan = RowPlan(line=line, name=name or "(no name)", action="error", errors=errors)
+        plans.append(plan)
+        if not name:
+            errors.append("name is empty")
+        slug = row.get("slug", "")
+        try:
+            slug_validator(slug)
+        except Exception:  # noqa: BLE001 (a ValidationError: say it in the row's words)
+            errors.append(f"slug “{slug[:40]}” must be lower-case letters, digits and single hyphens")
+        sku = selectors.sku_normalise(row.get("sku", ""))
+        if sku:
+            try:
+                sku_validator(sku)
+            except Exception:  # noqa: BLE001
+                errors.append(f"SKU “{sku}” may hold letters, digits and - _ . / only")
+        category = categories.get(row.get("category", "").casefold())
+        if category is None:
+            errors.append(f"no category is called “{row.get('category', '')[:40]}”")
+        price = _int(row.get("price_cents", ""), "price_cents", errors, low=1, high=10_000_000)
+        stock = _int(row["stock"], "stock", errors, low=0, high=1_000_000) if row.get("stock", "") != "" else None
+        shown = row.get("shown", "yes").casefold() not in ("no", "false", "0", "hidden")
+        if errors:
+            continue
+        wanted = {"name": name, "slug": slug, "sku": sku or None, "category_id": category.category_id,
+                  "price_cents": price, "active": shown}
+        product = existing.get(row.get("product_id", ""))
+        if row.get("product_id") and product is None:
+            errors.append("no product has this product_id (leave it empty to create one)")
+            continue
+        if product is None:
+            plan.action, plan.changes, plan.stock = "create", wanted, stock or 0
+            continue
+        plan.product_id = product.product_id
+        seen[product.product_id] = [product.version, int(product.stock)]
+        plan.changes = {key: (getattr(product, key), value) for key, value in wanted.items()
+                        if getattr(product, key) != value}
+        if stock is not None and stock != product.stock:
+            plan.changes["stock"] = (int(product.stock), stock)
+            plan.stock = stock
+        plan.action = "update" if plan.changes else "unchanged"
+    return plans, signing.dumps({"text": text, "seen": seen}, salt=_SALT, compress=True)
+
+
+def import_apply(*, token: str, actor: str) -> list[RowPlan]:
+    """Apply a previewed import row by row; each row's outcome says what happened. Raises ImportRefused."""
+    try:
+        payload = signing.loads(token, salt=_SALT, max_age=3600)
+    except signing.BadSignature:
+        raise ImportRefused("This preview has expired or was altered; upload the file again.") from None
+    plans, _ = import_plan(text=payload["text"])
+    seen = payload["seen"]
+    reason = f"CSV import by {actor}"
+    for plan in plans:
+        if plan.action == "error":
+            plan.outcome = "skipped: " + "; ".join(plan.errors)
+        elif plan.action == "unchanged":
+            plan.outcome = "unchanged"
+        elif plan.action == "create":
+            plan.outcome = _create(plan, actor=actor)
+        elif plan.product_id not in seen or seen[plan.product_id][0] != _version_now(plan):
+            plan.outcome = "stale: the product changed since the preview; nothing was changed"
+        else:
+            plan.outcome = _update(plan, version=seen[plan.product_id][0], stock_seen=seen[plan.product_id][1],
+                                   actor=actor, reason=reason)
+    return plans
+
+
+def _version_now(plan: RowPlan) -> int | None:
+    product = selectors.product_get(product_id=plan.product_id)
+    return product.version if product is not None else None
+
+
+def _create(plan: RowPlan, *, actor: str) -> str:
+    try:
+        product = services.product_create(actor=actor, stock=plan.stock or 0, description="", **plan.changes)
+    except services.SlugTaken:
+        return "not created: another product uses this slug"
+    except services.SkuTaken:
+        return "not created: another product uses this SKU"
+    except services.NotFound:
+        return "not created: the category was deleted"
+    plan.product_id = product.product_id
+    return "created"
+
+
+def _update(plan: RowPlan, *, version: int, stock_seen: int, actor: str, reason: str) -> str:
+    fields = {key: after for key, (_, after) in plan.changes.items() if key != "stock"}
+    done = []
+    try:
+        if fields:
+            services.product_update(product_id=plan.product_id, expected_version=version, actor=actor, **fields)
+            done.append(", ".join(sorted(fields)))
+        if plan.stock is not None:
+            services.product_stock_adjust(product_id=plan.product_id, delta=plan.stock - stock_seen, reason=reason,
+                                          actor=actor, expected_stock=stock_seen)
+            done.append(f"stock {stock_seen} → {plan.stock}")
+    except services.StaleEdit:
+        return "stale: the product changed since the preview" + (f" (after updating {done[0]})" if done else "")
+    except services.SlugTaken:
+        return "not updated: another product uses this slug"
+    except services.SkuTaken:
+        return "not updated: another product uses this SKU"
+    except services.NotFound:
+        return "not updated: the product or its category was deleted"
+    return "updated: " + "; ".join(done)
