@@ -121,7 +121,7 @@ def staff_product_list(request):
 
 def _product_bulk_run(change):
     """A bulk action on one product: *change(product_id, version, data, actor)* -> what happened."""
-    def run(*, item_id: str, seen: str, data: dict, actor: str) -> str:
+    def run(*, item_id: str, seen: str, data: dict, actor: str, request=None) -> str:
         try:
             return change(item_id, version_seen(seen), data, actor)
         except services.StaleEdit:

@@ -47,7 +47,7 @@ def staff_customer_list(request):
 
 
 def _set_status(status: str, done: str):
-    def run(*, item_id: str, seen: str, data: dict, actor: str) -> str:
+    def run(*, item_id: str, seen: str, data: dict, actor: str, request=None) -> str:
         try:
             services.customer_update(customer_id=item_id, expected_version=version_seen(seen), status=status, actor=actor)
         except services.StaleEdit:

@@ -82,3 +82,28 @@ class TransitionForm(forms.Form):
         if cleaned.get("status") != "shipped":
             cleaned["carrier"] = cleaned["tracking_number"] = ""
         return cleaned
+
+
+class OrderFilterForm(forms.Form):
+    """The staff order list's tab (status or "all"), date range and payment method (GET)."""
+
+    status = forms.ChoiceField(choices=[("all", "All"), *((s, s) for s in ORDER_STATUSES)], required=False)
+    date_from = forms.DateField(label="Placed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="Placed until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    provider = forms.ChoiceField(label="Payment", choices=[("", "Any payment"), ("manual", "Manual (bank transfer)"),
+                                                           ("stripe", "Card (Stripe)")], required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def selector_filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"status": data.get("status") or self.initial.get("status", "placed"), "date_from": data.get("date_from"),
+                "date_to": data.get("date_to"), "provider": data.get("provider", "")}
+
+
+class ShipForm(forms.Form):
+    carrier = forms.CharField(max_length=60, required=False, help_text="The same carrier for every order below.")

@@ -21,3 +21,12 @@ def order_tallies() -> Iterator[Finding]:
             day["revenue_cents"] += int(order.total_cents)
     expected = {orders_changed_counter(None): {status: statuses.get(status, 0) for status in STATUS_LABELS}, **days}
     yield from tally_findings("order tallies", expected)
+
+
+@register
+def order_listing() -> Iterator[Finding]:
+    """Orders placed before the "All" tab existed lack ``listing``, so that tab cannot show them."""
+    for order in Order.scan(Order.listing.does_not_exist()):
+        yield Finding("orders", f"order {order.reference} is missing from the All tab",
+                      repair=lambda order=order: Order(order.order_id).update(
+                          actions=[Order.listing.set("all")], condition=Order.order_id.exists(), add_version_condition=False))

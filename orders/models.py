@@ -76,6 +76,17 @@ class StatusOrdersIndex(GlobalSecondaryIndex):
         projection = AllProjection()
 
 
+class AllOrdersIndex(GlobalSecondaryIndex):
+    """Every order, newest first, in one partition: the staff "All" tab and date ranges are one Query."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "all-index"
+        projection = AllProjection()
+
+
 class NumberOrdersIndex(GlobalSecondaryIndex):
     """Staff find an order by the number the customer quotes."""
 
@@ -105,6 +116,7 @@ class Order(BaseModel):
     payment_ref = UnicodeAttribute(null=True)  # the provider's id of the payment (a Stripe PaymentIntent)
     carrier = UnicodeAttribute(null=True)  # set when the order ships
     tracking_number = UnicodeAttribute(null=True)
+    listing = UnicodeAttribute(default="all")
     version = VersionAttribute()
 
     class Meta:
@@ -113,6 +125,7 @@ class Order(BaseModel):
     customer_index = CustomerOrdersIndex()
     status_index = StatusOrdersIndex()
     number_index = NumberOrdersIndex()
+    all_index = AllOrdersIndex()
 
     @property
     def status_label(self) -> str:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.utils import timezone
@@ -182,9 +183,32 @@ def order_list_for_customer(*, customer_id: str, cursor: str | None = None, limi
     return query_page(Order.customer_index, customer_id, scope=f"orders:{customer_id}", cursor=cursor, limit=limit)
 
 
-def order_list_by_status(*, status: str, cursor: str | None = None, limit: int = 25) -> Page:
-    """Return a page of orders with *status*, newest first: one Query on the status index."""
-    return query_page(Order.status_index, status, scope=f"orders-status:{status}", cursor=cursor, limit=limit)
+def order_list_by_status(*, status: str, cursor: str | None = None, limit: int = 25, date_from=None, date_to=None,
+                         provider: str = "") -> Page:
+    """Return a page of orders with *status* ("all" for every order), newest first, placed between
+    *date_from* and *date_to* (dates, inclusive) and paid through *provider* if given.
+
+    One Query on the status index (or the all-orders index): the dates are
+    its key condition; the provider is a filter read in a bounded number of pages.
+    """
+    index, key = (Order.all_index, "all") if status == "all" else (Order.status_index, status)
+    start = datetime.combine(date_from, time.min, tzinfo=dt_timezone.utc) if date_from else None
+    end = datetime.combine(date_to, time.max, tzinfo=dt_timezone.utc) if date_to else None
+    if start and end:
+        condition = Order.created_at.between(start, end)
+    elif start or end:
+        condition = Order.created_at >= start if start else Order.created_at <= end
+    else:
+        condition = None
+    scope = f"orders-status:{status}:{date_from}:{date_to}:{provider}"
+    return query_page(index, key, scope=scope, cursor=cursor, limit=limit, range_condition=condition,
+                      filter_condition=(Order.payment_provider == provider) if provider else None)
+
+
+def order_get_many(*, order_ids: list[str]) -> dict[str, Order]:
+    """The orders with these ids, keyed by id: one BatchGet per 100."""
+    ids = [i for i in dict.fromkeys(order_ids) if i and len(i) <= 64]
+    return {order.order_id: order for order in Order.batch_get(ids)} if ids else {}
 
 
 def order_find_by_reference(*, reference: str) -> Order | None:

@@ -1,4 +1,6 @@
 """Staff pages for orders: list by status, detail, status changes."""
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -6,8 +8,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import selectors, services
-from orders.forms import TransitionForm
+from orders.forms import OrderFilterForm, ShipForm, TransitionForm
 from orders.notifications import order_notify
+from shopsite.bulk import BulkAction, BulkRefused, bulk_view, version_seen
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import refreshable, staff_required
 from shopsite.pagination import Page, page_or_first
@@ -23,17 +26,54 @@ def staff_order_list(request):
         orders = selectors.order_list_for_email(email=number)
         return render(request, "staff/orders/list.html", {
             "page": Page(items=orders, next_cursor=None), "statuses": selectors.ORDER_STATUSES, "number": number,
-            "found_for": number})
+            "found_for": number, "bulk_actions": ORDER_BULK, "counts": selectors.order_figures().by_status})
     if number:
         order = selectors.order_find_by_reference(reference=number)
         if order is not None:
             return redirect("orders:staff_detail", order_id=order.order_id)
         messages.error(request, f"No order has the number “{number[:20]}”.")
-    status = request.GET.get("status", "placed")
-    if status not in selectors.ORDER_STATUSES:
-        status = "placed"
-    page = page_or_first(request, selectors.order_list_by_status, status=status)
-    return render(request, "staff/orders/list.html", {"page": page, "status": status, "statuses": selectors.ORDER_STATUSES, "extra_query": f"status={status}", "number": number})
+    form = OrderFilterForm(request.GET, initial={"status": "placed"})
+    filters = form.selector_filters()
+    page = page_or_first(request, selectors.order_list_by_status, **filters)
+    counts = selectors.order_figures().by_status
+    if filters["status"] != "all" and not (filters["date_from"] or filters["date_to"] or filters["provider"]):
+        page.count = counts.get(filters["status"])
+    extra = urlencode({key: value for key, value in request.GET.items() if key in form.fields and value})
+    return render(request, "staff/orders/list.html", {
+        "page": page, "status": filters["status"], "statuses": selectors.ORDER_STATUSES, "counts": counts,
+        "form": form, "extra_query": extra or f"status={filters['status']}", "number": number,
+        "bulk_actions": ORDER_BULK})
+
+
+def _order_bulk(status: str, done: str):
+    """A bulk status change: each order moves only from the version staff saw, and its shopper is emailed."""
+    def run(*, item_id: str, seen: str, data: dict, actor: str, request=None) -> str:
+        try:
+            order = services.order_transition(order_id=item_id, status=status, actor=actor,
+                                              expected_version=version_seen(seen),
+                                              carrier=data.get("carrier", ""), tracking_number=data.get("tracking", ""))
+        except services.StaleOrder:
+            raise BulkRefused("changed by someone else since you picked it; nothing was changed") from None
+        except services.TransitionRefused as refused:
+            raise BulkRefused(str(refused)) from None
+        order_notify(order=order, request=request)
+        return done + (f", tracking {order.tracking_number}" if status == "shipped" and order.tracking_number else "")
+    return run
+
+
+ORDER_BULK = {
+    "paid": BulkAction("Mark paid", _order_bulk("paid", "marked paid")),
+    "shipped": BulkAction("Mark shipped", _order_bulk("shipped", "marked shipped"), form=ShipForm, per_item=("tracking",)),
+    "cancelled": BulkAction("Cancel", _order_bulk("cancelled", "cancelled, stock put back")),
+}
+
+
+@staff_required
+@require_POST
+def staff_order_bulk(request):
+    return bulk_view(request, actions=ORDER_BULK, back="orders:staff_list", what="orders", actor=request.staff.email,
+                     labels=lambda ids: {order_id: f"Order {order.reference} ({order.email})"
+                                         for order_id, order in selectors.order_get_many(order_ids=ids).items()})
 
 
 @staff_required
@@ -90,15 +130,14 @@ def staff_order_transition(request, order_id):
 @staff_required
 @require_GET
 def staff_order_export(request):
-    """The orders of the status tab on screen, as CSV, one row per order line."""
-    status = request.GET.get("status", "placed")
-    if status not in selectors.ORDER_STATUSES:
-        status = "placed"
+    """The orders on screen (tab, dates, payment), as CSV, one row per order line."""
+    filters = OrderFilterForm(request.GET, initial={"status": "placed"}).selector_filters()
+    status = filters["status"]
     header = ["number", "order_id", "placed_at", "status", "email", "product", "quantity", "unit_price_cents",
               "shipping_cents", "total_cents", "carrier", "tracking_number"]
     rows = ([order.reference, order.order_id, order.created_at.isoformat(), order.status, order.email, line.name,
              line.quantity, line.unit_price_cents, order.shipping_cents, order.total_cents, order.carrier or "",
              order.tracking_number or ""]
-            for order in pages_all(selectors.order_list_by_status, status=status) for line in order.lines)
+            for order in pages_all(selectors.order_list_by_status, **filters) for line in order.lines)
     return csv_download(request, filename=f"orders-{status}.csv", header=header, rows=rows,
                         back=f"{reverse('orders:staff_list')}?status={status}")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("payments/stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
     path("staff/orders/", staff_views.staff_order_list, name="staff_list"),
     path("staff/orders/export.csv", staff_views.staff_order_export, name="staff_export"),
+    path("staff/orders/bulk/", staff_views.staff_order_bulk, name="staff_bulk"),
     path("staff/orders/<str:order_id>/", staff_views.staff_order_detail, name="staff_detail"),
     path("staff/orders/<str:order_id>/status/", staff_views.staff_order_transition, name="staff_transition"),
     path("staff/orders/<str:order_id>/packing-slip/", staff_views.staff_packing_slip, name="staff_packing_slip"),

@@ -22,7 +22,7 @@ MAX_ITEMS = 100
 @dataclass
 class BulkAction:
     label: str  # "Mark paid"
-    run: Callable[..., str]  # run(item_id=, seen=, data=, actor=) -> what happened; raises BulkRefused
+    run: Callable[..., str]  # run(item_id=, seen=, data=, actor=, request=) -> what happened; raises BulkRefused
     form: type[forms.Form] | None = None  # what the action needs, asked on the confirmation page
     per_item: tuple[str, ...] = ()  # fields asked once per item (the name gets "-<item id>")
 
@@ -72,7 +72,7 @@ def bulk_view(request, *, actions: dict[str, BulkAction], labels: Callable[[list
     for item_id, seen in picked:
         item_data = {**data, **{name: request.POST.get(f"{name}-{item_id}", "").strip()[:100] for name in action.per_item}}
         try:
-            message = action.run(item_id=item_id, seen=seen, data=item_data, actor=actor)
+            message = action.run(item_id=item_id, seen=seen, data=item_data, actor=actor, request=request)
         except BulkRefused as refused:
             results.append(BulkResult(item_id, names.get(item_id, item_id), False, str(refused)))
         else:
