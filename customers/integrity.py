@@ -48,3 +48,19 @@ def customer_search_keys() -> Iterator[Finding]:
                        Customer.phone_key.set(phone_key) if phone_key else Customer.phone_key.remove()]
             yield Finding("customer search", f"customer {customer.email} is missing from staff search",
                           repair=lambda customer=customer, actions=actions: customer.update(actions=actions))
+
+
+@register
+def staff_accounts() -> Iterator[Finding]:
+    """Staff saved before the People page lack ``listing``; the owners tally must equal the active owners."""
+    from customers.accounts.selectors import OWNERS_TALLY
+    from customers.models import Staff
+
+    owners = 0
+    for staff in Staff.scan():
+        owners += staff.active and staff.role == "owner"
+    for staff in Staff.scan(Staff.listing.does_not_exist()):
+        yield Finding("staff", f"{staff.email} is missing from the People page",
+                      repair=lambda staff=staff: Staff(staff.email).update(actions=[Staff.listing.set("all")],
+                                                                         condition=Staff.email.exists()))
+    yield from tally_findings("owners tally", {OWNERS_TALLY: {"value": owners}})

@@ -109,18 +109,38 @@ class CustomerEmail(BaseModel):
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
+class StaffListIndex(GlobalSecondaryIndex):
+    """Every staff account, newest first, for the owners' People page."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "listing-index"
+        projection = AllProjection()
+
+
 @register("staff")
 class Staff(BaseModel):
     email = UnicodeAttribute(hash_key=True)
     password = UnicodeAttribute()
     name = UnicodeAttribute(default="")
     active = BooleanAttribute(default=True)
+    role = UnicodeAttribute(default="staff")  # "owner": may also manage people and API keys
+    listing = UnicodeAttribute(default="all")
+    invited_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
 
     class Meta:
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
+    listing_index = StaffListIndex()
+
     is_authenticated = True
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
 
 
 @register("sessions")
@@ -172,6 +192,7 @@ class ApiKey(BaseModel):
     listing = UnicodeAttribute(default="all")
     created_at = UTCDateTimeAttribute()
     revoked_by = UnicodeAttribute(null=True)
+    last_used_at = UTCDateTimeAttribute(null=True)  # to within ten minutes (customers.accounts.services.LAST_USED_EVERY)
 
     listing_index = ApiKeyListIndex()
 

@@ -33,6 +33,18 @@ def staff_required(view):
     return wrapper
 
 
+def owner_required(view):
+    """Staff pages only owners may use (people, API keys): others get 403, anonymous visitors the login."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.staff.is_authenticated and not getattr(request.staff, "is_owner", False):
+            raise PermissionDenied("Only owners may manage people and API keys.")
+        return view(request, *args, **kwargs)
+
+    return staff_required(wrapper)
+
+
 def customer_required(view=None, *, url_name: str = "customers:login"):
     """Send anonymous visitors to the shopper login (or *url_name*), coming back afterwards."""
 

@@ -7,10 +7,11 @@ _seq = itertools.count(1)
 PASSWORD = "correct-horse-battery-staple"
 
 
-def make_staff(*, email=None, password=PASSWORD):
+def make_staff(*, email=None, password=PASSWORD, role="owner"):
     from customers.accounts import services
 
-    return services.staff_create(email=email or f"staff{next(_seq)}@example.com", password=password, name="Staff")
+    return services.staff_create(email=email or f"staff{next(_seq)}@example.com", password=password, name="Staff",
+                                 role=role)
 
 
 def make_customer(*, email=None, password=PASSWORD, **fields):

@@ -10,6 +10,14 @@ from customers.selectors import normalise_email
 from shopsite.pagination import Page, query_page
 
 
+OWNERS_TALLY = "staff-owners"  # active owners: the last one cannot be deactivated or demoted
+
+
+def staff_list(*, cursor: str | None = None, limit: int = 50) -> Page:
+    """Every staff account, newest first: one Query. Raises InvalidCursor."""
+    return query_page(Staff.listing_index, "all", scope="staff", cursor=cursor, limit=limit)
+
+
 def staff_get(*, email: str) -> Staff | None:
     """Return the staff account for *email*, or None."""
     email = normalise_email(email)

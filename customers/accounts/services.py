@@ -8,13 +8,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils import timezone
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from customers.accounts.selectors import api_key_hash, staff_get
+from customers.accounts.selectors import OWNERS_TALLY
 from customers.models import ApiKey, LoginAttempt, Staff
 from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
 from customers.services import customer_authenticate
-from shopsite.transactions import StaleEdit
+from shopsite.audit import audit_add, audit_diff
+from shopsite.models import Tally
+from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
 
 
 class StaffExists(Exception):
@@ -29,15 +32,76 @@ class LoginLocked(Exception):
         self.seconds = seconds
 
 
-def staff_create(*, email: str, password: str | None, name: str = "") -> Staff:
-    """Create a staff account (password None: unusable until set); raise StaffExists if taken."""
-    staff = Staff(normalise_email(email), password=make_password(password), name=name, created_at=timezone.now())
+class LastOwner(Exception):
+    """The shop must keep at least one active owner."""
+
+
+STAFF_ROLES = {"owner": "Owner: also manages people and API keys", "staff": "Staff: customers, catalog and orders"}
+
+
+def _owners_add(tx, delta: int) -> None:
+    """Move the count of active owners inside *tx*; a decrease needs another active owner to remain."""
+    condition = (Tally.value > 1) if delta < 0 else None
+    tx.update(Tally(OWNERS_TALLY), label="owners", actions=[Tally.value.add(delta)], condition=condition,
+              add_version_condition=False)
+
+
+def staff_create(*, email: str, password: str | None, name: str = "", role: str = "staff", actor: str = "") -> Staff:
+    """Create a staff account (password None: unusable until set); raise StaffExists if taken.
+
+    An owner is counted in the owners tally in the same transaction; the audit entry goes with it.
+    """
+    if role not in STAFF_ROLES:
+        raise ValueError(f"Unknown role: {role}")
+    staff = Staff(normalise_email(email), password=make_password(password), name=name, role=role,
+                  created_at=timezone.now(), invited_by=actor or None)
     try:
-        staff.save(condition=Staff.email.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise StaffExists(staff.email) from error
+        with transaction() as tx:
+            tx.save(staff, label="staff", condition=Staff.email.does_not_exist())
+            if role == "owner":
+                _owners_add(tx, 1)
+            audit_add(tx, subject=f"staff#{staff.email}", actor=actor or "command line", action="invited",
+                      changes={"role": [None, role]})
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("staff"):
+            raise StaffExists(staff.email) from cancelled
         raise
+    return staff
+
+
+def staff_change(*, email: str, actor: str, active: bool | None = None, role: str | None = None) -> Staff:
+    """Deactivate or reactivate a staff account, or change its role, in one conditional transaction.
+
+    Raises LastOwner rather than leave the shop without an active owner
+    (two owners demoting each other at once: one of them is refused), and
+    StaleEdit when the account changed in between. A deactivated account's
+    sessions end on their next request (the middleware checks ``active``).
+    """
+    staff = staff_get(email=email)
+    if staff is None:
+        raise DoesNotExist(email)
+    if role is not None and role not in STAFF_ROLES:
+        raise ValueError(f"Unknown role: {role}")
+    new_active = staff.active if active is None else active
+    new_role = staff.role if role is None else role
+    was_owner, is_owner = staff.active and staff.role == "owner", new_active and new_role == "owner"
+    changes = audit_diff(before={"active": staff.active, "role": staff.role}, after={"active": new_active, "role": new_role})
+    if not changes:
+        return staff
+    try:
+        with transaction() as tx:
+            tx.update(staff, label="staff", actions=[Staff.active.set(new_active), Staff.role.set(new_role)],
+                      condition=(Staff.active == staff.active) & (Staff.role == staff.role), add_version_condition=False)
+            if was_owner != is_owner:
+                _owners_add(tx, 1 if is_owner else -1)
+            audit_add(tx, subject=f"staff#{staff.email}", actor=actor, action="changed", changes=changes)
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("owners"):
+            raise LastOwner() from cancelled
+        if cancelled.failed("staff"):
+            raise StaleEdit(staff_get(email=email)) from cancelled
+        raise
+    staff.active, staff.role = new_active, new_role
     return staff
 
 
@@ -62,14 +126,14 @@ def staff_set_password(*, email: str, password: str, expected_hash: str | None =
     return staff
 
 
-def staff_invite(*, email: str, name: str = "") -> tuple[Staff, bool]:
+def staff_invite(*, email: str, name: str = "", role: str = "staff", actor: str = "") -> tuple[Staff, bool]:
     """Return the staff account for *email*, created without a usable password if missing.
 
     The second value says whether it was created. The password is set
     through a one-time link (customers.accounts.tokens), never on a command line.
     """
     try:
-        return staff_create(email=email, password=None, name=name), True
+        return staff_create(email=email, password=None, name=name, role=role, actor=actor), True
     except StaffExists:
         return staff_get(email=email), False
 
@@ -115,6 +179,9 @@ def api_key_revoke(*, key_hash: str, by: str) -> ApiKey:
     return api_key
 
 
+LAST_USED_EVERY = timedelta(minutes=10)  # "last used" is kept to this precision: one extra write per key per period
+
+
 def api_key_rate_check(*, api_key: ApiKey) -> int:
     """Count one request of *api_key* in the current minute; return 0, or the seconds until it may call again.
 
@@ -134,6 +201,13 @@ def api_key_rate_check(*, api_key: ApiKey) -> int:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         return (minute + 1) * 60 - now
+    last = api_key.last_used_at
+    if last is None or timezone.now() - last > LAST_USED_EVERY:  # from the key just read: no extra read
+        try:
+            ApiKey(api_key.key_hash).update(actions=[ApiKey.last_used_at.set(timezone.now())],
+                                            condition=ApiKey.key_hash.exists())
+        except UpdateError:
+            pass  # a revoke or outage between the two writes: the request itself may go on
     return 0
 
 

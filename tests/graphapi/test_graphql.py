@@ -48,8 +48,8 @@ def test_catalog_pages_with_a_read_key_cost_what_the_page_costs(count_calls):
     assert first.status_code == 200, first.content
     page = first.json()["data"]["products"]
     assert len(page["items"]) == 24 and page["nextCursor"] and page["items"][0]["category"] == {"name": "Kitchen"}
-    # key look-up + rate count + the page's Query + the category list's Query: not one more per product
-    assert len(calls) == 4, calls
+    # key look-up + rate count + first use noted + the page's Query + the category list's Query: not one more per product
+    assert len(calls) == 5, calls
     second = gql(api, PRODUCTS, {"first": 24, "after": page["nextCursor"]}).json()["data"]["products"]
     assert len(second["items"]) == 6 and second["nextCursor"] is None
     assert not {p["slug"] for p in page["items"]} & {p["slug"] for p in second["items"]}
@@ -250,5 +250,6 @@ def test_each_public_query_costs_the_dynamodb_requests_of_its_page(count_calls, 
     cache.clear()
     with count_calls() as api_calls:
         assert "errors" not in gql(api, query).json()
-    assert api_calls[:2] == ["GetItem", "UpdateItem"]  # the key and its rate count
-    assert sorted(api_calls[2:]) == sorted(page_calls), (api_calls, page_calls)
+    # the key, its rate count and (a new key's first use) its "last used" time
+    assert api_calls[:3] == ["GetItem", "UpdateItem", "UpdateItem"]
+    assert sorted(api_calls[3:]) == sorted(page_calls), (api_calls, page_calls)
