@@ -334,3 +334,109 @@ def test_forgot_password_journey(journey):
     page.goto(link)  # used once: now refused
     assert "expired or has already been used" in page.content()
     assert j.validate_html() >= 4
+
+
+def test_console_journey(journey, tmp_path):
+    """Staff at work: the dashboard, search, filters, bulk changes, an import, people; every page at 1280 and 375 px."""
+    kitchen = seed_shop()
+    owner = make_staff()
+    shoppers = [make_customer(email=f"bulk0{n}@example.com", first_name="Bo", last_name=f"Lind{n}") for n in range(3)]
+    orders = []
+    for shopper in shoppers[:2]:
+        cart_id = order_services.cart_id_for_customer(shopper.customer_id)
+        product = make_product(category=kitchen, stock=9)
+        order_services.cart_add(cart_id=cart_id, product_id=product.product_id, quantity=1)
+        order, _ = order_services.order_place(customer=shopper, cart_id=cart_id, token=str(uuid.uuid4()), address={
+            "name": "Bo Lind", "line1": "1 Main St", "city": "Malmö", "postal_code": "21111", "country": "SE"})
+        order_services.order_transition(order_id=order.order_id, status="paid", actor="test")
+        orders.append(order)
+
+    j = journey("console")
+    page = j.page
+    _staff_login(j, owner)
+    assert "Orders today" in page.content() and "2 to ship" in page.content()
+    j.shot("dashboard")
+
+    # find customers by a prefix, deactivate one in bulk
+    j.goto("/staff/customers/")
+    page.get_by_label("Search").fill("bulk0")
+    page.get_by_role("button", name="Show").click()
+    j.after_navigation()
+    assert page.get_by_role("link", name="bulk01@example.com").count() == 1
+    page.get_by_label("Pick bulk01@example.com").check()
+    page.get_by_label("With the ticked customers").select_option("deactivate")
+    page.get_by_role("button", name="Continue…").click()
+    j.after_navigation()
+    assert "Deactivate: 1 customers" in page.content()
+    page.get_by_role("button", name="Deactivate").click()
+    j.after_navigation()
+    assert "1 of 1 customers changed" in page.content()
+    j.shot("bulk-results")
+
+    # products: filter to low stock, set stock in bulk with a reason, see it in the history
+    j.goto("/staff/products/?low_stock=1")
+    assert "Cast Iron Pan" in page.content() and "Oak Board" not in page.content()
+    j.shot("products-low-stock")
+    page.get_by_label("Pick Cast Iron Pan").check()
+    page.get_by_label("Pick Copper Kettle").check()
+    page.get_by_label("With the ticked products").select_option("stock")
+    page.get_by_role("button", name="Continue…").click()
+    j.after_navigation()
+    page.get_by_label("New stock").fill("25")
+    page.get_by_label("Reason").fill("Delivery from the foundry")
+    page.get_by_role("button", name="Set stock").click()
+    j.after_navigation()
+    assert "2 of 2 products changed" in page.content()
+    page.get_by_role("link", name="Back to the products").click()
+    j.after_navigation()
+    page.get_by_label("Search").fill("cast")
+    page.get_by_role("button", name="Show").click()
+    j.after_navigation()
+    page.get_by_role("link", name="Cast Iron Pan").click()
+    j.after_navigation()
+    assert "Delivery from the foundry" in page.content()
+    j.shot("product-history")
+
+    # import: change a price through a CSV, preview first
+    j.goto("/staff/products/import/")
+    csv_file = tmp_path / "products.csv"
+    csv_file.write_text("product_id,name,slug,sku,category,price_cents,stock,shown\n"
+                        ",Linen Apron,linen-apron,AP-1,Kitchen,2200,6,yes\n,,bad slug,,Nowhere,x,,\n")
+    page.get_by_label("CSV file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Preview").click()
+    j.after_navigation()
+    assert "Preview: nothing has changed yet" in page.content() and "no category is called" in page.content()
+    j.shot("import-preview")
+    page.get_by_role("button", name="Apply this import").click()
+    j.after_navigation()
+    assert "created" in page.content() and "skipped" in page.content()
+
+    # orders: the All tab, then ship both paid orders in bulk with tracking numbers
+    j.goto("/staff/orders/?status=all")
+    assert all(page.get_by_role("link", name=f"Order {o.reference}").count() == 1 for o in orders)
+    j.goto("/staff/orders/?status=paid")
+    for order in orders:
+        page.get_by_label(f"Pick order {order.reference}").check()
+    page.get_by_label("With the ticked orders").select_option("shipped")
+    page.get_by_role("button", name="Continue…").click()
+    j.after_navigation()
+    page.get_by_label("Carrier").fill("PostNord")
+    for order in orders:
+        page.locator(f"#tracking-{order.order_id}").fill(f"PN{order.reference}")
+    page.get_by_role("button", name="Mark shipped").click()
+    j.after_navigation()
+    assert "2 of 2 orders changed" in page.content()
+    j.shot("orders-shipped")
+
+    # people: invite a colleague
+    page.get_by_role("navigation", name="Staff").get_by_role("link", name="People").click()
+    j.after_navigation()
+    page.get_by_label("Email").fill("colleague@example.com")
+    page.get_by_label("Staff: customers, catalog and orders").check()
+    page.get_by_role("button", name="Send invitation").click()
+    j.after_navigation()
+    assert "Invitation sent to colleague@example.com" in page.content()
+    j.shot("people")
+    j.goto("/staff/")
+    assert "0 to ship" in page.content()
+    assert j.validate_html() >= 12
