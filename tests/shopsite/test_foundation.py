@@ -336,3 +336,23 @@ def test_health_answers_without_dynamodb(client, count_calls):
         response = client.get("/healthz/")
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert calls == []
+
+
+def test_create_tables_adds_an_index_an_older_table_lacks(fresh_prefix, capsys):
+    from customers.models import Customer
+    from shopsite.dynamodb import _table_request
+
+    client = dynamodb.connection().client
+    request = _table_request(Customer)
+    request["GlobalSecondaryIndexes"] = [i for i in request["GlobalSecondaryIndexes"] if i["IndexName"] == "listing-index"]
+    request["AttributeDefinitions"] = [d for d in request["AttributeDefinitions"]
+                                       if d["AttributeName"] in ("customer_id", "listing", "created_at")]
+    client.create_table(**request)
+    client.get_waiter("table_exists").wait(TableName=request["TableName"])
+    call_command("create_tables")
+    out = capsys.readouterr().out
+    assert "index email-index added" in out and "index phone-index added" in out
+    described = client.describe_table(TableName=request["TableName"])["Table"]
+    assert {i["IndexName"] for i in described["GlobalSecondaryIndexes"]} == set(Customer._indexes)
+    call_command("create_tables")
+    assert "index" not in capsys.readouterr().out.split(f"{request['TableName']}:")[1].split("\n")[0]

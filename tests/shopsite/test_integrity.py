@@ -79,3 +79,32 @@ def test_a_failure_after_the_commit_keeps_the_save_and_is_repaired_later(monkeyp
     assert code == 1 and f"product {product.product_id}" in report
     run("--fix")
     assert SearchTerm.count("tall") == 1 and SearchTerm.count("sturdy") == 0
+
+
+def test_console_drift_is_found_and_fixed():
+    """Records from before the console (no tallies, no search keys, not on the All tab or People page)."""
+    from customers.accounts.selectors import OWNERS_TALLY
+    from customers.models import Customer, Staff
+    from customers.selectors import customer_count, customer_search
+    from orders.models import Order
+    from shopsite.models import Tally
+    from tests.factories import make_staff
+
+    customer = make_customer(first_name="Old", last_name="Timer", phone="555 0199")
+    make_staff()
+    Customer(customer.customer_id).update(actions=[Customer.name_key.remove(), Customer.phone_key.remove()],
+                                          add_version_condition=False)
+    Tally("customers").delete()
+    Tally(OWNERS_TALLY).delete()
+    Staff.scan().next().update(actions=[Staff.listing.remove()])
+    assert customer_search(query="timer").items == [] and customer_count() == 0
+    code, out = run()
+    assert code == 1
+    for problem in ("customers value says 0", "is missing from staff search", "staff-owners value says 0",
+                    "is missing from the People page"):
+        assert problem in out, out
+    run("--fix")
+    assert run() == (0, "No problems found.\n")
+    assert [c.email for c in customer_search(query="timer").items] == [customer.email] and customer_count() == 1
+    assert [c.email for c in customer_search(query="555").items] == [customer.email]
+    assert Order.listing.attr_name == "listing"
