@@ -96,3 +96,27 @@ def test_api_keys_show_when_they_were_last_used(staff_client):
     assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/customers").status_code == 200
     listing = staff_client.get("/staff/api-keys/").content.decode()
     assert re.search(r'data-label="Last used">\d{4}-\d\d-\d\d \d\d:\d\d<', listing)
+
+
+def test_staff_changes_refuse_unknown_roles_and_people_and_say_when_nothing_changes():
+    import pytest
+    from pynamodb.exceptions import DoesNotExist
+
+    from shopsite.transactions import StaleEdit
+
+    owner, clerk = make_staff(), make_staff(role="staff")
+    with pytest.raises(ValueError):
+        services.staff_create(email="x@example.com", password=None, role="king")
+    with pytest.raises(ValueError):
+        services.staff_change(email=clerk.email, role="king", actor=owner.email)
+    with pytest.raises(DoesNotExist):
+        services.staff_change(email="nobody@example.com", active=False, actor=owner.email)
+    assert services.staff_change(email=clerk.email, role="staff", actor=owner.email).role == "staff"  # no change
+    stale = selectors.staff_get(email=clerk.email)
+    services.staff_change(email=clerk.email, active=False, actor=owner.email)
+    from unittest import mock
+
+    with mock.patch.object(selectors, "staff_get", return_value=stale), \
+            mock.patch("customers.accounts.services.staff_get", return_value=stale), pytest.raises(StaleEdit):
+        services.staff_change(email=clerk.email, role="owner", actor=owner.email)
+    assert selectors.staff_get(email=clerk.email).role == "staff"
