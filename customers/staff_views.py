@@ -43,7 +43,7 @@ def staff_customer_list(request):
             page.count = selectors.customer_count()
     extra = urlencode({k: v for k, v in filters.items() if v})
     return render(request, "staff/customers/list.html", {"page": page, "form": form, "extra_query": extra,
-                                                         "query": query})
+                                                         "query": query, "bulk_actions": CUSTOMER_BULK})
 
 
 def _set_status(status: str, done: str):
