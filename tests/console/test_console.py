@@ -378,3 +378,64 @@ def test_console_pages_cost_the_same_requests_at_ten_times_the_demo_data(staff_c
     large = measure()
     unfiltered = [p for p in CONSOLE_PAGES if "status=inactive" not in p and "shown=" not in p and "provider=" not in p]
     assert {p: large[p] for p in unfiltered} == {p: small[p] for p in unfiltered}
+
+
+@pytest.mark.parametrize("url, action, extra, make_items, stale, check", [
+    ("/staff/customers/bulk/", "activate", {},
+     lambda: [customer_services.customer_update(customer_id=make_customer().customer_id, status="inactive")
+              for _ in range(3)],
+     lambda item: customer_services.customer_update(customer_id=item.customer_id, notes="meanwhile"),
+     lambda item: customer_selectors.customer_get(customer_id=item.customer_id).status == "active"),
+    ("/staff/products/bulk/", "show", {}, lambda: [make_product(active=False) for _ in range(3)],
+     lambda item: catalog_services.product_update(product_id=item.product_id, expected_version=item.version, name="X"),
+     lambda item: catalog_selectors.product_get(product_id=item.product_id).active),
+    ("/staff/products/bulk/", "move", {"category_id": "TARGET"}, lambda: [make_product() for _ in range(3)],
+     lambda item: catalog_services.product_update(product_id=item.product_id, expected_version=item.version, name="X"),
+     lambda item: catalog_selectors.product_get(product_id=item.product_id).category_id != item.category_id),
+    ("/staff/products/bulk/", "stock", {"stock": "12", "reason": "count"}, lambda: [make_product() for _ in range(3)],
+     lambda item: catalog_services.product_delete(product_id=item.product_id),
+     lambda item: catalog_selectors.product_get(product_id=item.product_id).stock == 12),
+    ("/staff/orders/bulk/", "paid", {}, lambda: [place(make_customer(), make_product()) for _ in range(3)],
+     lambda item: order_services.order_transition(order_id=item.order_id, status="cancelled", actor="x"),
+     lambda item: order_selectors.order_find(order_id=item.order_id).status == "paid"),
+    ("/staff/orders/bulk/", "cancelled", {}, lambda: [place(make_customer(), make_product()) for _ in range(3)],
+     lambda item: order_services.order_transition(order_id=item.order_id, status="paid", actor="x"),
+     lambda item: order_selectors.order_find(order_id=item.order_id).status == "cancelled"),
+])
+def test_every_bulk_action_changes_fresh_items_and_reports_a_stale_one(staff_client, url, action, extra, make_items,
+                                                                        stale, check):
+    items = make_items()
+    if extra.get("category_id") == "TARGET":
+        extra = {"category_id": make_category().category_id}
+    ident = lambda item: getattr(item, "order_id", None) or getattr(item, "product_id", None) or item.customer_id  # noqa: E731
+    picked = [f"{ident(item)}:{item.version}" for item in items]
+    stale(items[1])
+    body = html(staff_client.post(url, {"action": action, "item": picked, "confirm": "1", **extra}))
+    assert re.search(r"2 of 3 \w+ changed", body), body[-2000:]
+    assert "Not changed" in body
+    assert check(items[0]) and check(items[2])
+
+
+def test_product_and_order_searches_page_through_every_match_once():
+    category = make_category()
+    for n in range(5):
+        make_product(category=category, name=f"Lamp {n}", slug=f"lamp-{n}", sku=f"LMP-{n}")
+    make_product(category=category, name="Lantern", slug="lantern")
+    seen, cursor = [], None
+    for _ in range(10):
+        page = catalog_selectors.product_search_staff(query="lamp", cursor=cursor, limit=2)
+        seen += [p.name for p in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert sorted(seen) == [f"Lamp {n}" for n in range(5)]
+    customer, product = make_customer(), make_product(stock=50)
+    placed = [place(customer, product) for _ in range(5)]
+    seen, cursor = [], None
+    for _ in range(10):
+        page = order_selectors.order_list_by_status(status="all", date_from=timezone.localdate(), cursor=cursor, limit=2)
+        seen += [o.order_id for o in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(o.order_id for o in placed)
