@@ -88,10 +88,13 @@ def staff_change(*, email: str, actor: str, active: bool | None = None, role: st
     changes = audit_diff(before={"active": staff.active, "role": staff.role}, after={"active": new_active, "role": new_role})
     if not changes:
         return staff
+    seen_role = Staff.role == staff.role
+    if staff.role == "staff":  # accounts from before roles have no role stored: they read as staff
+        seen_role |= Staff.role.does_not_exist()
     try:
         with transaction() as tx:
             tx.update(staff, label="staff", actions=[Staff.active.set(new_active), Staff.role.set(new_role)],
-                      condition=(Staff.active == staff.active) & (Staff.role == staff.role), add_version_condition=False)
+                      condition=(Staff.active == staff.active) & seen_role, add_version_condition=False)
             if was_owner != is_owner:
                 _owners_add(tx, 1 if is_owner else -1)
             audit_add(tx, subject=f"staff#{staff.email}", actor=actor, action="changed", changes=changes)

@@ -120,3 +120,18 @@ def test_staff_changes_refuse_unknown_roles_and_people_and_say_when_nothing_chan
             mock.patch("customers.accounts.services.staff_get", return_value=stale), pytest.raises(StaleEdit):
         services.staff_change(email=clerk.email, role="owner", actor=owner.email)
     assert selectors.staff_get(email=clerk.email).role == "staff"
+
+
+def test_an_account_from_before_roles_can_be_made_an_owner_from_the_command_line():
+    import io
+
+    from django.core.management import call_command
+
+    from customers.models import Staff
+
+    make_staff()  # an owner already exists
+    old = make_staff(role="staff")
+    Staff(old.email).update(actions=[Staff.role.remove()])
+    out = io.StringIO()
+    call_command("createstaff", "--email", old.email, stdout=out)
+    assert "Role changed to owner" in out.getvalue() and selectors.staff_get(email=old.email).role == "owner"
