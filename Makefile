@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test e2e bench package java chromium clean-data help
+.PHONY: run test e2e bench package java chromium postgresql clean-data help
 
 help:
 	@echo "make run    - install what is missing, start DynamoDB Local and serve http://127.0.0.1:8000"
@@ -37,6 +37,13 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# The benchmark's comparator serves the listing from Django's ORM on Debian's PostgreSQL.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  echo "PostgreSQL not found: installing Debian's postgresql"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
 run: $(VENV)/.runtime node_modules/.installed java
 	$(PY) manage.py runlocal
 
@@ -49,7 +56,7 @@ test: $(VENV)/.dev node_modules/.installed java chromium
 e2e: $(VENV)/.dev node_modules/.installed java chromium
 	$(PY) -m pytest tests/e2e
 
-bench: $(VENV)/.dev node_modules/.installed java
+bench: $(VENV)/.dev node_modules/.installed java postgresql
 	$(PY) bench/run.py
 
 clean-data:

@@ -198,6 +198,23 @@ def measure_cpu(n=150):
     return out
 
 
+def measure_comparison(env) -> dict:
+    """The listing page on Django's ORM with PostgreSQL and SQLite next to ours (bench/compare.py, its own process)."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "compare.py")], env={**env, "DJANGO_DEBUG": "0"},
+                          capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise SystemExit(f"bench/compare.py failed:\n{done.stderr[-3000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    cpu = result["cpu_ms"]
+    result["ratios"] = {
+        "miss_vs_postgresql": round(cpu["dynamodb_miss"] / cpu["orm_postgresql"], 2),
+        "hit_vs_postgresql": round(cpu["dynamodb_hit"] / cpu["orm_postgresql"], 2),
+        "miss_vs_in_memory": round(cpu["dynamodb_miss"] / cpu["in_memory"], 2),
+        "miss_vs_sqlite": round(cpu["dynamodb_miss"] / cpu["orm_sqlite"], 2),
+    }
+    return result
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -372,6 +389,8 @@ def main():
         pages, state = measure_requests(capacity)
         print("Measuring CPU per request ...", flush=True)
         cpu = measure_cpu()
+        print("The listing on Django's ORM (PostgreSQL, SQLite) next to ours, interleaved ...", flush=True)
+        comparison = measure_comparison(env)
         print(f"Load: {LOAD_RATE} req/s offered for {LOAD_SECONDS} s per page, {LOAD_CLIENTS} clients, gunicorn 2x4 ...", flush=True)
         latency = measure_load(env, state["detail_slug"], state["cart_cookie"])
         print("Building the Lambda package ...", flush=True)
@@ -387,7 +406,7 @@ def main():
             measured["rcu"] * PRICE_READ_PER_MILLION + measured["wcu"] * PRICE_WRITE_PER_MILLION, 3)
     result = {
         "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "pages": pages, "cpu_ms_per_request": cpu, "load": latency, "cold_start": cold, "lambda_zip_mb": size,
+        "pages": pages, "cpu_ms_per_request": cpu, "comparison": comparison, "load": latency, "cold_start": cold, "lambda_zip_mb": size,
         "load_generator": f"open loop, constant {LOAD_RATE} req/s, {LOAD_CLIENTS} keep-alive clients, latency from the scheduled send time",
     }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
@@ -407,6 +426,21 @@ def report(result):
         lines.append(f"{name:28} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8} {row['rps']:>7} {row['errors']:>7}")
     lines += ["", "Server CPU per request (ms, in-process)"]
     lines += [f"  {name:40} {value}" for name, value in result["cpu_ms_per_request"].items()]
+    comparison = result.get("comparison")
+    if comparison:
+        cpu, ratios = comparison["cpu_ms"], comparison["ratios"]
+        met = lambda value, goal: "met" if value <= goal else "NOT met"  # noqa: E731
+        lines += ["", f"The listing page side by side, server CPU ms per request (median of {comparison['rounds']} "
+                      f"interleaved rounds x {comparison['requests_per_round']}; {comparison['products']} products; "
+                      f"same template and middleware; {comparison['postgresql']})",
+                  f"  ours, DynamoDB, cache miss   {cpu['dynamodb_miss']:>7}   vs ORM+PostgreSQL {ratios['miss_vs_postgresql']}x"
+                  f"  (goal <= 1.0x: {met(ratios['miss_vs_postgresql'], 1.0)})",
+                  f"  ours, cache hit              {cpu['dynamodb_hit']:>7}   vs ORM+PostgreSQL {ratios['hit_vs_postgresql']}x"
+                  f"  (goal <= 0.5x: {met(ratios['hit_vs_postgresql'], 0.5)})",
+                  f"  Django ORM + PostgreSQL      {cpu['orm_postgresql']:>7}",
+                  f"  Django ORM + SQLite          {cpu['orm_sqlite']:>7}   ours (miss) vs this {ratios['miss_vs_sqlite']}x",
+                  f"  same template, in-memory     {cpu['in_memory']:>7}   ours (miss) vs this {ratios['miss_vs_in_memory']}x"
+                  f"  (goal <= 1.5x: {met(ratios['miss_vs_in_memory'], 1.5)})"]
     cold = result["cold_start"]
     logs = cold["log_bytes"]
     lines += ["", f"Cold start, median of {cold['runs']} interleaved runs (fresh `python -S -B` process: import + first listing page)",

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OrmConfig(AppConfig):
+    name = "bench.orm"
+    label = "orm"
