@@ -37,9 +37,11 @@ chromium:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
-# The benchmark's comparator serves the listing from Django's ORM on Debian's PostgreSQL.
+# The benchmark's comparator serves the listing from Django's ORM on Debian's PostgreSQL
+# (its server tools live outside PATH, so the check looks for pg_ctl where Debian puts it).
+PG_CTL ?= $(firstword $(wildcard /usr/lib/postgresql/*/bin/pg_ctl))
 postgresql:
-	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	@[ -n "$(PG_CTL)" ] || { \
 	  echo "PostgreSQL not found: installing Debian's postgresql"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }

@@ -36,12 +36,13 @@ def fake_path(tmp_path: Path, *, uid: int) -> Path:
 
 
 @pytest.mark.parametrize("uid", [0, 1000], ids=["root", "user-with-sudo"])
-@pytest.mark.parametrize("target, package", [("java", "default-jre-headless"), ("chromium", "chromium")])
+@pytest.mark.parametrize("target, package", [("java", "default-jre-headless"), ("chromium", "chromium"),
+                                             ("postgresql PG_CTL=", "postgresql")])
 def test_recipe_installs_the_missing_tool(tmp_path, uid, target, package):
     bin_dir = fake_path(tmp_path, uid=uid)
     record = tmp_path / "record.txt"
     result = subprocess.run(
-        [shutil.which("make"), "--no-print-directory", "-C", str(ROOT), target],
+        [shutil.which("make"), "--no-print-directory", "-C", str(ROOT), *target.split()],
         env={"PATH": str(bin_dir), "RECORD": str(record), "HOME": str(tmp_path)},
         capture_output=True, text=True, timeout=60,
     )
