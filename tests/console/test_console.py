@@ -36,6 +36,18 @@ def html(response) -> str:
     return response.content.decode()
 
 
+def every_page(load, **kwargs) -> list:
+    """All items of a cursor-paged selector, page by page (at most ten pages)."""
+    seen, cursor = [], None
+    for _ in range(10):
+        page = load(cursor=cursor, **kwargs)
+        seen += page.items
+        cursor = page.next_cursor
+        if not cursor:
+            return seen
+    raise AssertionError("more than ten pages")
+
+
 # Search
 
 def test_customer_search_by_email_name_and_phone_prefix_pages_without_false_hits(staff_client):
@@ -52,13 +64,7 @@ def test_customer_search_by_email_name_and_phone_prefix_pages_without_false_hits
     assert found("555") == {"other@example.com"}
     assert found("zzz") == set()
     # paging: two at a time, every match exactly once
-    seen, cursor = [], None
-    for _ in range(10):
-        page = customer_selectors.customer_search(query="bulk", cursor=cursor, limit=2)
-        seen += [c.email for c in page.items]
-        cursor = page.next_cursor
-        if not cursor:
-            break
+    seen = [c.email for c in every_page(customer_selectors.customer_search, query="bulk", limit=2)]
     assert sorted(seen) == [f"bulk0{n}@example.com" for n in range(5)]
     page = html(staff_client.get("/staff/customers/", {"q": "bulk07"}))
     assert "No customer’s email, surname or phone starts with “bulk07”" in page
@@ -421,21 +427,10 @@ def test_product_and_order_searches_page_through_every_match_once():
     for n in range(5):
         make_product(category=category, name=f"Lamp {n}", slug=f"lamp-{n}", sku=f"LMP-{n}")
     make_product(category=category, name="Lantern", slug="lantern")
-    seen, cursor = [], None
-    for _ in range(10):
-        page = catalog_selectors.product_search_staff(query="lamp", cursor=cursor, limit=2)
-        seen += [p.name for p in page.items]
-        cursor = page.next_cursor
-        if not cursor:
-            break
+    seen = [p.name for p in every_page(catalog_selectors.product_search_staff, query="lamp", limit=2)]
     assert sorted(seen) == [f"Lamp {n}" for n in range(5)]
     customer, product = make_customer(), make_product(stock=50)
     placed = [place(customer, product) for _ in range(5)]
-    seen, cursor = [], None
-    for _ in range(10):
-        page = order_selectors.order_list_by_status(status="all", date_from=timezone.localdate(), cursor=cursor, limit=2)
-        seen += [o.order_id for o in page.items]
-        cursor = page.next_cursor
-        if not cursor:
-            break
+    seen = [o.order_id for o in every_page(order_selectors.order_list_by_status, status="all",
+                                           date_from=timezone.localdate(), limit=2)]
     assert sorted(seen) == sorted(o.order_id for o in placed)
