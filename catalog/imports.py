@@ -38,6 +38,7 @@ class RowPlan:
     changes: dict = field(default_factory=dict)  # field -> (before, after); for create: field -> value
     stock: int | None = None
     product_id: str = ""
+    version: int | None = None  # of the product as this plan read it
     errors: list[str] = field(default_factory=list)
     outcome: str = ""  # after applying: what happened
 
@@ -117,7 +118,7 @@ def import_plan(*, text: str) -> tuple[list[RowPlan], str]:
         if product is None:
             plan.action, plan.changes, plan.stock = "create", wanted, stock or 0
             continue
-        plan.product_id = product.product_id
+        plan.product_id, plan.version = product.product_id, product.version
         seen[product.product_id] = [product.version, int(product.stock)]
         plan.changes = {key: (getattr(product, key), value) for key, value in wanted.items()
                         if getattr(product, key) != value}
@@ -144,17 +145,12 @@ def import_apply(*, token: str, actor: str) -> list[RowPlan]:
             plan.outcome = "unchanged"
         elif plan.action == "create":
             plan.outcome = _create(plan, actor=actor)
-        elif plan.product_id not in seen or seen[plan.product_id][0] != _version_now(plan):
+        elif plan.product_id not in seen or seen[plan.product_id][0] != plan.version:
             plan.outcome = "stale: the product changed since the preview; nothing was changed"
         else:
             plan.outcome = _update(plan, version=seen[plan.product_id][0], stock_seen=seen[plan.product_id][1],
                                    actor=actor, reason=reason)
     return plans
-
-
-def _version_now(plan: RowPlan) -> int | None:
-    product = selectors.product_get(product_id=plan.product_id)
-    return product.version if product is not None else None
 
 
 def _create(plan: RowPlan, *, actor: str) -> str:

@@ -19,7 +19,7 @@ from catalog.forms import (
     StockForm,
 )
 from shopsite.audit import AUDIT_LIMIT, audit_list
-from shopsite.bulk import BulkAction, BulkRefused, bulk_view, version_seen
+from shopsite.bulk import STALE, BulkAction, BulkRefused, bulk_view, version_seen
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import staff_required
 from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
@@ -125,7 +125,7 @@ def _product_bulk_run(change):
         try:
             return change(item_id, version_seen(seen), data, actor)
         except services.StaleEdit:
-            raise BulkRefused("changed by someone else since you picked it; nothing was changed") from None
+            raise BulkRefused(STALE) from None
         except services.NotFound:
             raise BulkRefused("deleted in the meantime (or its new category was)") from None
     return run

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from customers import selectors, services
 from customers.forms import CustomerFilterForm, CustomerForm
 from shopsite.audit import AUDIT_LIMIT, audit_list
-from shopsite.bulk import BulkAction, BulkRefused, bulk_view, version_seen
+from shopsite.bulk import STALE, BulkAction, BulkRefused, bulk_view, version_seen
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import staff_required
 from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
@@ -51,7 +51,7 @@ def _set_status(status: str, done: str):
         try:
             services.customer_update(customer_id=item_id, expected_version=version_seen(seen), status=status, actor=actor)
         except services.StaleEdit:
-            raise BulkRefused("changed by someone else since you picked it; nothing was changed") from None
+            raise BulkRefused(STALE) from None
         except selectors.CustomerNotFound:
             raise BulkRefused("deleted in the meantime") from None
         return done

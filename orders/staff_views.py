@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from orders import selectors, services
 from orders.forms import OrderFilterForm, ShipForm, TransitionForm
 from orders.notifications import order_notify
-from shopsite.bulk import BulkAction, BulkRefused, bulk_view, version_seen
+from shopsite.bulk import STALE, BulkAction, BulkRefused, bulk_view, version_seen
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import refreshable, staff_required
 from shopsite.pagination import Page, page_or_first
@@ -53,7 +53,7 @@ def _order_bulk(status: str, done: str):
                                               expected_version=version_seen(seen),
                                               carrier=data.get("carrier", ""), tracking_number=data.get("tracking", ""))
         except services.StaleOrder:
-            raise BulkRefused("changed by someone else since you picked it; nothing was changed") from None
+            raise BulkRefused(STALE) from None
         except services.TransitionRefused as refused:
             raise BulkRefused(str(refused)) from None
         order_notify(order=order, request=request)

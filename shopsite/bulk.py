@@ -31,6 +31,9 @@ class BulkRefused(Exception):
     """This item was not changed; the message says why (stale, not allowed, gone)."""
 
 
+STALE = "changed by someone else since you picked it; nothing was changed"
+
+
 @dataclass
 class BulkResult:
     item_id: str

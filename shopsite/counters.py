@@ -17,7 +17,7 @@ def counter_value(*, name: str) -> int:
 
 def counter_bump(tx, *, name: str) -> None:
     """Add 1 to the counter inside transaction *tx*: it moves exactly when the rest of *tx* commits."""
-    tx.update(Counter(name), label=f"counter:{name}", actions=[Counter.value.add(1)], add_version_condition=False)
+    tally_add(tx, name=name, label=f"counter:{name}", value=1)
 
 
 def counter_next(*, name: str, start: int = 0) -> int:
@@ -27,11 +27,12 @@ def counter_next(*, name: str, start: int = 0) -> int:
     return int(item.value)
 
 
-def tally_add(tx, *, name: str, label: str | None = None, **deltas: int) -> None:
-    """Add each of *deltas* (attribute=amount) to tally *name* inside transaction *tx*."""
+def tally_add(tx, *, name: str, label: str | None = None, condition=None, **deltas: int) -> None:
+    """Add each of *deltas* (attribute=amount) to tally *name* inside transaction *tx* (if *condition* holds)."""
     actions = [getattr(Tally, attribute).add(amount) for attribute, amount in deltas.items() if amount]
     if actions:
-        tx.update(Tally(name), label=label or f"tally:{name}", actions=actions, add_version_condition=False)
+        tx.update(Tally(name), label=label or f"tally:{name}", actions=actions, condition=condition,
+                  add_version_condition=False)
 
 
 def tallies_get(*, names: list[str]) -> dict[str, Tally]:

@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from shopsite.counters import tallies_get
+from shopsite.models import Tally
+
 
 @dataclass
 class Finding:
@@ -44,9 +47,6 @@ def tally_findings(check: str, expected: dict[str, dict[str, int]]) -> Iterator[
     The repair is a plain SET: run it while the shop is quiet, as a write
     between the scan and the repair would be lost from the tally.
     """
-    from shopsite.counters import tallies_get
-    from shopsite.models import Tally
-
     stored = tallies_get(names=list(expected))
     for name, numbers in expected.items():
         for attribute, count in numbers.items():

@@ -16,6 +16,7 @@ from customers.models import ApiKey, LoginAttempt, Staff
 from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
 from customers.services import customer_authenticate
 from shopsite.audit import audit_add, audit_diff
+from shopsite.counters import tally_add
 from shopsite.models import Tally
 from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
 
@@ -41,9 +42,7 @@ STAFF_ROLES = {"owner": "Owner: also manages people and API keys", "staff": "Sta
 
 def _owners_add(tx, delta: int) -> None:
     """Move the count of active owners inside *tx*; a decrease needs another active owner to remain."""
-    condition = (Tally.value > 1) if delta < 0 else None
-    tx.update(Tally(OWNERS_TALLY), label="owners", actions=[Tally.value.add(delta)], condition=condition,
-              add_version_condition=False)
+    tally_add(tx, name=OWNERS_TALLY, label="owners", condition=(Tally.value > 1) if delta < 0 else None, value=delta)
 
 
 def staff_create(*, email: str, password: str | None, name: str = "", role: str = "staff", actor: str = "") -> Staff:
