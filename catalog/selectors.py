@@ -7,6 +7,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from catalog import search
 from catalog.cache import catalog_cached
+from catalog.cards import CARD_ATTRIBUTES, ProductCard, card_from_item
 from catalog.models import Category, Product, SearchTerm
 from shopsite.counters import tallies_get
 from shopsite.cursors import cursor_decode, cursor_encode
@@ -51,26 +52,35 @@ def category_get(*, category_id: str) -> Category | None:
         return None
 
 
-def product_list(*, sort: str = "newest", cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
-    """Return a page of active products. Raises InvalidCursor for a cursor that is not ours."""
+def _shape(full: bool) -> dict:
+    """What a listing Query reads: card attributes into ProductCards, or (*full*) whole Product items."""
+    return {} if full else {"attributes": CARD_ATTRIBUTES, "build": card_from_item}
+
+
+def product_list(*, sort: str = "newest", cursor: str | None = None, limit: int = PAGE_SIZE, full: bool = False) -> Page:
+    """Return a page of active products as cards (catalog.cards.ProductCard), or as Products when *full*.
+    Raises InvalidCursor for a cursor that is not ours."""
     index, forward = LISTING_SORTS.get(sort, LISTING_SORTS["newest"])
     scope = f"products:{sort}"
     return catalog_cached(  # a bad cursor raises in the loader, so it is never cached
-        "products", sort, cursor, limit,
-        loader=lambda: query_page(index, "active", scope=scope, cursor=cursor, limit=limit, forward=forward),
+        "products", sort, cursor, limit, full,
+        loader=lambda: query_page(index, "active", scope=scope, cursor=cursor, limit=limit, forward=forward,
+                                  **_shape(full)),
     )
 
 
-def product_list_for_category(*, category_id: str, cursor: str | None = None, limit: int = PAGE_SIZE) -> Page:
-    """Return a page of a category's active products, by name."""
+def product_list_for_category(*, category_id: str, cursor: str | None = None, limit: int = PAGE_SIZE,
+                              full: bool = False) -> Page:
+    """Return a page of a category's active products, by name, as cards (or Products when *full*)."""
     scope = f"category:{category_id}"
     return catalog_cached(
-        "category", category_id, cursor, limit,
-        loader=lambda: query_page(Product.category_index, category_id, scope=scope, cursor=cursor, limit=limit, forward=True),
+        "category", category_id, cursor, limit, full,
+        loader=lambda: query_page(Product.category_index, category_id, scope=scope, cursor=cursor, limit=limit, forward=True,
+                                  **_shape(full)),
     )
 
 
-def product_newest(*, limit: int = 8) -> list[Product]:
+def product_newest(*, limit: int = 8) -> list[ProductCard]:
     return product_list(sort="newest", limit=limit).items
 
 

@@ -316,11 +316,12 @@ class Query:
             found = catalog_selectors.category_by_slug(slug=category)
             if found is None:
                 fail("NOT_FOUND", "No such category.")
-            page = _paged(catalog_selectors.product_list_for_category, category_id=found.category_id, cursor=after, limit=size)
+            page = _paged(catalog_selectors.product_list_for_category, category_id=found.category_id, cursor=after, limit=size,
+                           full=True)
         else:
             if sort not in catalog_selectors.LISTING_SORTS:
                 fail("BAD_USER_INPUT", f"'sort' must be one of: {', '.join(catalog_selectors.LISTING_SORTS)}.")
-            page = _paged(catalog_selectors.product_list, sort=sort, cursor=after, limit=size)
+            page = _paged(catalog_selectors.product_list, sort=sort, cursor=after, limit=size, full=True)
         return ProductPage(items=[_product(product) for product in page.items], next_cursor=page.next_cursor)
 
     @strawberry.field(description="One visible product, by slug or by id.")

@@ -12,6 +12,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
+import botocore.parsers
 from django.conf import settings
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TableError
@@ -72,8 +73,40 @@ def _credentials() -> dict[str, str | None]:
     return {"aws_access_key_id": None, "aws_secret_access_key": None}
 
 
+# Outputs of item reads: plain JSON where no attribute is binary, so json.loads alone parses them.
+_PLAIN_OUTPUTS = frozenset({"GetItemOutput", "QueryOutput", "ScanOutput", "BatchGetItemOutput", "TransactGetItemsOutput"})
+
+
+class ItemReadsParser(botocore.parsers.JSONParser):
+    """botocore's JSON parser, minus the per-attribute walk for item reads.
+
+    Parsing a 24-item Query walks every AttributeValue through the service
+    model, costing more CPU than rendering the page. For the outputs above,
+    that walk only turns base64 blobs (``B``/``BS``) into bytes; without them
+    its result equals ``json.loads`` (tested), so those bodies skip it. Any
+    other output, error or body mentioning a binary value gets the full parse.
+    """
+
+    def _handle_json_body(self, raw_body, shape):
+        if shape is not None and shape.name in _PLAIN_OUTPUTS and b'"B":' not in raw_body and b'"BS":' not in raw_body:
+            return self._parse_body_as_json(raw_body)
+        return super()._handle_json_body(raw_body, shape)
+
+
+class _ParserFactory(botocore.parsers.ResponseParserFactory):
+    def create_parser(self, protocol_name):
+        return ItemReadsParser(**self._defaults) if protocol_name == "json" else super().create_parser(protocol_name)
+
+
 class _SharedConnection(Connection):
-    """A PynamoDB connection whose botocore client counts the calls it makes."""
+    """A PynamoDB connection whose botocore client counts the calls it makes and parses item reads cheaply."""
+
+    @property
+    def session(self):
+        session = super().session
+        if not isinstance(session.get_component("response_parser_factory"), _ParserFactory):
+            session.register_component("response_parser_factory", _ParserFactory())
+        return session
 
     @property
     def client(self):
@@ -283,7 +316,9 @@ def _indexes_converge(client, model: type[Model]) -> list[str]:
         for _ in range(600):
             described = client.describe_table(TableName=desired["TableName"])["Table"]
             states = {i["IndexName"]: i.get("IndexStatus") for i in described.get("GlobalSecondaryIndexes", [])}
-            if states.get(index["IndexName"]) == "ACTIVE":
+            # The next UpdateTable is refused while any index or the table itself is still changing.
+            if states.get(index["IndexName"]) == "ACTIVE" and set(states.values()) == {"ACTIVE"} \
+                    and described.get("TableStatus") == "ACTIVE":
                 break
             time.sleep(1)
         changes.append(f"index {index['IndexName']} added")

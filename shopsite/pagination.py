@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from django.contrib import messages
 
@@ -23,14 +24,19 @@ def _model_of(index):
     return getattr(index, "_model", index)
 
 
-def _read(index, hash_key, *, start, limit, forward, range_condition, filter_condition, rounds):
+def _read(index, hash_key, *, start, limit, forward, range_condition, filter_condition, rounds, attributes, build):
     """Up to *limit* items after *start*, in at most *rounds* Query requests; return (items, raw keys, last key)."""
     model = _model_of(index)
+    build = build or model.from_raw_data
+    if attributes:  # the Query returns these and the keys a cursor needs, nothing else
+        table = model._get_connection().get_meta_table()
+        index_name = None if index is model else index.Meta.index_name
+        attributes = list(dict.fromkeys([*table.get_key_names(index_name), *attributes]))
     items, keys, last_key = [], [], start
     page_size = limit if filter_condition is None else min(100, limit * 4)
     for _ in range(rounds if filter_condition is not None else 1):
         result = index.query(hash_key, range_condition, filter_condition=filter_condition, scan_index_forward=forward,
-                             page_size=page_size, last_evaluated_key=last_key)
+                             page_size=page_size, last_evaluated_key=last_key, attributes_to_get=attributes)
         page = next(result.page_iter, None)
         names = list(result.page_iter.key_names)
         last_key = result.page_iter.last_evaluated_key
@@ -38,7 +44,7 @@ def _read(index, hash_key, *, start, limit, forward, range_condition, filter_con
             if len(items) == limit:  # the page is full: resume right after its last item
                 last_key = keys[-1]
                 break
-            items.append(model.from_raw_data(raw))
+            items.append(build(raw))
             keys.append({name: raw[name] for name in names})
         if len(items) == limit or not last_key:
             break
@@ -46,20 +52,24 @@ def _read(index, hash_key, *, start, limit, forward, range_condition, filter_con
 
 
 def query_page(index, hash_key, *, scope: str, cursor: str | None, limit: int, forward: bool = False,
-               range_condition=None, filter_condition=None, rounds: int = FILTER_ROUNDS) -> Page:
+               range_condition=None, filter_condition=None, rounds: int = FILTER_ROUNDS,
+               attributes: tuple[str, ...] = (), build: Callable[[dict], Any] | None = None) -> Page:
     """Return one page of ``index.query(hash_key)``, after (or, for a previous-page cursor, before) *cursor*.
 
     *index* is a model or a GSI. Unfiltered, a page is one Query. With
     *filter_condition*, at most *rounds* Queries are read and the page may be
     short; its next link goes on from where the reading stopped. Raises
     shopsite.cursors.InvalidCursor for a cursor that is not ours or belongs to
-    another listing (*scope*).
+    another listing (*scope*). With *attributes*, the Query projects only
+    those (and the keys) and *build* makes each item from its raw attributes
+    instead of a model instance.
     """
     start = cursor_decode(cursor=cursor, scope=scope)
     backwards = bool(start) and set(start) == {BEFORE}
     if backwards:
         start = start[BEFORE]
-    options = {"limit": limit, "range_condition": range_condition, "filter_condition": filter_condition, "rounds": rounds}
+    options = {"limit": limit, "range_condition": range_condition, "filter_condition": filter_condition, "rounds": rounds,
+               "attributes": attributes, "build": build}
     items, keys, last_key = _read(index, hash_key, start=start, forward=forward != backwards, **options)
     if backwards:
         if len(items) < limit:  # back at the beginning: page one, in full

@@ -27,6 +27,10 @@ class Product(models.Model):
         indexes = [models.Index(fields=["active", "-created_at"])]
 
     @property
+    def product_id(self) -> str:
+        return str(self.pk)
+
+    @property
     def stock_state(self) -> str:
         if self.stock <= 0:
             return "sold_out"
