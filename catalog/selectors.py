@@ -9,7 +9,7 @@ from catalog import search
 from catalog.cache import catalog_cached
 from catalog.cards import CARD_ATTRIBUTES, ProductCard, card_from_item
 from catalog.models import Category, Product, SearchTerm
-from shopsite.counters import tallies_get
+from shopsite.counters import tallies_get, tally_value
 from shopsite.cursors import cursor_decode, cursor_encode
 from shopsite.pagination import Page, multi_prefix_page, query_page
 
@@ -165,9 +165,10 @@ def product_search_staff(*, query: str, cursor: str | None = None, limit: int = 
     return multi_prefix_page(plans, scope=scope, cursor=cursor, limit=limit, key=lambda product: product.product_id)
 
 
-def product_count() -> int:
-    """How many products there are, exactly: one GetItem on the tally every create and delete keeps."""
-    return int(tallies_get(names=[PRODUCTS_TALLY])[PRODUCTS_TALLY].value or 0)
+def product_count(*, max_age: int = 0) -> int:
+    """How many products there are: one GetItem on the tally every create and delete keeps (exact), or with
+    *max_age* a copy at most that many seconds old."""
+    return tally_value(name=PRODUCTS_TALLY, max_age=max_age)
 
 
 def product_low_stock(*, limit: int = 8) -> list[Product]:

@@ -20,6 +20,7 @@ from catalog.forms import (
 )
 from shopsite.audit import AUDIT_LIMIT, audit_list
 from shopsite.bulk import STALE, BulkAction, BulkRefused, bulk_view, version_seen
+from shopsite.counters import LIST_TOTAL_MAX_AGE
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import staff_required
 from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
@@ -112,7 +113,7 @@ def staff_product_list(request):
     else:
         page = page_or_first(request, selectors.product_list_staff, **filters)
         if filters == {"sort": "newest", "category_id": "", "shown": "", "low_stock": False}:
-            page.count = selectors.product_count()
+            page.count = selectors.product_count(max_age=LIST_TOTAL_MAX_AGE)
     extra = urlencode({key: value for key, value in form.data.items() if key != "cursor" and value})
     return render(request, "staff/catalog/product_list.html", {
         "page": page, "categories": {c.category_id: c for c in categories}, "form": form, "query": query,

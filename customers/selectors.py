@@ -7,7 +7,7 @@ import unicodedata
 from pynamodb.exceptions import DoesNotExist
 
 from customers.models import Customer, CustomerEmail
-from shopsite.counters import tallies_get
+from shopsite.counters import tallies_get, tally_value
 from shopsite.pagination import Page, multi_prefix_page, query_page
 
 CUSTOMERS_TALLY = "customers"
@@ -79,9 +79,10 @@ def customer_get_many(*, customer_ids: list[str]) -> list[Customer]:
     return list(Customer.batch_get(ids)) if ids else []
 
 
-def customer_count() -> int:
-    """How many customers there are, exactly: one GetItem on the tally kept by every create and delete."""
-    return int(tallies_get(names=[CUSTOMERS_TALLY])[CUSTOMERS_TALLY].value or 0)
+def customer_count(*, max_age: int = 0) -> int:
+    """How many customers there are: one GetItem on the tally kept by every create and delete (exact), or with
+    *max_age* a copy at most that many seconds old (lists: no read on most pages)."""
+    return tally_value(name=CUSTOMERS_TALLY, max_age=max_age)
 
 
 def _search_plan(query: str) -> dict[str, tuple]:

@@ -11,6 +11,7 @@ from customers import selectors, services
 from customers.forms import CustomerFilterForm, CustomerForm
 from shopsite.audit import AUDIT_LIMIT, audit_list
 from shopsite.bulk import STALE, BulkAction, BulkRefused, bulk_view, version_seen
+from shopsite.counters import LIST_TOTAL_MAX_AGE
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import staff_required
 from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
@@ -40,7 +41,7 @@ def staff_customer_list(request):
         page = page_or_first(request, selectors.customer_list, status=filters.get("status", ""),
                              oldest_first=filters.get("sort") == "oldest")
         if not filters.get("status"):
-            page.count = selectors.customer_count()
+            page.count = selectors.customer_count(max_age=LIST_TOTAL_MAX_AGE)
     extra = urlencode({k: v for k, v in filters.items() if v})
     return render(request, "staff/customers/list.html", {"page": page, "form": form, "extra_query": extra,
                                                          "query": query, "bulk_actions": CUSTOMER_BULK})

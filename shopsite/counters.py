@@ -35,6 +35,18 @@ def tally_add(tx, *, name: str, label: str | None = None, condition=None, **delt
                   add_version_condition=False)
 
 
+LIST_TOTAL_MAX_AGE = 30  # seconds a console list's total may lag behind writes made by other processes
+
+
+def tally_value(*, name: str, max_age: int = 0) -> int:
+    """One tally's value; with *max_age*, this process's copy when it is younger than that (no read)."""
+    if not max_age:
+        return int(tallies_get(names=[name])[name].value or 0)
+    from django.core.cache import cache
+
+    return cache.get_or_set(f"tally:{name}", lambda: tally_value(name=name), max_age)
+
+
 def tallies_get(*, names: list[str]) -> dict[str, Tally]:
     """The tallies named, missing ones as empty tallies: one BatchGetItem per 100 names."""
     found = {tally.name: tally for tally in Tally.batch_get(list(dict.fromkeys(names)))} if names else {}

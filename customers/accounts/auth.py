@@ -53,17 +53,17 @@ def _rotate(request) -> None:
 
 def staff_login(request, *, staff) -> None:
     """Sign *staff* in on this request's session."""
-    _rotate(request)
     request.session[STAFF_SESSION_KEY] = staff.email
     request.session[STAFF_HASH_KEY] = password_digest(staff.password)
+    _rotate(request)  # after: the new key's hint names the account (see customers.accounts.sessions)
     request.staff = staff
 
 
 def customer_login(request, *, customer) -> None:
     """Sign the shopper *customer* in on this request's session."""
-    _rotate(request)  # keeps the session's data, so a visitor's cart survives sign-in
     request.session[CUSTOMER_SESSION_KEY] = customer.customer_id
     request.session[CUSTOMER_HASH_KEY] = password_digest(customer.password or "")
+    _rotate(request)  # keeps the session's data (a visitor's cart survives sign-in); the new key names the account
     request.customer = customer
     signals.customer_logged_in.send(sender=customer.__class__, request=request, customer_id=customer.customer_id)
 

@@ -2,6 +2,7 @@ from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessio
 from django.utils.functional import SimpleLazyObject
 
 from customers import selectors
+from customers.models import Customer, Staff
 from customers.accounts import selectors as account_selectors
 from customers.accounts.auth import (
     CUSTOMER_HASH_KEY,
@@ -29,11 +30,17 @@ class SessionMiddleware(DjangoSessionMiddleware):
             return unavailable_response(request, error)
 
 
+def _account(request, model, key, read):
+    """The account the session's own read fetched (a signed-in key names it), else one read now."""
+    fetched, item = getattr(request.session, "account_read", lambda *a: (False, None))(model, key)
+    return item if fetched else read()
+
+
 def _staff(request):
     email = request.session.get(STAFF_SESSION_KEY)
     if not email:
         return AnonymousPrincipal()
-    staff = account_selectors.staff_get(email=email)
+    staff = _account(request, Staff, email, lambda: account_selectors.staff_get(email=email))
     if staff is None or not staff.active or not digest_matches(request.session, STAFF_HASH_KEY, staff.password):
         return AnonymousPrincipal()
     return staff
@@ -43,7 +50,7 @@ def _customer(request):
     customer_id = request.session.get(CUSTOMER_SESSION_KEY)
     if not customer_id:
         return AnonymousPrincipal()
-    customer = selectors.customer_find(customer_id=customer_id)
+    customer = _account(request, Customer, customer_id, lambda: selectors.customer_find(customer_id=customer_id))
     if (
         customer is None
         or customer.status != "active"

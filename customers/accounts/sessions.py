@@ -2,22 +2,101 @@
 
 DynamoDB's TTL deletes expired items only eventually, so every load checks
 ``expires_at`` itself: an expired session never loads.
+
+A signed-in session's key ends with a hint naming its account
+(``<32 random>.s<base64 email>`` for staff, ``.c<customer id>`` for
+shoppers), so the session and the account are read in one BatchGetItem: a
+signed-in page costs one request before the view's own, not two. The hint is
+not trusted — the account still has to be the one the session data names,
+active, with the password the session signed in with — and it cannot be
+edited, since the edited key names no session.
 """
+import base64
+import binascii
 from datetime import timedelta
 
-from django.contrib.sessions.backends.base import CreateError, SessionBase, UpdateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, SessionBase, UpdateError
 from django.utils import timezone
-from pynamodb.exceptions import DoesNotExist, PutError
+from django.utils.crypto import get_random_string
+from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
+from pynamodb.exceptions import DoesNotExist, GetError, PutError
 
-from customers.models import Session
+from customers.accounts.auth import CUSTOMER_SESSION_KEY, STAFF_SESSION_KEY
+from customers.models import Customer, Session, Staff
+from shopsite import dynamodb
+
+
+
+def _hint_of(data: dict) -> str:
+    """The key suffix naming the session's account: staff first (the console is where reads add up)."""
+    if data.get(STAFF_SESSION_KEY):
+        return ".s" + base64.urlsafe_b64encode(data[STAFF_SESSION_KEY].encode()).decode().rstrip("=")
+    if data.get(CUSTOMER_SESSION_KEY):
+        return ".c" + base64.urlsafe_b64encode(data[CUSTOMER_SESSION_KEY].encode()).decode().rstrip("=")
+    return ""
+
+
+def _account_of(session_key: str):
+    """(model, hash key) of the account a session key's hint names, or None."""
+    _, dot, hint = session_key.partition(".")
+    if not dot or len(hint) < 2 or hint[0] not in "sc":
+        return None
+    try:
+        value = base64.urlsafe_b64decode(hint[1:] + "=" * (-len(hint[1:]) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return ((Staff if hint[0] == "s" else Customer), value) if value else None
 
 
 class SessionStore(SessionBase):
+    account = None  # (model, hash key, item or None): the account the key's hint named, read with the session
+
+    def _get_new_session_key(self):
+        """A random key, with the hint of the account the session data names; no existence check (save's
+        condition refuses a key in use, and create() draws again)."""
+        return get_random_string(32, VALID_KEY_CHARS) + _hint_of(getattr(self, "_session_cache", None) or {})
+
     def _get_item(self):
+        account = _account_of(self.session_key)
+        if account is None:
+            try:
+                return Session.get(self.session_key, consistent_read=True)
+            except DoesNotExist:
+                return None
+        model, key = account
+        if len(key) > 254:
+            return None
+        hash_name = model._hash_key_attribute().attr_name
+        try:
+            response = dynamodb.connection().dispatch("BatchGetItem", {"RequestItems": {
+                Session.Meta.table_name: {"Keys": [{"session_key": {"S": self.session_key}}], "ConsistentRead": True},
+                model.Meta.table_name: {"Keys": [{hash_name: {"S": key}}]},
+            }})
+        except BOTOCORE_EXCEPTIONS as error:
+            raise GetError(f"Failed to read the session: {error}", error) from error
+        found = response.get("Responses", {})
+        if response.get("UnprocessedKeys"):  # throttled: read what was left one by one
+            return self._get_unprocessed(model, key)
+        items = found.get(Session.Meta.table_name) or [None]
+        accounts = found.get(model.Meta.table_name) or [None]
+        self.account = (model, key, model.from_raw_data(accounts[0]) if accounts[0] else None)
+        return Session.from_raw_data(items[0]) if items[0] else None
+
+    def _get_unprocessed(self, model, key):
+        try:
+            self.account = (model, key, model.get(key))
+        except DoesNotExist:
+            self.account = (model, key, None)
         try:
             return Session.get(self.session_key, consistent_read=True)
         except DoesNotExist:
             return None
+
+    def account_read(self, model, key):
+        """Return (True, item or None) when the session's read already fetched this account, else (False, None)."""
+        if self.account and self.account[0] is model and self.account[1] == key:
+            return True, self.account[2]
+        return False, None
 
     def load(self):
         item = self._get_item() if self.session_key else None
