@@ -5,7 +5,7 @@ from collections import Counter
 from typing import Iterator
 
 from catalog import search
-from catalog.models import Category, CategoryCounter, Product, SearchTerm, SlugGuard
+from catalog.models import Category, CategoryCounter, Product, ProductCategoryLabel, SearchTerm, SlugGuard
 from catalog.selectors import PRODUCTS_TALLY
 from shopsite.integrity import Finding, register, tally_findings
 
@@ -45,6 +45,21 @@ def category_counts() -> Iterator[Finding]:
     for category_id in set(counts) - set(categories):
         yield Finding("category counts", f"{counts[category_id]} products in missing category {category_id}",
                       repair=lambda: None)  # needs a person: move those products to a real category
+
+
+@register
+def category_labels() -> Iterator[Finding]:
+    """Every shown product carries its category's current name and slug (the product page reads no category);
+    hidden ones get theirs when saved, which showing them is."""
+    categories, products = _owners()
+    for product in products.values():
+        category = categories.get(product.category_id)
+        if product.active and category and (product.category_name, product.category_slug) != (category.name, category.slug):
+            yield Finding("category labels", f"{product.slug} shows category {product.category_name!r}, not {category.name!r}",
+                          repair=lambda p=product, c=category: ProductCategoryLabel(p.product_id).update(
+                              actions=[ProductCategoryLabel.category_name.set(c.name),
+                                       ProductCategoryLabel.category_slug.set(c.slug)],
+                              condition=ProductCategoryLabel.category_id == c.category_id))
 
 
 @register

@@ -168,6 +168,8 @@ class Product(BaseModel):
     price_cents = NumberAttribute()
     stock = NumberAttribute(default=0)
     category_id = UnicodeAttribute()
+    category_name = UnicodeAttribute(null=True)  # the category's name and slug, copied so the product page is one read
+    category_slug = UnicodeAttribute(null=True)
     image = UnicodeAttribute(null=True)
     sku = UnicodeAttribute(null=True)  # the shop's own article number, unique (a guard item), upper-case
     active = BooleanAttribute(default=True)
@@ -212,6 +214,19 @@ class ProductStock(BaseModel):
     product_id = UnicodeAttribute(hash_key=True)
     stock = NumberAttribute(default=0)
     active = BooleanAttribute(default=True)
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+
+
+@register("products", view=True)
+class ProductCategoryLabel(BaseModel):
+    """The products table seen through the copied category name and slug (a rename rewrites them, no version bump)."""
+
+    product_id = UnicodeAttribute(hash_key=True)
+    category_id = UnicodeAttribute()
+    category_name = UnicodeAttribute(null=True)
+    category_slug = UnicodeAttribute(null=True)
 
     class Meta:
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""

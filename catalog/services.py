@@ -7,11 +7,12 @@ import uuid
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from pynamodb.exceptions import UpdateError
 
 from catalog import search
 from catalog.cache import catalog_cache_invalidate
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path, thumbnails_make
-from catalog.models import Category, CategoryCounter, Product, ProductStock, SearchTerm, SlugGuard
+from catalog.models import Category, CategoryCounter, Product, ProductCategoryLabel, ProductStock, SearchTerm, SlugGuard
 from catalog.selectors import PRODUCTS_TALLY, category_get, name_key_for, product_get, sku_normalise
 from shopsite.audit import audit_add, audit_diff
 from shopsite.counters import tally_add
@@ -53,6 +54,30 @@ def _listing_attributes(product: Product) -> None:
     product.sku = sku_normalise(product.sku) or None
     product.active_listing = "active" if product.active else None
     product.active_category = product.category_id if product.active else None
+
+
+def _category_label(product: Product) -> None:
+    """Copy the category's name and slug onto the product (a consistent read: staff writes only)."""
+    category = category_get(category_id=product.category_id)
+    product.category_name = category.name if category else None
+    product.category_slug = category.slug if category else None
+
+
+def category_labels_refresh(*, category: Category) -> int:
+    """Rewrite the copied name and slug on the category's shown products (hidden ones get theirs when next saved);
+    a product moved meanwhile is left alone. Returns how many were rewritten."""
+    done = 0
+    for item in Product.category_index.query(category.category_id, attributes_to_get=["product_id"]):
+        try:
+            ProductCategoryLabel(item.product_id).update(
+                actions=[ProductCategoryLabel.category_name.set(category.name),
+                         ProductCategoryLabel.category_slug.set(category.slug)],
+                condition=ProductCategoryLabel.category_id == category.category_id)
+            done += 1
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    return done
 
 
 def _raise_for(cancelled: TransactionCancelled, *, current=lambda: None):
@@ -109,8 +134,11 @@ def category_update(*, category_id: str, expected_version: int, **changes) -> Ca
             tx.update(category, label="category", actions=actions)
     except TransactionCancelled as cancelled:
         _raise_for(cancelled, current=current)
+    updated = category_get(category_id=category_id)
+    if (updated.name, updated.slug) != (category.name, old_slug):
+        category_labels_refresh(category=updated)
     catalog_cache_invalidate()
-    return category_get(category_id=category_id)
+    return updated
 
 
 def category_delete(*, category_id: str) -> None:
@@ -197,6 +225,7 @@ def product_create(
         sku=sku or None,
     )
     _listing_attributes(product)
+    _category_label(product)
     try:
         with transaction() as tx:
             tx.save(_slug_guard("product", slug, product.product_id), label="slug-guard",
@@ -232,7 +261,8 @@ def product_update(*, product_id: str, expected_version: int, actor: str = "", *
             setattr(product, field, value if field != "sku" else (value or None))
     product.updated_at = timezone.now()
     _listing_attributes(product)
-    fields = [*PRODUCT_FIELDS, "name_key", "updated_at"]
+    _category_label(product)
+    fields = [*PRODUCT_FIELDS, "name_key", "category_name", "category_slug", "updated_at"]
     actions = [getattr(Product, field).set(getattr(product, field)) for field in fields if getattr(product, field) is not None]
     actions += [getattr(Product, field).remove() for field in ("image", "sku", "active_listing", "active_category")
                 if getattr(product, field) is None]

@@ -61,7 +61,10 @@ def product_detail(request, slug):
     product = selectors.product_by_slug(slug=slug)
     if product is None:
         raise Http404("No such product.")
-    category = selectors.category_by_id(category_id=product.category_id)
+    if product.category_slug:  # copied onto the product: the page is one read
+        category = {"name": product.category_name, "slug": product.category_slug}
+    else:  # a product saved before the copy existed (check_integrity --fix adds it)
+        category = selectors.category_by_id(category_id=product.category_id)
     return render(request, "catalog/product_detail.html", {"product": product, "category": category})
 
 

@@ -254,10 +254,9 @@ def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: 
 
 def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: str | None,
                  payment_provider: str, attempts: int) -> tuple[Order, bool]:
+    # No look-up first: a token used before fails the order's does-not-exist condition (or finds the cart
+    # empty) and _placement_failure / order_place return that order — a first placement reads nothing extra.
     order_id = order_id_from_token(token)
-    existing = order_find(order_id=order_id)
-    if existing is not None:
-        return existing, False
     cart: Cart = cart_get(cart_id=cart_id)
     if not cart.lines:
         raise CartEmpty()

@@ -311,8 +311,13 @@ def _indexes_converge(client, model: type[Model]) -> list[str]:
     for index in desired.get("GlobalSecondaryIndexes", []):
         if index["IndexName"] in existing:
             continue
-        client.update_table(TableName=desired["TableName"], AttributeDefinitions=desired["AttributeDefinitions"],
-                            GlobalSecondaryIndexUpdates=[{"Create": index}])
+        for _ in range(60):  # DynamoDB (Local too) may refuse while the previous index is still settling
+            try:
+                client.update_table(TableName=desired["TableName"], AttributeDefinitions=desired["AttributeDefinitions"],
+                                    GlobalSecondaryIndexUpdates=[{"Create": index}])
+                break
+            except client.exceptions.LimitExceededException:
+                time.sleep(1)
         for _ in range(600):
             described = client.describe_table(TableName=desired["TableName"])["Table"]
             states = {i["IndexName"]: i.get("IndexStatus") for i in described.get("GlobalSecondaryIndexes", [])}

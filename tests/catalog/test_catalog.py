@@ -9,7 +9,7 @@ from django.test import Client
 
 from catalog import selectors, services
 from catalog.images import placeholder_png
-from catalog.models import Category
+from catalog.models import Category, ProductCategoryLabel
 from tests.factories import make_category, make_product
 
 
@@ -31,13 +31,34 @@ def test_pages_cost_one_query_on_a_miss_and_none_on_a_hit(client, count_calls):
         assert _calls(count_calls, client, path) == [], path
 
 
-def test_category_and_detail_pages_with_a_cold_category_list_cost_two(client, count_calls):
+def test_a_category_page_with_a_cold_category_list_costs_two_and_a_product_page_one(client, count_calls):
     category = make_category(slug="tools")
     make_product(category=category, slug="hammer")
     cache.clear()
     assert _calls(count_calls, client, "/categories/tools/") == ["Query", "Query"]
     cache.clear()
-    assert _calls(count_calls, client, "/products/hammer/") == ["Query", "Query"]
+    assert _calls(count_calls, client, "/products/hammer/") == ["Query"]  # the category's name and slug are on the product
+
+
+def test_renaming_a_category_rewrites_its_products_copies_and_integrity_repairs_drift(client):
+    from shopsite import integrity
+
+    category = make_category(name="Tools", slug="tools")
+    hidden = make_product(category=category, slug="awl", active=False)
+    make_product(category=category, slug="hammer")
+    services.category_update(category_id=category.category_id, expected_version=category.version,
+                             name="Hand tools", slug="hand-tools")
+    page = client.get("/products/hammer/").content.decode()
+    assert 'href="/categories/hand-tools/">Hand tools</a>' in page
+    assert selectors.product_get(product_id=hidden.product_id).category_name == "Tools"  # hidden: fixed when shown
+    services.product_set_active(product_id=hidden.product_id, active=True)
+    assert 'href="/categories/hand-tools/">Hand tools</a>' in client.get("/products/awl/").content.decode()
+    assert not [f for f in integrity.findings() if f.check == "category labels"]
+    ProductCategoryLabel(hidden.product_id).update(actions=[ProductCategoryLabel.category_name.set("Old")])
+    (finding,) = [f for f in integrity.findings() if f.check == "category labels"]
+    assert "awl" in finding.problem
+    finding.repair()
+    assert not [f for f in integrity.findings() if f.check == "category labels"]
 
 
 def test_paging_200_products_visits_each_once(client):

@@ -211,7 +211,7 @@ def test_cart_flags_sold_out_and_inactive_lines(client):
     assert "Check out</a>" not in html
 
 
-def test_checkout_flow_end_to_end_through_pages():
+def test_checkout_flow_end_to_end_through_pages(count_calls):
     product = make_product(stock=4, price_cents=1999)
     client = Client()
     client.post("/cart/add/", {"product_id": product.product_id, "quantity": 2})
@@ -227,8 +227,11 @@ def test_checkout_flow_end_to_end_through_pages():
     review = client.get("/checkout/review/").content.decode()
     assert "$39.98" in review and "$5.00" in review and "$44.98" in review
     placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', review))
-    first = client.post("/checkout/place/", placing)
+    with count_calls() as calls:
+        first = client.post("/checkout/place/", placing)
     assert first["Location"].startswith("/checkout/done/")
+    # session+shopper, cart lines, their products, the order number, the one transaction, the session's save
+    assert calls == ["BatchGetItem", "Query", "BatchGetItem", "UpdateItem", "TransactWriteItems", "PutItem"], calls
     again = client.post("/checkout/place/", placing)
     assert again["Location"] == first["Location"]
     assert stock_of(product) == 2
