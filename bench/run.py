@@ -4,6 +4,7 @@ Run with `make bench`. Prints a table and writes bench/results/latest.json.
 Not a test: nothing here asserts a timing.
 """
 import json
+import math
 import os
 import platform
 import re
@@ -17,6 +18,8 @@ import threading
 import time
 import uuid
 import zipfile
+from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection
 from pathlib import Path
 
@@ -26,6 +29,15 @@ sys.path.insert(0, str(ROOT))
 # On-demand prices, us-east-1 (see README): per million request units.
 PRICE_READ_PER_MILLION = 0.125
 PRICE_WRITE_PER_MILLION = 0.625
+# All-in cost per million listing views (us-east-1 list prices, x86).
+PRICE_HTTP_API_PER_MILLION = 1.00
+PRICE_LAMBDA_REQUESTS_PER_MILLION = 0.20
+PRICE_LAMBDA_GB_SECOND = 0.0000166667
+PRICE_LOGS_PER_GB = 0.50  # CloudWatch Logs ingestion (storage, $0.03/GB-month, is left out: it is pennies)
+LAMBDA_MB_PER_VCPU = 1769  # Lambda gives one full vCPU at 1,769 MB, proportionally less below
+DYNAMODB_WAIT_MS = 5.0  # assumed in-region DynamoDB round trip billed as Lambda duration (not measurable here)
+PLATFORM_LOG_BYTES = 300  # Lambda's own START/END/REPORT lines per invocation (typical size; text format)
+COST_GOAL = 1.60
 LOAD_CLIENTS = 16
 LOAD_RATE = 80  # requests per second offered, open loop
 LOAD_SECONDS = 10
@@ -137,6 +149,7 @@ def measure_requests(capacity):
         hit = one(client, "get", path)
         results[name] = {"miss": miss, "hit": hit}
     results["cart (3 lines)"] = {"miss": one(cart_client, "get", "/cart/")}
+    staff_client.get("/staff/customers/")  # its total is then this process's copy (30 s), as on most requests
     results["staff customer list"] = {"miss": one(staff_client, "get", "/staff/customers/")}
     results["staff order list"] = {"miss": one(staff_client, "get", "/staff/orders/")}
     results["GET /api/customers"] = {"miss": one(api, "get", "/api/customers")}
@@ -215,6 +228,128 @@ def measure_comparison(env) -> dict:
     return result
 
 
+def cost_per_million(*, cpu_ms: float, calls: int, rcu: float, log_bytes: int, memory_mb: int) -> dict:
+    """Dollars per million listing views at *memory_mb*, with the arithmetic spelled out."""
+    billed_ms = math.ceil(cpu_ms * max(1.0, LAMBDA_MB_PER_VCPU / memory_mb) + calls * DYNAMODB_WAIT_MS)
+    duration = billed_ms / 1000 * memory_mb / 1024 * PRICE_LAMBDA_GB_SECOND * 1e6
+    dynamodb = rcu * PRICE_READ_PER_MILLION
+    logs = (log_bytes + PLATFORM_LOG_BYTES) / 1e9 * PRICE_LOGS_PER_GB * 1e6
+    total = PRICE_HTTP_API_PER_MILLION + PRICE_LAMBDA_REQUESTS_PER_MILLION + duration + dynamodb + logs
+    return {
+        "memory_mb": memory_mb, "billed_ms": billed_ms, "total": round(total, 3),
+        "arithmetic": (f"HTTP API {PRICE_HTTP_API_PER_MILLION:.2f} + Lambda requests {PRICE_LAMBDA_REQUESTS_PER_MILLION:.2f}"
+                       f" + duration {billed_ms} ms x {memory_mb / 1024:g} GB x ${PRICE_LAMBDA_GB_SECOND} = {duration:.3f}"
+                       f" + DynamoDB {rcu} RCU x {PRICE_READ_PER_MILLION} = {dynamodb:.3f}"
+                       f" + logs ({log_bytes} + {PLATFORM_LOG_BYTES}) B x ${PRICE_LOGS_PER_GB}/GB = {logs:.3f}"
+                       f" = ${total:.3f}"),
+    }
+
+
+def measure_costs(pages, comparison, cold) -> dict:
+    """The listing's cost per million views at three memory sizes, every view a cache miss and every view a hit."""
+    listing, cpu, logs = pages["listing"], comparison["cpu_ms"], cold["log_bytes"]
+    out = {}
+    for memory in (512, 1024, 1536):
+        out[f"{memory} MB, every view a miss"] = cost_per_million(
+            cpu_ms=cpu["dynamodb_miss"], calls=listing["miss"]["calls"], rcu=listing["miss"]["rcu"],
+            log_bytes=logs["listing_uncached"], memory_mb=memory)
+        out[f"{memory} MB, every view a hit"] = cost_per_million(
+            cpu_ms=cpu["dynamodb_hit"], calls=0, rcu=0.0, log_bytes=logs["listing_cached"], memory_mb=memory)
+    return out
+
+
+SCALING_WORDS = (("Classic", "Steel", "Linen", "Oak", "Stone"), ("Knife", "Pan", "Towel", "Board", "Bowl", "Mug"),
+                 ("Small", "Large", "Travel", "Family"))
+
+
+def catalog_grow(*, to: int) -> None:
+    """Add products (with their search terms) until the shop holds *to*, by batch writes: the same items
+    product_create makes, without a transaction each (loading 10,000 one by one would take minutes)."""
+    from django.utils import timezone
+
+    from catalog import search
+    from catalog.models import Product, SearchTerm
+    from catalog.selectors import category_list, name_key_for
+
+    have = sum(1 for _ in Product.scan(attributes_to_get=["product_id"]))
+    categories = category_list()
+    now = timezone.now()
+    with Product.batch_write() as products, SearchTerm.batch_write() as terms:
+        for n in range(have, to):
+            first, second, third = (words[n % len(words)] for words in SCALING_WORDS)
+            name = f"{first} {second} {third} {n:05d}"
+            category = categories[n % len(categories)]
+            product = Product(f"scale-{n:05d}", name=name, name_key=name_key_for(name), slug=f"scale-{n:05d}",
+                              description="", price_cents=500 + n % 5000, stock=n % 40, category_id=category.category_id,
+                              category_name=category.name, category_slug=category.slug, active=True,
+                              active_listing="active", active_category=category.category_id,
+                              created_at=now - timedelta(seconds=n), updated_at=now, version=1)
+            products.save(product)
+            for term in search.terms_for(name=name, description=""):
+                terms.save(SearchTerm(term, product.product_id, name=name, slug=product.slug,
+                                      price_cents=product.price_cents))
+
+
+class ItemsRead:
+    """Count the items each DynamoDB response carries (what a page reads, whatever the catalog's size)."""
+
+    def __init__(self):
+        self.items = 0
+
+    def install(self, client):
+        client.meta.events.register("after-call.dynamodb", self._add)
+
+    def _add(self, parsed, model, **kwargs):
+        if "Count" in parsed:
+            self.items += parsed.get("ScannedCount", parsed["Count"])
+        elif "Item" in parsed:
+            self.items += 1
+        elif "Responses" in parsed and isinstance(parsed["Responses"], dict):
+            self.items += sum(len(found) for found in parsed["Responses"].values())
+
+
+def measure_scaling(items_read, *, sizes=(200, 10_000), n=30) -> dict:
+    """Per-page requests, items read and CPU at each catalog size (every request a cache miss)."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from catalog.selectors import category_list, product_list
+    from customers.accounts import services as account_services
+    from shopsite import dynamodb
+
+    staff = account_services.staff_create(email="bench-scale@example.com", password="bench-passphrase-1")
+    staff_client = Client()
+    staff_client.post("/staff/login/", {"email": staff.email, "password": "bench-passphrase-1"})
+    out = {}
+    for size in sizes:
+        catalog_grow(to=size)
+        cache.clear()
+        category = category_list()[0]
+        detail = product_list(sort="name", limit=1).items[0].slug
+        pages = {"listing": (Client(), "/products/"), "category": (Client(), f"/categories/{category.slug}/"),
+                 "product detail": (Client(), f"/products/{detail}/"),
+                 "search, three words": (Client(), "/search/?q=classic+knife+small"),
+                 "staff product list": (staff_client, "/staff/products/")}
+        result = {}
+        for name, (client, path) in pages.items():
+            cache.clear()
+            client.get(path)  # compile templates, warm the category list
+            cache.clear()
+            category_list()
+            items_read.items = 0
+            with dynamodb.count_calls() as calls:
+                assert client.get(path).status_code == 200, path
+            requests, items = len(calls), items_read.items
+            started = time.process_time()
+            for _ in range(n):
+                cache.clear()
+                client.get(path)
+            result[name] = {"requests": requests, "items_read": items,
+                            "cpu_ms": round((time.process_time() - started) / n * 1000, 2)}
+        out[str(size)] = result
+    return out
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -267,10 +402,38 @@ def load(port, path, cookie=None):
             "rps": round(len(latencies) / elapsed, 1), "errors": errors[0], "requests": total}
 
 
+def warm_up(port, pages, workers=2, threads=4):
+    """Before timing: every worker must have answered every page (filling its cache, compiling templates).
+
+    Requests go out in concurrent bursts, so the accept queue spreads them over
+    the workers; each response names the worker's pid (X-Worker-Pid, bench
+    settings only), and a page counts as warm once every worker has served it
+    twice.
+    """
+    for _, path, cookie in pages:
+        headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
+        served: dict[str, int] = {}
+        deadline = time.monotonic() + 60
+        while (len(served) < workers or min(served.values()) < 2) and time.monotonic() < deadline:
+            def one():
+                conn = HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                conn.close()
+                return response.getheader("X-Worker-Pid", "?")
+
+            with ThreadPoolExecutor(workers * threads) as pool:
+                for pid in pool.map(lambda _: one(), range(workers * threads)):
+                    served[pid] = served.get(pid, 0) + 1
+        if len(served) < workers:
+            raise SystemExit(f"warm-up: only {len(served)} of {workers} workers answered {path}")
+
+
 def measure_load(env, detail_slug, cart_cookie):
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "shopsite.wsgi:application", "--workers", "2", "--threads", "4",
+        [sys.executable, "-m", "gunicorn", "bench.wsgi_pid:application", "--workers", "2", "--threads", "4",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
     try:
         for _ in range(100):
@@ -280,10 +443,10 @@ def measure_load(env, detail_slug, cart_cookie):
             except OSError:
                 time.sleep(0.1)
         results = {}
-        for name, path, cookie in (("listing", "/products/", None), ("product detail", f"/products/{detail_slug}/", None),
-                                   ("cart (3 lines)", "/cart/", cart_cookie)):
-            for _ in range(10):  # warm both workers
-                HTTPConnection("127.0.0.1", port).request("GET", path, headers={"Cookie": f"sessionid={cookie}"} if cookie else {})
+        pages = (("listing", "/products/", None), ("product detail", f"/products/{detail_slug}/", None),
+                 ("cart (3 lines)", "/cart/", cart_cookie))
+        warm_up(port, pages)
+        for name, path, cookie in pages:
             results[name] = load(port, path, cookie)
         return results
     finally:
@@ -397,6 +560,10 @@ def main():
         size = package_size()
         print("Cold starts of the unpacked zip and of bare Django, with and without bytecode ...", flush=True)
         cold = measure_cold_start(env, detail_slug=state["detail_slug"])
+        print("Scaling: the same pages at 200 and at 10,000 products ...", flush=True)
+        items_read = ItemsRead()
+        items_read.install(dynamodb.connection().client)
+        scaling = measure_scaling(items_read)
     finally:
         localdb.stop(database)
 
@@ -407,6 +574,7 @@ def main():
     result = {
         "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "pages": pages, "cpu_ms_per_request": cpu, "comparison": comparison, "load": latency, "cold_start": cold, "lambda_zip_mb": size,
+        "scaling": scaling, "cost_per_million_listing_views": measure_costs(pages, comparison, cold),
         "load_generator": f"open loop, constant {LOAD_RATE} req/s, {LOAD_CLIENTS} keep-alive clients, latency from the scheduled send time",
     }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
@@ -456,7 +624,63 @@ def report(result):
               f"  product detail, uncached: {logs['product_detail_uncached']}",
               "",
               f"Lambda zip (make package): {result['lambda_zip_mb']} MB"]
+    scaling = result.get("scaling")
+    if scaling:
+        small, large = list(scaling)
+        lines += ["", f"Scaling: each page at {small} and {large} products (every request a cache miss)",
+                  f"{'page':24} {'requests':>13} {'items read':>15} {'CPU ms':>15}"]
+        for page, row in scaling[small].items():
+            big = scaling[large][page]
+            lines.append(f"{page:24} {row['requests']:>6} {big['requests']:>6} {row['items_read']:>7} {big['items_read']:>7}"
+                         f" {row['cpu_ms']:>7} {big['cpu_ms']:>7}")
+    costs = result.get("cost_per_million_listing_views")
+    if costs:
+        lines += ["", f"All-in cost per million listing views (goal <= ${COST_GOAL}; floor $1.20 = HTTP API + Lambda requests;"
+                      f" DynamoDB wait assumed {DYNAMODB_WAIT_MS} ms per call; platform log lines assumed {PLATFORM_LOG_BYTES} B)"]
+        for name, row in costs.items():
+            lines.append(f"  {name:26} ${row['total']:.3f}  {'met' if row['total'] <= COST_GOAL else 'NOT met'}")
+            lines.append(f"    {row['arithmetic']}")
+    lines += ["", "Goals of issue #18", *goals(result)]
     return "\n".join(lines)
+
+
+def goals(result) -> list[str]:
+    """Every goal next to its measured value."""
+    rows = []
+
+    def row(name, value, goal, ok):
+        rows.append(f"  {name:58} {value:>14}  goal {goal:<22} {'met' if ok else 'NOT met'}")
+
+    ratios = result["comparison"]["ratios"]
+    row("listing, cache miss, CPU vs ORM + PostgreSQL", f"{ratios['miss_vs_postgresql']}x", "<= 1.0x", ratios["miss_vs_postgresql"] <= 1.0)
+    row("listing, cache hit, CPU vs ORM + PostgreSQL", f"{ratios['hit_vs_postgresql']}x", "<= 0.5x", ratios["hit_vs_postgresql"] <= 0.5)
+    row("listing, cache miss vs the same template from memory", f"{ratios['miss_vs_in_memory']}x", "<= 1.5x",
+        ratios["miss_vs_in_memory"] <= 1.5)
+    cold = result["cold_start"]
+    row("cold start as shipped (import + first listing page)", f"{cold['package_with_bytecode']} ms", "< 500 ms",
+        cold["package_with_bytecode"] < 500)
+    row("cold start vs bare Django (both with bytecode)", f"{cold['ratio_with_bytecode']}x", "<= 1.8x", cold["ratio_with_bytecode"] <= 1.8)
+    pages = result["pages"]
+    beyond = {"product detail": (pages["product detail"]["miss"]["calls"], 1),
+              "cart (3 lines)": (pages["cart (3 lines)"]["miss"]["calls"] - 1, 2),
+              "staff customer list": (pages["staff customer list"]["miss"]["calls"] - 1, 1)}
+    for name, (calls, goal) in beyond.items():
+        row(f"{name}: requests beyond the session read", str(calls), f"{goal}", calls <= goal)
+    checkout = pages["checkout (place order)"]["miss"]["operations"]
+    reads = sum(1 for op in checkout[1:] if op in ("GetItem", "Query", "BatchGetItem", "TransactGetItems"))
+    writes = [op for op in checkout[1:] if op not in ("GetItem", "Query", "BatchGetItem", "TransactGetItems")]
+    row("checkout beyond the session read", f"{reads} reads, {'+'.join(writes)}", "1 TransactWrite, <= 2 reads",
+        reads <= 2 and writes.count("TransactWriteItems") == 1 and len(writes) == 1)
+    costs = result.get("cost_per_million_listing_views", {})
+    worst = max((row_["total"] for row_ in costs.values()), default=0)
+    row("all-in cost per million listing views (worst of six)", f"${worst:.3f}", f"<= ${COST_GOAL}", worst <= COST_GOAL)
+    scaling = result.get("scaling")
+    if scaling:
+        small, large = list(scaling)
+        grew = [page for page in scaling[small] if scaling[large][page]["requests"] > scaling[small][page]["requests"]
+                or scaling[large][page]["items_read"] > scaling[small][page]["items_read"]]
+        row(f"pages whose requests or items read grow {small} -> {large}", ", ".join(grew) or "none", "none", not grew)
+    return rows
 
 
 if __name__ == "__main__":
