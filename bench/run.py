@@ -410,21 +410,21 @@ def warm_up(port, pages, workers=2, threads=4):
     settings only), and a page counts as warm once every worker has served it
     twice.
     """
+    def one(path, headers):
+        conn = HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        return response.getheader("X-Worker-Pid", "?")
+
     for _, path, cookie in pages:
         headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
         served: dict[str, int] = {}
         deadline = time.monotonic() + 60
         while (len(served) < workers or min(served.values()) < 2) and time.monotonic() < deadline:
-            def one():
-                conn = HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                conn.close()
-                return response.getheader("X-Worker-Pid", "?")
-
             with ThreadPoolExecutor(workers * threads) as pool:
-                for pid in pool.map(lambda _: one(), range(workers * threads)):
+                for pid in pool.map(lambda _: one(path, headers), range(workers * threads)):
                     served[pid] = served.get(pid, 0) + 1
         if len(served) < workers:
             raise SystemExit(f"warm-up: only {len(served)} of {workers} workers answered {path}")

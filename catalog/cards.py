@@ -32,14 +32,11 @@ class ProductCard:
         self.product_id, self.name, self.slug = product_id, name, slug
         self.price_cents, self.stock, self.image = price_cents, stock, image
 
-    def __getstate__(self):
-        return (self.product_id, self.name, self.slug, self.price_cents, self.stock, self.image)
-
-    def __setstate__(self, state):
-        self.product_id, self.name, self.slug, self.price_cents, self.stock, self.image = state
+    def _fields(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
 
     def __eq__(self, other):
-        return isinstance(other, ProductCard) and self.__getstate__() == other.__getstate__()
+        return isinstance(other, ProductCard) and self._fields() == other._fields()
 
     def __repr__(self):
         return f"<ProductCard {self.slug}>"

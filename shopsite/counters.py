@@ -4,6 +4,8 @@ Order numbers come from here. A number is taken before the order's
 transaction; if that transaction then fails, the number is never used:
 numbers are unique and increasing, not gapless.
 """
+from django.core.cache import cache
+
 from shopsite.models import Counter, Tally
 
 
@@ -42,8 +44,6 @@ def tally_value(*, name: str, max_age: int = 0) -> int:
     """One tally's value; with *max_age*, this process's copy when it is younger than that (no read)."""
     if not max_age:
         return int(tallies_get(names=[name])[name].value or 0)
-    from django.core.cache import cache
-
     return cache.get_or_set(f"tally:{name}", lambda: tally_value(name=name), max_age)
 
 
