@@ -19,6 +19,11 @@ class RequestLogMiddleware:
 
     The line holds the request id, method, route name (never the raw path or
     query string, which may carry tokens), status, duration and DynamoDB calls.
+    Its level follows what the request says about the shop: a fast answer
+    below 400 at DEBUG, a 4xx at INFO, a 5xx or a slow answer at WARNING. At
+    production's INFO the everyday request writes nothing, because every log
+    byte is billed; API Gateway's and Lambda's own metrics count requests,
+    latency and errors for free, and ``LOG_LEVEL=DEBUG`` brings every line back.
     """
 
     def __init__(self, get_response):
@@ -29,23 +34,36 @@ class RequestLogMiddleware:
         with metrics_scope(), dynamodb.count_calls() as calls:
             response = self.get_response(request)
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            metric_add(name="RequestLatency", value=duration_ms, unit="Milliseconds")
-            if response.status_code >= 500:
+            status = response.status_code
+            if status >= 500:
                 metric_add(name="ServerErrors")
+        level = request_log_level(status=status, duration_ms=duration_ms)
+        if not log.isEnabledFor(level):
+            return response
         match = getattr(request, "resolver_match", None)
         context = request.META.get("lambda.context")
-        log.info(
+        log.log(
+            level,
             "request",
             extra={
                 "request_id": getattr(context, "aws_request_id", None) or request.META.get("HTTP_X_REQUEST_ID"),
                 "method": request.method,
                 "route": match.view_name if match else None,
-                "status": response.status_code,
+                "status": status,
                 "duration_ms": duration_ms,
                 "dynamodb_calls": len(calls),
             },
         )
         return response
+
+
+def request_log_level(*, status: int, duration_ms: float) -> int:
+    """The level of a request's log line: quiet when all went well, louder when it did not."""
+    if status >= 500 or duration_ms >= settings.SLOW_REQUEST_MS:
+        return logging.WARNING
+    if status >= 400:
+        return logging.INFO
+    return logging.DEBUG
 
 
 class DynamoDBUnavailableMiddleware:

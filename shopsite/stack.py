@@ -238,12 +238,13 @@ def stack_template(*, stage: str) -> dict:
         metric={**{k: v for k, v in lambda_metric("Duration").items() if k != "Statistic"}, "ExtendedStatistic": "p99"},
         threshold=int(timeout_ms * 0.8), periods=2)
     resources["AlarmServerErrorRate"] = _alarm(
-        f"{function}-5xx-rate", "More than 1% of requests answered 5xx over 5 minutes (from the app's own EMF metrics).",
+        f"{function}-5xx-rate",
+        "More than 1% of invocations answered 5xx over 5 minutes (the app's ServerErrors over Lambda's Invocations).",
         metrics=[
             {"Id": "errors", "MetricStat": {"Metric": {k: v for k, v in _app_metric("ServerErrors").items() if k in ("Namespace", "MetricName", "Dimensions")},
                                             "Period": 300, "Stat": "Sum"}, "ReturnData": False},
-            {"Id": "requests", "MetricStat": {"Metric": {k: v for k, v in _app_metric("RequestLatency").items() if k in ("Namespace", "MetricName", "Dimensions")},
-                                              "Period": 300, "Stat": "SampleCount"}, "ReturnData": False},
+            {"Id": "requests", "MetricStat": {"Metric": {k: v for k, v in lambda_metric("Invocations").items() if k in ("Namespace", "MetricName", "Dimensions")},
+                                              "Period": 300, "Stat": "Sum"}, "ReturnData": False},
             {"Id": "rate", "Expression": "IF(requests > 20, 100 * errors / requests, 0)", "Label": "5xx %", "ReturnData": True},
         ], threshold=1)
     resources["AlarmDynamoDBThrottles"] = _alarm(

@@ -183,6 +183,9 @@ CORS_PREFLIGHT_MAX_AGE = 600
 METRICS_NAMESPACE = env("METRICS_NAMESPACE", "Shopsite")
 METRICS_SERVICE = env("METRICS_SERVICE", "shopsite")
 
+# A request this slow logs its line at WARNING (see shopsite.middleware.RequestLogMiddleware).
+SLOW_REQUEST_MS = env_int("SLOW_REQUEST_MS", 1000)
+
 # Locally and in tests: request and metric lines are kept quiet (runserver
 # prints its own request lines); production.py sends everything to stdout as JSON.
 LOGGING = {

@@ -112,3 +112,27 @@ def test_check_deploy_is_clean_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_post_deploy_callback_turns_off_lambdas_per_invocation_log_lines():
+    """The request the callback sends, checked against botocore's Lambda model by its Stubber
+    (moto accepts LoggingConfig but does not model it, so the rehearsal proves only that it runs)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from shopsite import zappa_callbacks
+
+    config = json.loads((ROOT / "zappa_settings.json").read_text())
+    assert config["base"]["callbacks"]["post"] == "shopsite.zappa_callbacks.lambda_logging"
+    client = boto3.client("lambda", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    waited = []
+    with Stubber(client) as stub:
+        stub.add_response("update_function_configuration", {"FunctionName": "shopsite-dev", "LoggingConfig": {
+            "LogFormat": "JSON", "ApplicationLogLevel": "TRACE", "SystemLogLevel": "WARN"}}, expected_params={
+            "FunctionName": "shopsite-dev",
+            "LoggingConfig": {"LogFormat": "JSON", "ApplicationLogLevel": "TRACE", "SystemLogLevel": "WARN"}})
+        answer = zappa_callbacks.function_logging_set(lambda_client=client, function_name="shopsite-dev",
+                                                      wait=lambda function_name: waited.append(function_name))
+        stub.assert_no_pending_responses()
+    assert waited == ["shopsite-dev"]  # a configuration update in progress would refuse the call
+    assert answer["LoggingConfig"]["SystemLogLevel"] == "WARN"

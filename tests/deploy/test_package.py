@@ -264,8 +264,8 @@ def test_login_with_csrf_sets_several_cookies(invoke, make_event):
     assert dashboard["statusCode"] == 200 and "Staff console" in body_of(dashboard)
 
 
-def test_one_json_log_line_per_request(package_dir, dynamodb_local, dev_data):
-    runner = Lambda(package_dir, dynamodb_local)
+def test_one_json_log_line_per_request_at_debug(package_dir, dynamodb_local, dev_data):
+    runner = Lambda(package_dir, dynamodb_local, LOG_LEVEL="DEBUG")
     assert runner(v2_event("GET", "/products/brass-lamp/"))["statusCode"] == 200
     logged = runner.close()
     lines = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
@@ -273,9 +273,24 @@ def test_one_json_log_line_per_request(package_dir, dynamodb_local, dev_data):
     assert len(requests) == 1
     entry = requests[0]
     assert entry["method"] == "GET" and entry["route"] == "catalog:product_detail" and entry["status"] == 200
-    assert entry["level"] == "INFO"
+    assert entry["level"] == "DEBUG"
     assert entry["request_id"] == "test-request"
     assert entry["dynamodb_calls"] >= 1 and entry["duration_ms"] > 0
+
+
+def test_as_shipped_a_page_that_went_well_logs_nothing(package_dir, dynamodb_local, dev_data):
+    """Every log byte is billed: at the shipped INFO a 200 writes no line, a 404 writes one."""
+    runner = Lambda(package_dir, dynamodb_local)
+    runner(v2_event("GET", "/products/brass-lamp/"))  # the first request also logs start-up, if anything
+    before = len(runner.logged())
+    assert runner(v2_event("GET", "/products/brass-lamp/"))["statusCode"] == 200
+    assert runner(v2_event("GET", "/products/"))["statusCode"] == 200
+    quiet = runner.logged()[before:]
+    assert runner(v2_event("GET", "/products/no-such-thing/"))["statusCode"] == 404
+    logged = runner.close()
+    assert quiet == ""
+    [line] = [json.loads(line) for line in logged[before:].splitlines() if '"shopsite.requests"' in line]
+    assert line["level"] == "INFO" and line["status"] == 404 and line["route"] == "catalog:product_detail"
 
 
 def test_create_tables_from_the_package_is_idempotent(dev_tables, package_dir, dynamodb_local):
@@ -436,7 +451,10 @@ def test_no_secret_reaches_the_logs(package_dir, dynamodb_local, dev_data, log_l
     secrets = [shopper_password, new_password, wrong_password, PASSWORD, dev_data["api_key"], "sk_not-a-real-key-0123456789",
                *hashes, *[h.rsplit("$", 1)[-1] for h in hashes], *shopper.seen_cookie_values, *staff.seen_cookie_values]
     assert len(shopper.seen_cookie_values) >= 3 and all(secrets)
-    assert logged.count('"logger": "shopsite.requests"') >= 10  # the run really logged
+    if log_level == "DEBUG":
+        assert logged.count('"logger": "shopsite.requests"') >= 10  # the run really logged every request
+    else:  # as shipped (INFO) only the refused ones: the wrong password and the bad API key
+        assert logged.count('"logger": "shopsite.requests"') == 2
     for secret in secrets:
         assert secret not in logged, f"a secret reached the logs: {secret[:4]}…"
     assert "authorization" not in logged.lower()

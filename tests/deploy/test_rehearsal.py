@@ -88,6 +88,7 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     zappa = [str(ZAPPA)]
     out = run([*zappa, "deploy", "dev", "-z", str(ZIP), "-s", str(rehearsal_settings)], env)
     assert "Deployment complete" in out
+    assert "Lambda logs for shopsite-dev: JSON, system level WARN" in out  # the post callback ran (moto ignores the setting)
     function = aws("lambda", aws_endpoint).get_function(FunctionName="shopsite-dev")["Configuration"]
     assert function["Handler"] == "shopsite.lambda_handler.handler"
     assert function["Role"] == role["Arn"] and function["Runtime"] == "python3.11" and function["Timeout"] <= 29

@@ -27,11 +27,14 @@ def captured():
     """Records of the shopsite.metrics and shopsite.requests loggers."""
     handler = Capture()
     loggers = [logging.getLogger(name) for name in ("shopsite.metrics", "shopsite.requests")]
+    levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
     yield handler.records
-    for logger in loggers:
+    for logger, level in zip(loggers, levels):
         logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def emf_lines(records):
@@ -69,13 +72,31 @@ def test_placing_and_refusing_orders_are_counted(captured):
     assert values["CheckoutRefusedOutOfStock"] == 1.0
 
 
-def test_each_request_logs_its_route_status_and_calls_and_writes_latency(client, captured):
+def test_each_request_logs_its_route_status_and_calls(client, captured):
     response = client.get("/products/?token=secret-in-query")
     assert response.status_code == 200
     [line] = [r for r in captured if r.name == "shopsite.requests"]
     assert line.route == "catalog:product_list" and line.status == 200 and line.dynamodb_calls >= 1
+    assert line.levelname == "DEBUG"  # a fast 200: nothing at production's INFO
     assert "secret-in-query" not in json.dumps(vars(line), default=str)
-    assert "RequestLatency" in metric_values(emf_lines(captured)[-1])
+    assert not emf_lines(captured)  # no metric either: API Gateway and Lambda count requests and latency
+
+
+@pytest.mark.parametrize("status, duration_ms, level", [
+    (200, 5.0, "DEBUG"), (302, 5.0, "DEBUG"), (404, 5.0, "INFO"), (400, 5.0, "INFO"),
+    (503, 5.0, "WARNING"), (200, 1000.0, "WARNING"), (200, 999.9, "DEBUG"),
+])
+def test_request_lines_are_quiet_when_all_went_well(status, duration_ms, level):
+    from shopsite.middleware import request_log_level
+
+    assert logging.getLevelName(request_log_level(status=status, duration_ms=duration_ms)) == level
+
+
+def test_a_missing_page_logs_at_info(client, captured):
+    response = client.get("/products/no-such-product/")
+    assert response.status_code == 404
+    [line] = [r for r in captured if r.name == "shopsite.requests"]
+    assert line.levelname == "INFO" and line.status == 404
 
 
 def test_server_errors_and_dynamodb_throttles_are_counted(client, captured):
