@@ -10,16 +10,20 @@ from django.conf import settings
 from django.utils import timezone
 from pynamodb.exceptions import DoesNotExist
 
+from catalog.models import Product
 from catalog.selectors import product_get_many
 from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
 from orders.models import CartItem, Order
 from orders.pricing import shipping_cents_for
 from shopsite.counters import counter_value, tallies_get
+from shopsite.dynamodb import items_get_many
+from shopsite.models import Counter
 from shopsite.pagination import Page, query_page
 
 # Each order line costs two transaction actions (stock, cart line), plus one for
-# the order and two for its change counters; DynamoDB allows 100 in one transaction.
-MAX_CART_LINES = 48
+# the order, one for its number and three for its change counters and day tally;
+# DynamoDB allows 100 in one transaction.
+MAX_CART_LINES = 47
 ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "refunded")
 
 
@@ -91,11 +95,28 @@ def cart_items(*, cart_id: str) -> list[CartItem]:
 
 def cart_get(*, cart_id: str | None) -> Cart:
     """Return the cart with its products: one Query for the lines, one BatchGet for the products."""
-    cart = Cart(cart_id=cart_id or "")
     if not cart_id:
-        return cart
+        return Cart(cart_id="")
     items = cart_items(cart_id=cart_id)
-    products = product_get_many(product_ids=[item.product_id for item in items])
+    return _cart_of(cart_id, items, product_get_many(product_ids=[item.product_id for item in items]))
+
+
+def checkout_read(*, cart_id: str, counter: str) -> tuple[Cart, int | None]:
+    """The cart as checkout places it, and the counter that numbers orders: one Query for the lines,
+    one BatchGetItem for the products and the counter (consistent), so placing reads no more than the
+    cart page does. The counter is None when it was never moved."""
+    items = cart_items(cart_id=cart_id)
+    if len(items) > MAX_CART_LINES:  # too large to place: no need to read its products
+        return _cart_of(cart_id, items, {}), None
+    found = items_get_many(keys=[(Counter, counter), *((Product, item.product_id) for item in items)],
+                           consistent=(Counter,))
+    stored = found.get((Counter, counter))
+    products = {key: item for (model, key), item in found.items() if model is Product}
+    return _cart_of(cart_id, items, products), (int(stored.value) if stored is not None else None)
+
+
+def _cart_of(cart_id: str, items: list[CartItem], products: dict) -> Cart:
+    cart = Cart(cart_id=cart_id)
     for item in sorted(items, key=lambda item: item.added_at):
         product = products.get(item.product_id)
         line = CartLine(product_id=item.product_id, quantity=int(item.quantity), product=product)

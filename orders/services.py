@@ -25,6 +25,7 @@ from orders.selectors import (
     MAX_CART_LINES,
     Cart,
     cart_get,
+    checkout_read,
     cart_items,
     guest_customer_id,
     NO_REVENUE,
@@ -32,7 +33,7 @@ from orders.selectors import (
     order_find,
     orders_changed_counter,
 )
-from shopsite.counters import counter_bump, counter_next, tally_add
+from shopsite.counters import counter_bump, counter_stored, counter_take, tally_add
 from shopsite.metrics import metric_add
 from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
 
@@ -252,12 +253,18 @@ def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: 
     return order, created
 
 
+ORDER_NUMBER = "order-number"
+NUMBER_RACES = 40  # placements that lost the order number to another one, before giving up (each retry reads nothing)
+
+
 def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: str | None,
                  payment_provider: str, attempts: int) -> tuple[Order, bool]:
     # No look-up first: a token used before fails the order's does-not-exist condition (or finds the cart
     # empty) and _placement_failure / order_place return that order — a first placement reads nothing extra.
+    # The order number is taken in the same transaction, from the counter read with the products: one
+    # Query, one BatchGetItem and one TransactWriteItems when no other checkout races this one.
     order_id = order_id_from_token(token)
-    cart: Cart = cart_get(cart_id=cart_id)
+    cart, stored = checkout_read(cart_id=cart_id, counter=ORDER_NUMBER)
     if not cart.lines:
         raise CartEmpty()
     if cart.too_large:
@@ -274,7 +281,6 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
     now = timezone.now()
     order = Order(
         order_id,
-        number=counter_next(name="order-number", start=settings.ORDER_NUMBER_START),
         customer_id=customer.customer_id,
         email=customer.email,
         lines=[
@@ -292,9 +298,14 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
         payment_provider=payment_provider,
         pay_by=now + provider_get(payment_provider).hold,
     )
-    for attempt in range(attempts):
+    failures = races = 0
+    while failures < attempts and races < NUMBER_RACES:
         try:
-            with transaction(client_request_token=order_id) as tx:
+            # The request token stands for this order with this number: botocore's own retries of the same
+            # request are idempotent, and a retry with the next number is a different request.
+            with transaction(client_request_token=str(uuid.uuid5(uuid.UUID(order_id), str(stored)))) as tx:
+                order.number = counter_take(tx, name=ORDER_NUMBER, stored=stored, start=settings.ORDER_NUMBER_START,
+                                            label="number")
                 for line in cart.lines:
                     tx.delete(CartItem(cart_id, line.product_id), label=f"cart:{line.product_id}",
                               condition=CartItem.quantity == line.quantity)
@@ -307,7 +318,12 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
             outcome = _placement_failure(error, cart=cart, order_id=order_id)
             if outcome is not None:
                 return outcome, False
-            time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
+            if isinstance(error, TransactionCancelled) and error.codes.get("number") == "ConditionalCheckFailed":
+                stored, races = counter_stored(error, label="number"), races + 1  # another order took that number
+                time.sleep(random.uniform(0.0, 0.01 * min(races, 5)))
+                continue
+            failures += 1
+            time.sleep(random.uniform(0.02, 0.1) * failures)
             continue
         return order, True
     raise CartChanged()
@@ -339,6 +355,8 @@ def _placement_failure(error: Exception, *, cart: Cart, order_id: str) -> Order 
         }) from error
     if cancelled.failed(*(f"cart:{line.product_id}" for line in cart.lines)):
         raise CartChanged() from error
+    if cancelled.failed("number"):
+        return None  # another order took the number; the caller tries the next one
     if cancelled.retryable:
         return None
     raise error

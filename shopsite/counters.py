@@ -1,8 +1,8 @@
-"""Atomic counters: one DynamoDB item per name, incremented in one UpdateItem.
+"""Atomic counters: one DynamoDB item per name, moved only inside transactions.
 
-Order numbers come from here. A number is taken before the order's
-transaction; if that transaction then fails, the number is never used:
-numbers are unique and increasing, not gapless.
+Order numbers come from here, taken inside the order's own transaction
+(:func:`counter_take`): a number is used exactly when its order is written, so
+numbers are unique, gapless and in the order the orders were placed.
 """
 from django.core.cache import cache
 
@@ -22,11 +22,25 @@ def counter_bump(tx, *, name: str) -> None:
     tally_add(tx, name=name, label=f"counter:{name}", value=1)
 
 
-def counter_next(*, name: str, start: int = 0) -> int:
-    """Return the counter's next value (start + 1 the first time), atomically under any concurrency."""
-    item = Counter(name)
-    item.update(actions=[Counter.value.set((Counter.value | start) + 1)])
-    return int(item.value)
+def counter_take(tx, *, name: str, stored: int | None, start: int = 0, label: str) -> int:
+    """Inside transaction *tx*, move the counter from *stored* (None: no item yet) to the next value; return it.
+
+    The update holds only if the counter still is *stored*; when another
+    transaction moved it first, *tx* is cancelled with *label* failed and
+    ``counter_stored(cancelled, label=label)`` tells the value to try next, with
+    no read. The first value is ``start + 1``.
+    """
+    value = max(stored or 0, start) + 1
+    condition = Counter.value.does_not_exist() if stored is None else Counter.value == stored
+    tx.update(Counter(name), label=label, actions=[Counter.value.set(value)], condition=condition,
+              add_version_condition=False, return_stored=True)
+    return value
+
+
+def counter_stored(cancelled, *, label: str) -> int | None:
+    """The counter's value as the cancelled transaction found it (None if it had no item)."""
+    raw = cancelled.stored(label)
+    return int(raw["value"]["N"]) if raw and "value" in raw else None
 
 
 def tally_add(tx, *, name: str, label: str | None = None, condition=None, **deltas: int) -> None:

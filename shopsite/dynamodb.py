@@ -182,6 +182,46 @@ def configure() -> None:
     _configured.set()
 
 
+
+BATCH_GET_ROUNDS = 5  # a throttled BatchGetItem hands back UnprocessedKeys; ask again this often, backing off
+
+
+def items_get_many(*, keys: list[tuple[type[Model], str]], consistent: tuple[type[Model], ...] = ()) -> dict:
+    """Read items of several tables (models keyed by a hash key alone) in one BatchGetItem.
+
+    Returns {(model, hash key): item} for the items found; tables in *consistent*
+    are read strongly consistent. Up to 100 keys; keys DynamoDB leaves
+    unprocessed (throttling) are asked for again, a few times, backing off.
+    """
+    from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
+    from pynamodb.exceptions import GetError
+
+    keys = list(dict.fromkeys(keys))
+    if len(keys) > 100:
+        raise ValueError("BatchGetItem reads at most 100 keys.")
+    by_table: dict[str, tuple[type[Model], str]] = {}
+    request: dict[str, dict] = {}
+    for model, value in keys:
+        hash_name = model._hash_key_attribute().attr_name
+        by_table[model.Meta.table_name] = (model, hash_name)
+        table = request.setdefault(model.Meta.table_name, {"Keys": [], "ConsistentRead": model in consistent})
+        table["Keys"].append({hash_name: {"S": value}})
+    found: dict = {}
+    for round_ in range(BATCH_GET_ROUNDS):
+        try:
+            response = connection().dispatch("BatchGetItem", {"RequestItems": request})
+        except BOTOCORE_EXCEPTIONS as error:
+            raise GetError(f"Failed to read items: {error}", error) from error
+        for table, raw_items in response.get("Responses", {}).items():
+            model, hash_name = by_table[table]
+            for raw in raw_items:
+                found[(model, raw[hash_name]["S"])] = model.from_raw_data(raw)
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+        time.sleep(0.05 * 2 ** round_)
+    raise GetError("DynamoDB left keys unprocessed after several rounds (throttled).")
+
 # Counting DynamoDB calls per thread: used by request logs, tests and benchmarks.
 
 def _count_call(**kwargs) -> None:

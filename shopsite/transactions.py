@@ -43,10 +43,16 @@ class ConditionFailed(Exception):
 class TransactionCancelled(Exception):
     """DynamoDB cancelled the transaction; ``codes`` maps each action's label to its reason code (or None)."""
 
-    def __init__(self, codes: dict[str, str | None]):
+    def __init__(self, codes: dict[str, str | None], items: dict[str, dict] | None = None):
         failed = ", ".join(f"{label}: {code}" for label, code in codes.items() if code)
         super().__init__(f"Transaction cancelled ({failed or 'no reason given'}).")
         self.codes = codes
+        self.items = items or {}
+
+    def stored(self, label: str) -> dict | None:
+        """The item as stored when *label*'s condition failed (raw DynamoDB form), for an action added
+        with ``return_stored=True``; None otherwise."""
+        return self.items.get(label)
 
     def failed(self, *labels: str) -> bool:
         """Return True if the condition of any of *labels* failed."""
@@ -105,10 +111,15 @@ class Transaction:
         self._add(label, type(model), _instance_key(model))
         self._operations.append(lambda write: write.save(model, condition=condition))
 
-    def update(self, model: Model, *, label: str, actions: list, condition=None, add_version_condition: bool = True) -> None:
+    def update(self, model: Model, *, label: str, actions: list, condition=None, add_version_condition: bool = True,
+               return_stored: bool = False) -> None:
+        """Update *model*; with *return_stored*, a failed condition hands back the stored item
+        (``TransactionCancelled.stored(label)``) at no extra read."""
         self._add(label, type(model), _instance_key(model))
+        return_values = "ALL_OLD" if return_stored else None
         self._operations.append(
-            lambda write: write.update(model, actions=actions, condition=condition, add_version_condition=add_version_condition)
+            lambda write: write.update(model, actions=actions, condition=condition, add_version_condition=add_version_condition,
+                                       return_values=return_values)
         )
 
     def delete(self, model: Model, *, label: str, condition=None, add_version_condition: bool = True) -> None:
@@ -127,9 +138,11 @@ class Transaction:
     def __len__(self) -> int:
         return len(self._actions)
 
-    def _codes(self, error: TransactWriteError) -> dict[str, str | None]:
+    def _reasons(self, error: TransactWriteError) -> tuple[dict[str, str | None], dict[str, dict]]:
+        """Each label's cancellation code, and the stored items DynamoDB returned with failed conditions."""
         reasons = getattr(error, "cancellation_reasons", None) or []
         codes: dict[str, str | None] = {label: None for label, _, _ in self._actions}
+        items: dict[str, dict] = {}
         for item, reason in zip(getattr(_sent, "items", []), reasons):
             if reason is None:
                 continue
@@ -137,8 +150,10 @@ class Transaction:
             for label, action_table, key in self._actions:
                 if action_table == table and all(values.get(name) == value for name, value in key.items()):
                     codes[label] = reason.code
+                    if reason.raw_item:
+                        items[label] = reason.raw_item
                     break
-        return codes
+        return codes, items
 
     def commit(self) -> None:
         if not self._actions:
@@ -154,7 +169,7 @@ class Transaction:
                     operation(write)
         except TransactWriteError as error:
             if getattr(error, "cause_response_code", None) == "TransactionCanceledException":
-                raise TransactionCancelled(self._codes(error)) from error
+                raise TransactionCancelled(*self._reasons(error)) from error
             raise
         finally:
             _sent.items = []

@@ -107,19 +107,19 @@ def test_transaction_failure_inside_dynamodb_writes_nothing():
     services.cart_add(cart_id=cart_id, product_id=product.product_id, quantity=2)
     cart = selectors.cart_get(cart_id=cart_id)
     # Stock drops between the cart read (pre-check passes) and the transaction.
-    original = selectors.cart_get
+    original = selectors.checkout_read
 
     def cart_then_sale(**kwargs):
         result = original(**kwargs)
         catalog_services.product_stock_adjust(product_id=product.product_id, delta=-1)
         return result
 
-    services.cart_get = cart_then_sale
+    services.checkout_read = cart_then_sale
     try:
         with pytest.raises(services.OutOfStock):
             services.order_place(customer=shopper, cart_id=cart_id, token=str(uuid.uuid4()), address=ADDRESS)
     finally:
-        services.cart_get = original
+        services.checkout_read = original
     assert list(Order.scan()) == []
     assert stock_of(product) == 1
     assert [(i.product_id, i.quantity) for i in selectors.cart_items(cart_id=cart_id)] == [(l.product_id, l.quantity) for l in cart.lines]
@@ -230,8 +230,8 @@ def test_checkout_flow_end_to_end_through_pages(count_calls):
     with count_calls() as calls:
         first = client.post("/checkout/place/", placing)
     assert first["Location"].startswith("/checkout/done/")
-    # session+shopper, cart lines, their products, the order number, the one transaction, the session's save
-    assert calls == ["BatchGetItem", "Query", "BatchGetItem", "UpdateItem", "TransactWriteItems", "PutItem"], calls
+    # session+shopper, cart lines, their products with the order-number counter, the one transaction, the session's save
+    assert calls == ["BatchGetItem", "Query", "BatchGetItem", "TransactWriteItems", "PutItem"], calls
     again = client.post("/checkout/place/", placing)
     assert again["Location"] == first["Location"]
     assert stock_of(product) == 2

@@ -46,14 +46,14 @@ def test_stock_sold_between_cart_read_and_transaction_is_out_of_stock(monkeypatc
     product = make_product(stock=2)
     shopper = make_customer()
     services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=2)
-    real_cart_get = selectors.cart_get
+    real_read = selectors.checkout_read
 
-    def cart_then_sale(*, cart_id):
-        cart = real_cart_get(cart_id=cart_id)
+    def cart_then_sale(**kwargs):
+        read = real_read(**kwargs)
         catalog_services.product_stock_adjust(product_id=product.product_id, delta=-1)  # someone else bought one
-        return cart
+        return read
 
-    monkeypatch.setattr(services, "cart_get", cart_then_sale)
+    monkeypatch.setattr(services, "checkout_read", cart_then_sale)
     with pytest.raises(services.OutOfStock) as short:
         services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
     assert short.value.shortages == {product.product_id: 1}
@@ -64,17 +64,47 @@ def test_cart_changed_between_read_and_transaction_is_cart_changed(monkeypatch):
     product = make_product(stock=5)
     shopper = make_customer()
     services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
-    real_cart_get = selectors.cart_get
+    real_read = selectors.checkout_read
 
-    def cart_then_edit(*, cart_id):
-        cart = real_cart_get(cart_id=cart_id)
+    def cart_then_edit(*, cart_id, counter):
+        read = real_read(cart_id=cart_id, counter=counter)
         CartItem(cart_id, product.product_id).update(actions=[CartItem.quantity.set(3)])  # a second tab
-        return cart
+        return read
 
-    monkeypatch.setattr(services, "cart_get", cart_then_edit)
+    monkeypatch.setattr(services, "checkout_read", cart_then_edit)
     with pytest.raises(services.CartChanged):
         services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
     assert Order.count() == 0
+
+
+def test_an_order_number_taken_meanwhile_costs_a_second_transaction_not_a_read(monkeypatch, settings):
+    """The number comes from the counter read with the products; if another order took it before
+    this transaction, DynamoDB hands back the counter's value with the cancellation and the next
+    try uses the next number, reading nothing."""
+    from shopsite.dynamodb import count_calls
+    from shopsite.models import Counter
+
+    product = make_product(stock=5)
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
+    real_read = selectors.checkout_read
+    taken = []
+
+    def read_then_another_order(*, cart_id, counter):
+        read = real_read(cart_id=cart_id, counter=counter)
+        if not taken:  # two other checkouts take the next numbers first
+            Counter(counter).update(actions=[Counter.value.set((Counter.value | settings.ORDER_NUMBER_START) + 2)])
+            taken.append(True)
+        return read
+
+    monkeypatch.setattr(services, "checkout_read", read_then_another_order)
+    with count_calls() as calls:
+        order, created = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()),
+                                              address=ADDRESS)
+    assert created and int(order.number) == settings.ORDER_NUMBER_START + 3
+    assert calls == ["Query", "BatchGetItem", "UpdateItem", "TransactWriteItems", "TransactWriteItems"], calls
+    assert Order.get(order.order_id).number == order.number and Order.count() == 1
+    assert int(Counter.get("order-number").value) == settings.ORDER_NUMBER_START + 3
 
 
 def test_empty_cart_and_stale_transitions_are_refused():
