@@ -61,6 +61,8 @@ def product_list(*, sort: str = "newest", cursor: str | None = None, limit: int 
     """Return a page of active products as cards (catalog.cards.ProductCard), or as Products when *full*.
     Raises InvalidCursor for a cursor that is not ours."""
     index, forward = LISTING_SORTS.get(sort, LISTING_SORTS["newest"])
+    if index is Product.newest_index and not full:
+        index = Product.cards_newest_index  # the same order and keys, only the card's attributes
     scope = f"products:{sort}"
     return catalog_cached(  # a bad cursor raises in the loader, so it is never cached
         "products", sort, cursor, limit, full,

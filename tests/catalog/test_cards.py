@@ -140,3 +140,42 @@ def test_item_reads_from_dynamodb_local_parse_alike(count_calls):
 def test_card_from_item_reads_search_items_without_stock():
     card = card_from_item({"product_id": {"S": "p"}, "name": {"S": "N"}, "slug": {"S": "n"}, "price_cents": {"N": "5"}})
     assert card.stock is None and card.image is None and card.stock_state == ""
+
+
+def test_the_lean_listing_index_projects_every_card_attribute():
+    """A card attribute missing from the INCLUDE projection would silently come back empty."""
+    from catalog.cards import CARD_ATTRIBUTES
+    from catalog.models import Product
+
+    index = Product.cards_newest_index
+    keys = {"product_id", "active_listing", "created_at"}
+    assert set(CARD_ATTRIBUTES) <= set(index.Meta.projection.non_key_attributes) | keys
+
+
+def test_a_listing_page_reads_less_capacity_from_the_lean_index():
+    """The same 24 products, newest first: DynamoDB's own consumed capacity, lean index against ALL."""
+    from catalog.models import Product
+
+    category = make_category()
+    for _ in range(24):
+        make_product(category=category, description="A long description a card never shows. " * 20, image="demo/lamp.png")
+    client = dynamodb.connection().client
+
+    def consumed(index_name):
+        answer = client.query(
+            TableName=Product.Meta.table_name, IndexName=index_name, KeyConditionExpression="active_listing = :a",
+            ExpressionAttributeValues={":a": {"S": "active"}}, Limit=24, ScanIndexForward=False,
+            ProjectionExpression="product_id, #n, slug, price_cents, stock, image", ExpressionAttributeNames={"#n": "name"},
+            ReturnConsumedCapacity="TOTAL")
+        assert len(answer["Items"]) == 24
+        return answer["ConsumedCapacity"]["CapacityUnits"]
+
+    lean, full = consumed("cards-newest-index"), consumed("newest-index")
+    assert lean <= 1.0 < full, (lean, full)
+    sent, stop = _sent_requests()
+    try:
+        cache.clear()
+        page = selectors.product_list(sort="newest")
+    finally:
+        stop()
+    assert [params["IndexName"] for _, params in sent] == ["cards-newest-index"] and len(page.items) == 24
