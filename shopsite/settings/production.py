@@ -48,6 +48,9 @@ AWS_QUERYSTRING_AUTH = False
 AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None
 STATIC_URL = f"https://{AWS_S3_CUSTOM_DOMAIN}/static/" if AWS_S3_CUSTOM_DOMAIN else "/static/"
 MEDIA_URL = f"https://{AWS_S3_CUSTOM_DOMAIN}/media/" if AWS_S3_CUSTOM_DOMAIN else "/media/"
+if AWS_S3_CUSTOM_DOMAIN:
+    # Static files are on S3 (or its CDN); WhiteNoise would find no directory to serve and warn at every cold start.
+    MIDDLEWARE = [name for name in MIDDLEWARE if name != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
 STORAGES = {
     # Staff exports too large for one response: private objects, handed out as 15-minute presigned links.
     "exports": {
@@ -92,6 +95,7 @@ LOGGING = {
     "loggers": {
         "shopsite.metrics": {"handlers": ["emf"], "level": "INFO", "propagate": False},
         "django": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},  # a 404 is our request line at INFO already; errors stay
         **{name: {"level": "WARNING"} for name in ("botocore", "boto3", "s3transfer", "urllib3", "pynamodb", "zappa", "handler")},
     },
 }
