@@ -21,8 +21,8 @@ from shopsite.models import Counter
 from shopsite.pagination import Page, query_page
 
 # Each order line costs two transaction actions (stock, cart line), plus one for
-# the order, one for its number and three for its change counters and day tally;
-# DynamoDB allows 100 in one transaction.
+# the order, one for its number, three for its change counters and day tally and
+# one for the shopper's session; DynamoDB allows 100 in one transaction.
 MAX_CART_LINES = 47
 ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "refunded")
 

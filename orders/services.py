@@ -10,6 +10,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -35,7 +36,7 @@ from orders.selectors import (
 )
 from shopsite.counters import counter_bump, counter_stored, counter_take, tally_add
 from shopsite.metrics import metric_add
-from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
+from shopsite.transactions import StaleEdit, Transaction, TransactionCancelled, transaction
 
 MAX_LINE_QUANTITY = 999
 TRANSITIONS = {
@@ -228,7 +229,8 @@ def order_id_from_token(token: str) -> str:
 
 
 def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: str | None = None,
-                payment_provider: str = "manual", attempts: int = 4) -> tuple[Order, bool]:
+                payment_provider: str = "manual", attempts: int = 4,
+                with_order: Callable[[Transaction, str], None] | None = None) -> tuple[Order, bool]:
     """Place the cart as one order; return (order, created).
 
     The same *token* always yields the same order: a repeat returns the
@@ -237,10 +239,15 @@ def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: 
     lines, quantities and prices are still exactly those: PriceChanged says
     so, with the new total. Raises CartEmpty, CartTooLarge, OutOfStock or
     CartChanged too; on any failure nothing is written.
+
+    *with_order(tx, label)*, if given, adds one more write to the order's
+    transaction (the shopper's session, say). Should that write's own condition
+    fail, the order is placed without it.
     """
     try:
         order, created = _order_place(customer=customer, cart_id=cart_id, token=token, address=address,
-                                      reviewed=reviewed, payment_provider=payment_provider, attempts=attempts)
+                                      reviewed=reviewed, payment_provider=payment_provider, attempts=attempts,
+                                      with_order=with_order)
     except (CartEmpty, CartTooLarge, OutOfStock, CartChanged) as refusal:
         existing = order_find(order_id=order_id_from_token(token))
         if existing is not None:  # another submit of this token won the race: that is our order
@@ -254,11 +261,13 @@ def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: 
 
 
 ORDER_NUMBER = "order-number"
+WITH_ORDER = "with-order"  # the label of the caller's own write in the order's transaction
 NUMBER_RACES = 40  # placements that lost the order number to another one, before giving up (each retry reads nothing)
 
 
 def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: str | None,
-                 payment_provider: str, attempts: int) -> tuple[Order, bool]:
+                 payment_provider: str, attempts: int,
+                 with_order: Callable[[Transaction, str], None] | None) -> tuple[Order, bool]:
     # No look-up first: a token used before fails the order's does-not-exist condition (or finds the cart
     # empty) and _placement_failure / order_place return that order — a first placement reads nothing extra.
     # The order number is taken in the same transaction, from the counter read with the products: one
@@ -301,9 +310,10 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
     failures = races = 0
     while failures < attempts and races < NUMBER_RACES:
         try:
-            # The request token stands for this order with this number: botocore's own retries of the same
-            # request are idempotent, and a retry with the next number is a different request.
-            with transaction(client_request_token=str(uuid.uuid5(uuid.UUID(order_id), str(stored)))) as tx:
+            # The request token stands for this order with this number (and the caller's write or not):
+            # botocore's own retries of the same request are idempotent, and a retry that differs is a new request.
+            request = f"{stored}:{with_order is not None}"
+            with transaction(client_request_token=str(uuid.uuid5(uuid.UUID(order_id), request))) as tx:
                 order.number = counter_take(tx, name=ORDER_NUMBER, stored=stored, start=settings.ORDER_NUMBER_START,
                                             label="number")
                 for line in cart.lines:
@@ -314,7 +324,13 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
                 for line in cart.lines:
                     product_stock_change(tx, product_id=line.product_id, delta=-line.quantity,
                                          label=f"stock:{line.product_id}", require_active=True)
+                if with_order is not None:
+                    with_order(tx, WITH_ORDER)
         except (TransactionCancelled, TransactWriteError) as error:
+            if with_order is not None and isinstance(error, TransactionCancelled) and error.failed(WITH_ORDER) \
+                    and not error.failed("order"):
+                with_order = None  # the caller's write no longer holds (a session signed out meanwhile): place without it
+                continue
             outcome = _placement_failure(error, cart=cart, order_id=order_id)
             if outcome is not None:
                 return outcome, False

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog.selectors import product_get_many
 from orders import selectors, services
-from orders.cart import cart_count_refresh, cart_id_for_request
+from orders.cart import COUNT_SESSION_KEY, cart_count_refresh, cart_id_for_request
 from customers import services as customer_services
 from orders import notifications
 from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, GuestCheckoutForm, PlaceOrderForm
@@ -155,6 +155,7 @@ def place(request):
             customer=shopper, cart_id=cart_id_for_request(request), token=form.cleaned_data["token"],
             address=address, reviewed=form.cleaned_data["reviewed"],
             payment_provider=payment if payment in providers() else "manual",
+            with_order=_session_with_order(request, order_id=services.order_id_from_token(form.cleaned_data["token"])),
         )
     except services.CartEmpty:
         messages.info(request, "Your cart is empty.")
@@ -184,6 +185,19 @@ def place(request):
         request.session.pop(ADDRESS_SESSION_KEY, None)
         cart_count_refresh(request, Cart(cart_id=""))  # every line went into the order
     return _payment_start(request, order)
+
+
+def _session_with_order(request, *, order_id: str):
+    """The session as it is once the order is placed (no address kept, an empty cart, a guest's order
+    remembered), written in the order's own transaction instead of by a request of its own."""
+    if request.session.session_key is None:
+        return None
+    changes = {ADDRESS_SESSION_KEY: None, COUNT_SESSION_KEY: 0}
+    if not request.customer.is_authenticated:
+        known = request.session.get(GUEST_ORDERS_SESSION_KEY, [])
+        if order_id not in known:
+            changes[GUEST_ORDERS_SESSION_KEY] = [*known, order_id][-20:]
+    return lambda tx, label: request.session.save_in(tx, label=label, changes=changes)
 
 
 def _payment_start(request, order):

@@ -141,6 +141,27 @@ class SessionStore(SessionBase):
                 raise CreateError from error
             raise UpdateError from error
 
+    def save_in(self, tx, *, label: str, changes: dict) -> None:
+        """Write this session, with *changes* applied (a None value removes the key), as one more action
+        of transaction *tx* — so a checkout's session update costs no request of its own. Only once *tx*
+        commits do the changes reach this object, which then counts as saved; if *tx* fails, nothing changed.
+        The write holds only while the session still exists (as ``save`` does), under label *label*."""
+        data = dict(self._get_session())
+        for key, value in changes.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        item = Session(self.session_key, data=self.encode(data),
+                       expires_at=timezone.now() + timedelta(seconds=self.get_expiry_age()))
+        tx.save(item, label=label, condition=Session.session_key.exists())
+
+        def committed():
+            self._session_cache = data
+            self.modified = False
+
+        tx.on_commit(committed)
+
     def delete(self, session_key=None):
         session_key = session_key or self.session_key
         if session_key is None:

@@ -9,6 +9,7 @@ from django.test import Client
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from orders import selectors, services
+from customers.accounts.sessions import SessionStore
 from orders.models import CartItem, Order
 from tests.factories import PASSWORD, make_customer, make_product
 
@@ -166,6 +167,20 @@ def test_cart_over_the_transaction_limit_is_refused_before_trying():
     assert list(Order.scan()) == []
 
 
+def test_a_full_cart_fits_one_transaction_with_the_session(customer_client):
+    """MAX_CART_LINES lines: two actions each, the order, its number, three tallies and the session = 100."""
+    client = customer_client
+    for _ in range(selectors.MAX_CART_LINES):
+        client.post("/cart/add/", {"product_id": make_product(stock=5, price_cents=100).product_id, "quantity": 1})
+    assert client.post("/checkout/", ADDRESS)["Location"] == "/checkout/review/"
+    placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', client.get("/checkout/review/").content.decode()))
+    placed = client.post("/checkout/place/", placing)
+    assert placed["Location"].startswith("/checkout/done/"), placed.content.decode()[:500]
+    [order] = Order.scan()
+    assert len(order.lines) == selectors.MAX_CART_LINES
+    assert SessionStore(session_key=client.cookies["sessionid"].value).load()["cart_count"] == 0
+
+
 def test_cart_merge_on_login_adds_and_caps_at_stock():
     product = make_product(stock=5)
     other = make_product(stock=9)
@@ -230,8 +245,11 @@ def test_checkout_flow_end_to_end_through_pages(count_calls):
     with count_calls() as calls:
         first = client.post("/checkout/place/", placing)
     assert first["Location"].startswith("/checkout/done/")
-    # session+shopper, cart lines, their products with the order-number counter, the one transaction, the session's save
-    assert calls == ["BatchGetItem", "Query", "BatchGetItem", "TransactWriteItems", "PutItem"], calls
+    # session+shopper, cart lines, their products with the order-number counter, the one transaction (the session's
+    # update with the order's: no address kept, an empty cart)
+    assert calls == ["BatchGetItem", "Query", "BatchGetItem", "TransactWriteItems"], calls
+    session = SessionStore(session_key=client.cookies["sessionid"].value)
+    assert "checkout_address" not in session.load() and session.load()["cart_count"] == 0
     again = client.post("/checkout/place/", placing)
     assert again["Location"] == first["Location"]
     assert stock_of(product) == 2

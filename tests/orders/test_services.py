@@ -107,6 +107,30 @@ def test_an_order_number_taken_meanwhile_costs_a_second_transaction_not_a_read(m
     assert int(Counter.get("order-number").value) == settings.ORDER_NUMBER_START + 3
 
 
+def test_the_callers_write_rides_in_the_order_transaction_and_is_dropped_if_its_condition_fails():
+    from datetime import datetime, timezone
+
+    from customers.models import Session
+    from shopsite.dynamodb import count_calls
+
+    product = make_product(stock=5)
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
+    labels = []
+
+    def gone_session(tx, label):  # a session signed out in another tab meanwhile: its write's condition fails
+        labels.append(label)
+        tx.save(Session("no-such-session", data="x", expires_at=datetime(2030, 1, 1, tzinfo=timezone.utc)),
+                label=label, condition=Session.session_key.exists())
+
+    with count_calls() as calls:
+        order, created = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()),
+                                              address=ADDRESS, with_order=gone_session)
+    assert created and Order.get(order.order_id).total_cents == order.total_cents
+    assert labels == ["with-order"] and calls == ["Query", "BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
+    assert Session.count() == 0 and selectors.cart_items(cart_id=cart_of(shopper)) == []
+
+
 def test_empty_cart_and_stale_transitions_are_refused():
     shopper = make_customer()
     with pytest.raises(services.CartEmpty):
