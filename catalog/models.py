@@ -87,6 +87,18 @@ class ProductCategoryIndex(GlobalSecondaryIndex):
         projection = AllProjection()
 
 
+class ProductCardsCategoryIndex(GlobalSecondaryIndex):
+    """A category's page, by name: active products only, and only what a card shows (the lean twin of
+    ``category-index``, which GraphQL and category renames still read whole)."""
+
+    active_category = UnicodeAttribute(hash_key=True)
+    name_key = UnicodeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "cards-category-index"
+        projection = IncludeProjection(["name", "slug", "price_cents", "stock", "image"])
+
+
 class ProductStaffIndex(GlobalSecondaryIndex):
     """Every product, active or not, newest first: the staff list."""
 
@@ -203,6 +215,7 @@ class Product(BaseModel):
     name_index = ProductNameIndex()
     price_index = ProductPriceIndex()
     category_index = ProductCategoryIndex()
+    cards_category_index = ProductCardsCategoryIndex()
     staff_index = ProductStaffIndex()
     staff_name_index = ProductStaffNameIndex()
     sku_index = ProductSkuIndex()

@@ -77,8 +77,8 @@ def product_list_for_category(*, category_id: str, cursor: str | None = None, li
     scope = f"category:{category_id}"
     return catalog_cached(
         "category", category_id, cursor, limit, full,
-        loader=lambda: query_page(Product.category_index, category_id, scope=scope, cursor=cursor, limit=limit, forward=True,
-                                  **_shape(full)),
+        loader=lambda: query_page(Product.category_index if full else Product.cards_category_index, category_id,
+                                  scope=scope, cursor=cursor, limit=limit, forward=True, **_shape(full)),
     )
 
 

@@ -315,3 +315,63 @@ def stack_template(*, stage: str) -> dict:
 
 def stack_template_json(*, stage: str) -> str:
     return json.dumps(stack_template(stage=stage), indent=2, sort_keys=False) + "\n"
+
+
+def index_steps(*, deployed: dict, target: dict) -> list[dict]:
+    """The templates to apply, in order, to take the *deployed* stack to *target*.
+
+    CloudFormation creates or deletes at most one global secondary index per
+    table in one stack update, so when a table gains or loses several, each
+    step moves every such table by one index (new indexes first, so the code
+    that needs them finds them; old ones last). The other changes of *target*
+    go in with the first step; the last step is *target* itself. An index that
+    keeps its name but changes its keys or projection cannot be updated in
+    place: give the new one a new name.
+    """
+    deployed_resources = deployed.get("Resources", {})
+    state: dict[str, list[dict]] = {}
+    for name, resource in target["Resources"].items():
+        if resource.get("Type") != "AWS::DynamoDB::Table" or name not in deployed_resources:
+            continue
+        have = deployed_resources[name]["Properties"].get("GlobalSecondaryIndexes", [])
+        want = {index["IndexName"]: index for index in resource["Properties"].get("GlobalSecondaryIndexes", [])}
+        for index in have:
+            if index["IndexName"] in want and want[index["IndexName"]] != index:
+                raise ValueError(f"{name}: index {index['IndexName']} changed its definition; give the new one a new name.")
+        state[name] = list(have)
+    steps: list[dict] = []
+    while True:
+        moved = False
+        step = json.loads(json.dumps(target))
+        for name, have in state.items():
+            properties = step["Resources"][name]["Properties"]
+            want = properties.get("GlobalSecondaryIndexes", [])
+            have_names, want_names = {i["IndexName"] for i in have}, {i["IndexName"] for i in want}
+            adds = [index for index in want if index["IndexName"] not in have_names]
+            if adds:
+                have.append(adds[0])
+                moved = True
+            elif have_names - want_names:
+                gone = next(index for index in have if index["IndexName"] not in want_names)
+                have.remove(gone)
+                moved = True
+            if {i["IndexName"] for i in have} == want_names:
+                continue  # this table is where the target wants it: its properties stay the target's
+            properties["GlobalSecondaryIndexes"] = list(have)
+            properties["AttributeDefinitions"] = _attribute_definitions(
+                properties, deployed_resources[name]["Properties"], target["Resources"][name]["Properties"])
+        if not moved:
+            break
+        steps.append(step)
+    if steps:
+        steps[-1] = target  # the last step's indexes are the target's
+    return steps or [target]
+
+
+def _attribute_definitions(properties: dict, *sources: dict) -> list[dict]:
+    """Exactly the attributes the table's and its indexes' keys use (DynamoDB refuses any other)."""
+    known = {d["AttributeName"]: d for source in sources for d in source.get("AttributeDefinitions", [])}
+    used = {key["AttributeName"] for key in properties["KeySchema"]}
+    for index in properties.get("GlobalSecondaryIndexes", []):
+        used |= {key["AttributeName"] for key in index["KeySchema"]}
+    return [definition for name, definition in known.items() if name in used]

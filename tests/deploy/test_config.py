@@ -136,3 +136,49 @@ def test_post_deploy_callback_turns_off_lambdas_per_invocation_log_lines():
         stub.assert_no_pending_responses()
     assert waited == ["shopsite-dev"]  # a configuration update in progress would refuse the call
     assert answer["LoggingConfig"]["SystemLogLevel"] == "WARN"
+
+
+def _indexes(template, table="TableProducts"):
+    return [index["IndexName"] for index in template["Resources"][table]["Properties"].get("GlobalSecondaryIndexes", [])]
+
+
+def test_index_changes_go_out_one_per_table_per_stack_update():
+    """CloudFormation refuses more than one GSI created or deleted per table in one update."""
+    import copy
+
+    target = committed_stack("dev")
+    deployed = copy.deepcopy(target)
+    products = deployed["Resources"]["TableProducts"]["Properties"]
+    products["GlobalSecondaryIndexes"] = [i for i in products["GlobalSecondaryIndexes"] if not i["IndexName"].startswith("cards-")]
+    products["GlobalSecondaryIndexes"].append({"IndexName": "old-index", "KeySchema": [{"AttributeName": "old_key", "KeyType": "HASH"}],
+                                              "Projection": {"ProjectionType": "ALL"}})
+    products["AttributeDefinitions"].append({"AttributeName": "old_key", "AttributeType": "S"})
+    deployed["Resources"]["TableProducts"]["Properties"]["Tags"] = []  # another change: it goes with the first step
+
+    steps = stack.index_steps(deployed=deployed, target=target)
+    assert len(steps) == 3 and steps[-1] == target
+    assert steps[0]["Resources"]["TableProducts"]["Properties"]["Tags"] == target["Resources"]["TableProducts"]["Properties"]["Tags"]
+    previous = set(_indexes(deployed))
+    for step in steps:
+        now = set(_indexes(step))
+        assert len(now ^ previous) == 1, (previous, now)  # exactly one index created or deleted
+        properties = step["Resources"]["TableProducts"]["Properties"]
+        used = {key["AttributeName"] for key in properties["KeySchema"]}
+        used |= {key["AttributeName"] for index in properties["GlobalSecondaryIndexes"] for key in index["KeySchema"]}
+        assert {d["AttributeName"] for d in properties["AttributeDefinitions"]} == used  # DynamoDB wants exactly these
+        for other in ("TableOrders", "TableCustomers"):  # untouched tables are as in the target
+            assert step["Resources"][other] == target["Resources"][other]
+        previous = now
+    assert "old-index" in _indexes(steps[1]) and "old-index" not in _indexes(steps[2])  # new indexes first, old ones last
+
+
+def test_a_stack_with_nothing_to_step_is_one_update_and_a_redefined_index_is_refused():
+    import copy
+
+    target = committed_stack("dev")
+    assert stack.index_steps(deployed=target, target=target) == [target]
+    assert stack.index_steps(deployed={"Resources": {}}, target=target) == [target]  # new tables come whole
+    deployed = copy.deepcopy(target)
+    deployed["Resources"]["TableProducts"]["Properties"]["GlobalSecondaryIndexes"][0]["Projection"] = {"ProjectionType": "KEYS_ONLY"}
+    with pytest.raises(ValueError, match="new name"):
+        stack.index_steps(deployed=deployed, target=target)

@@ -3,7 +3,7 @@ import secrets
 
 from django.core.management.base import BaseCommand, CommandError
 
-from shopsite.stack import stack_template, stage_config
+from shopsite.stack import index_steps, stack_template, stage_config
 
 
 class Command(BaseCommand):
@@ -53,21 +53,30 @@ class Command(BaseCommand):
             exists = True
         except cloudformation.exceptions.ClientError:
             exists = False
-        if exists:
+        if not exists:
+            cloudformation.create_stack(**request, EnableTerminationProtection=stage == "production")
+            self.stdout.write(f"Stack {name}: creating…")
+            cloudformation.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 360})
+            self.stdout.write(f"Stack {name}: created")
+            return self._outputs(cloudformation, name)
+        deployed = cloudformation.get_template(StackName=name)["TemplateBody"]
+        try:
+            steps = index_steps(deployed=json.loads(deployed) if isinstance(deployed, str) else deployed,
+                                target=stack_template(stage=stage))
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        for number, template in enumerate(steps, start=1):
+            label = f" (step {number} of {len(steps)}: one index per table at a time)" if len(steps) > 1 else ""
             try:
-                cloudformation.update_stack(**request)
+                cloudformation.update_stack(**{**request, "TemplateBody": json.dumps(template, separators=(",", ":"))})
             except cloudformation.exceptions.ClientError as error:
                 if "No updates are to be performed" not in str(error):
                     raise
-                self.stdout.write(f"Stack {name}: no changes")
-                return self._outputs(cloudformation, name)
-            waiter = "stack_update_complete"
-        else:
-            cloudformation.create_stack(**request, EnableTerminationProtection=stage == "production")
-            waiter = "stack_create_complete"
-        self.stdout.write(f"Stack {name}: {'updating' if exists else 'creating'}…")
-        cloudformation.get_waiter(waiter).wait(StackName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 360})
-        self.stdout.write(f"Stack {name}: {'updated' if exists else 'created'}")
+                self.stdout.write(f"Stack {name}: no changes{label}")
+                continue
+            self.stdout.write(f"Stack {name}: updating{label}…")
+            cloudformation.get_waiter("stack_update_complete").wait(StackName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 360})
+            self.stdout.write(f"Stack {name}: updated{label}")
         self._outputs(cloudformation, name)
 
     def _outputs(self, cloudformation, name):
