@@ -646,12 +646,29 @@ def report(result):
     return "\n".join(lines)
 
 
+# Printed under a goal the run did not meet: what stands in the way, as measured (bench/README.md has the detail).
+WHY_NOT = {
+    "listing, cache miss, CPU vs ORM + PostgreSQL":
+        "botocore builds, signs and sends an HTTP request and reads its JSON (~1.2-1.7 ms CPU) where psycopg sends one SELECT (~1 ms)",
+    "listing, cache miss vs the same template from memory":
+        "that data access sits next to a 1.8 ms page; 1.5x would need it under 0.9 ms",
+    "cold start vs bare Django (both with bytecode)":
+        "Zappa's handler imports boto3/botocore (~100 ms) and werkzeug before the app; bare Django imports neither",
+    "cold start as shipped (import + first listing page)": "see the cold start's profile in bench/README.md",
+    "pages whose requests or items read":
+        "search reads its most specific word's candidates until the page fills or SEARCH_ROUNDS x SEARCH_SCAN are read: "
+        "capped, but not by the page (an index of word pairs and triples would be needed)",
+}
+
+
 def goals(result) -> list[str]:
     """Every goal next to its measured value."""
     rows = []
 
     def row(name, value, goal, ok):
         rows.append(f"  {name:58} {value:>14}  goal {goal:<22} {'met' if ok else 'NOT met'}")
+        if not ok:
+            rows.append(f"      why: {WHY_NOT.get(name.split(':')[0].split(' grow ')[0], 'see bench/README.md')}")
 
     ratios = result["comparison"]["ratios"]
     row("listing, cache miss, CPU vs ORM + PostgreSQL", f"{ratios['miss_vs_postgresql']}x", "<= 1.0x", ratios["miss_vs_postgresql"] <= 1.0)
