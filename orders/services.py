@@ -35,6 +35,7 @@ from orders.selectors import (
     orders_changed_counter,
 )
 from shopsite.counters import counter_bump, counter_stored, counter_take, tally_add
+from shopsite.errors import is_unavailable
 from shopsite.metrics import metric_add
 from shopsite.transactions import StaleEdit, Transaction, TransactionCancelled, transaction
 
@@ -308,6 +309,7 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
         pay_by=now + provider_get(payment_provider).hold,
     )
     failures = races = 0
+    busy: Exception | None = None
     while failures < attempts and races < NUMBER_RACES:
         try:
             # The request token stands for this order with this number (and the caller's write or not):
@@ -339,9 +341,12 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
                 time.sleep(random.uniform(0.0, 0.01 * min(races, 5)))
                 continue
             failures += 1
+            busy = error if is_unavailable(error) else busy  # a conflict, throttling, another submit in progress
             time.sleep(random.uniform(0.02, 0.1) * failures)
             continue
         return order, True
+    if busy is not None:
+        raise busy  # conflicts or throttling outlasted the retries: an outage (503, "try again"), not the shopper's doing
     raise CartChanged()
 
 

@@ -22,7 +22,8 @@ def _error_response(request, status: int, code: str) -> AWSResponse:
 
 @contextmanager
 def dynamodb_fault(kind: str, *, operations: set[str] | None = None):
-    """Make matching DynamoDB requests fail with *kind*: throttle, server_error, timeout or unreachable.
+    """Make matching DynamoDB requests fail with *kind*: throttle, server_error, conflict (TransactWriteItems only),
+    timeout or unreachable.
 
     Yields a list that records every intercepted HTTP attempt (retries included).
     """
@@ -38,6 +39,14 @@ def dynamodb_fault(kind: str, *, operations: set[str] | None = None):
             return _error_response(request, 400, "ProvisionedThroughputExceededException")
         if kind == "server_error":
             return _error_response(request, 500, "InternalServerError")
+        if kind == "conflict":  # another transaction holds one of the items: DynamoDB cancels with TransactionConflict
+            import json
+
+            items = json.loads(request.body)["TransactItems"]
+            reasons = [{"Code": "TransactionConflict", "Message": "injected"}] + [{"Code": "None"}] * (len(items) - 1)
+            body = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                               "message": "Transaction cancelled [TransactionConflict]", "CancellationReasons": reasons})
+            return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.0"}, _Raw(body.encode()))
         if kind == "timeout":
             raise ReadTimeoutError(endpoint_url=request.url)
         if kind == "connect_timeout":

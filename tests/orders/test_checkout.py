@@ -445,3 +445,18 @@ def test_shipping_with_a_tracking_number_tells_the_shopper_and_the_slip_lists_th
     shopper = Client()
     shopper.post("/account/login/", {"email": customer.email, "password": PASSWORD})
     assert "UPS 1Z999" in shopper.get(f"/account/orders/{order.order_id}/").content.decode()
+
+
+def test_checkout_under_endless_conflicts_shows_try_again_and_keeps_the_address(customer_client):
+    from tests.fault_injection import dynamodb_fault
+
+    client = customer_client
+    client.post("/cart/add/", {"product_id": make_product(stock=5).product_id, "quantity": 1})
+    assert client.post("/checkout/", ADDRESS)["Location"] == "/checkout/review/"
+    placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', client.get("/checkout/review/").content.decode()))
+    with dynamodb_fault("conflict", operations={"TransactWriteItems"}):
+        response = client.post("/checkout/place/", placing)
+    assert response.status_code == 503 and response["Retry-After"]
+    assert Order.count() == 0
+    assert client.get("/checkout/review/").status_code == 200  # the address is still there: placing again works
+    assert client.post("/checkout/place/", placing)["Location"].startswith("/checkout/done/")

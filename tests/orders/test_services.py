@@ -213,3 +213,19 @@ def test_a_new_visitors_concurrent_first_adds_share_one_cart():
     page = last.get("/cart/").content.decode()
     for product in products:
         assert product.name in page
+
+
+def test_conflicts_that_outlast_the_retries_are_an_outage_not_a_changed_cart():
+    """DynamoDB cancelling every try for a conflict is "try again" (503), and nothing is written."""
+    from shopsite.errors import is_unavailable
+    from tests.fault_injection import dynamodb_fault
+
+    product = make_product(stock=5)
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
+    with dynamodb_fault("conflict", operations={"TransactWriteItems"}) as attempts:
+        with pytest.raises(Exception) as raised:
+            services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    assert not isinstance(raised.value, services.CartChanged) and is_unavailable(raised.value), raised.value
+    assert len(attempts) == 4  # each try once (botocore does not retry a cancelled transaction)
+    assert Order.count() == 0 and len(selectors.cart_items(cart_id=cart_of(shopper))) == 1
