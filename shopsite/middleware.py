@@ -15,7 +15,7 @@ RETRY_AFTER_SECONDS = "5"
 
 
 class RequestLogMiddleware:
-    """Log one JSON line per request and write its metrics.
+    """Log one JSON line per request (at the level its outcome deserves) and write its metrics.
 
     The line holds the request id, method, route name (never the raw path or
     query string, which may carry tokens), status, duration and DynamoDB calls.
