@@ -15,10 +15,11 @@ from django.urls import get_script_prefix, reverse
 from django.utils.encoding import filepath_to_uri
 
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path
+from catalog.models import CARD_FIELDS
 from shopsite.templatetags.shop import money
 
 # What a card reads of a product item; a listing Query projects these plus the index's key attributes.
-CARD_ATTRIBUTES = ("product_id", "name", "slug", "price_cents", "stock", "image")
+CARD_ATTRIBUTES = ("product_id", *CARD_FIELDS)
 LOW_STOCK = 5
 _SENTINEL = "__card__"
 

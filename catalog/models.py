@@ -9,6 +9,9 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProject
 
 from shopsite.dynamodb import BaseModel, register
 
+# What a product card shows besides the product's id: the lean listing indexes project exactly these.
+CARD_FIELDS = ("name", "slug", "price_cents", "stock", "image")
+
 
 class CategoryListIndex(GlobalSecondaryIndex):
     """Every category in one partition, by position: the category list is one Query."""
@@ -51,7 +54,7 @@ class ProductCardsNewestIndex(GlobalSecondaryIndex):
 
     class Meta:
         index_name = "cards-newest-index"
-        projection = IncludeProjection(["name", "slug", "price_cents", "stock", "image"])
+        projection = IncludeProjection(list(CARD_FIELDS))
 
 
 class ProductNameIndex(GlobalSecondaryIndex):
@@ -96,7 +99,7 @@ class ProductCardsCategoryIndex(GlobalSecondaryIndex):
 
     class Meta:
         index_name = "cards-category-index"
-        projection = IncludeProjection(["name", "slug", "price_cents", "stock", "image"])
+        projection = IncludeProjection(list(CARD_FIELDS))
 
 
 class ProductStaffIndex(GlobalSecondaryIndex):

@@ -13,10 +13,11 @@ from shopsite.counters import tallies_get, tally_value
 from shopsite.cursors import cursor_decode, cursor_encode
 from shopsite.pagination import Page, multi_prefix_page, query_page
 
+# sort: (index with whole products, index for cards, ascending); name and price have no lean index yet
 LISTING_SORTS = {
-    "newest": (Product.newest_index, False),
-    "name": (Product.name_index, True),
-    "price": (Product.price_index, True),
+    "newest": (Product.newest_index, Product.cards_newest_index, False),
+    "name": (Product.name_index, Product.name_index, True),
+    "price": (Product.price_index, Product.price_index, True),
 }
 PAGE_SIZE = 24
 MAX_QUERY_LENGTH = 100
@@ -60,9 +61,8 @@ def _shape(full: bool) -> dict:
 def product_list(*, sort: str = "newest", cursor: str | None = None, limit: int = PAGE_SIZE, full: bool = False) -> Page:
     """Return a page of active products as cards (catalog.cards.ProductCard), or as Products when *full*.
     Raises InvalidCursor for a cursor that is not ours."""
-    index, forward = LISTING_SORTS.get(sort, LISTING_SORTS["newest"])
-    if index is Product.newest_index and not full:
-        index = Product.cards_newest_index  # the same order and keys, only the card's attributes
+    whole, cards, forward = LISTING_SORTS.get(sort, LISTING_SORTS["newest"])
+    index = whole if full else cards
     scope = f"products:{sort}"
     return catalog_cached(  # a bad cursor raises in the loader, so it is never cached
         "products", sort, cursor, limit, full,

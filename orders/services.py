@@ -336,7 +336,7 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
             outcome = _placement_failure(error, cart=cart, order_id=order_id)
             if outcome is not None:
                 return outcome, False
-            if isinstance(error, TransactionCancelled) and error.codes.get("number") == "ConditionalCheckFailed":
+            if isinstance(error, TransactionCancelled) and error.failed("number"):
                 stored, races = counter_stored(error, label="number"), races + 1  # another order took that number
                 time.sleep(random.uniform(0.0, 0.01 * min(races, 5)))
                 continue

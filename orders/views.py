@@ -194,9 +194,7 @@ def _session_with_order(request, *, order_id: str):
         return None
     changes = {ADDRESS_SESSION_KEY: None, COUNT_SESSION_KEY: 0}
     if not request.customer.is_authenticated:
-        known = request.session.get(GUEST_ORDERS_SESSION_KEY, [])
-        if order_id not in known:
-            changes[GUEST_ORDERS_SESSION_KEY] = [*known, order_id][-20:]
+        changes[GUEST_ORDERS_SESSION_KEY] = _guest_orders_with(request, order_id)
     return lambda tx, label: request.session.save_in(tx, label=label, changes=changes)
 
 
@@ -218,9 +216,14 @@ GUEST_ORDERS_SESSION_KEY = "guest_orders"
 
 def _guest_orders_remember(request, order_id: str) -> None:
     """Let this browser see a guest order (it placed it, or opened the signed link to it)."""
+    if order_id not in request.session.get(GUEST_ORDERS_SESSION_KEY, []):
+        request.session[GUEST_ORDERS_SESSION_KEY] = _guest_orders_with(request, order_id)
+
+
+def _guest_orders_with(request, order_id: str) -> list[str]:
+    """The guest orders this browser may see, *order_id* among them (the newest 20)."""
     known = request.session.get(GUEST_ORDERS_SESSION_KEY, [])
-    if order_id not in known:
-        request.session[GUEST_ORDERS_SESSION_KEY] = [*known, order_id][-20:]
+    return known if order_id in known else [*known, order_id][-20:]
 
 
 class _SignInFirst(Exception):

@@ -18,8 +18,7 @@ from datetime import timedelta
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, SessionBase, UpdateError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
-from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
-from pynamodb.exceptions import DoesNotExist, GetError, PutError
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from customers.accounts.auth import CUSTOMER_SESSION_KEY, STAFF_SESSION_KEY
 from customers.models import Customer, Session, Staff
@@ -66,31 +65,9 @@ class SessionStore(SessionBase):
         model, key = account
         if len(key) > 254:
             return None
-        hash_name = model._hash_key_attribute().attr_name
-        try:
-            response = dynamodb.connection().dispatch("BatchGetItem", {"RequestItems": {
-                Session.Meta.table_name: {"Keys": [{"session_key": {"S": self.session_key}}], "ConsistentRead": True},
-                model.Meta.table_name: {"Keys": [{hash_name: {"S": key}}]},
-            }})
-        except BOTOCORE_EXCEPTIONS as error:
-            raise GetError(f"Failed to read the session: {error}", error) from error
-        found = response.get("Responses", {})
-        if response.get("UnprocessedKeys"):  # throttled: read what was left one by one
-            return self._get_unprocessed(model, key)
-        items = found.get(Session.Meta.table_name) or [None]
-        accounts = found.get(model.Meta.table_name) or [None]
-        self.account = (model, key, model.from_raw_data(accounts[0]) if accounts[0] else None)
-        return Session.from_raw_data(items[0]) if items[0] else None
-
-    def _get_unprocessed(self, model, key):
-        try:
-            self.account = (model, key, model.get(key))
-        except DoesNotExist:
-            self.account = (model, key, None)
-        try:
-            return Session.get(self.session_key, consistent_read=True)
-        except DoesNotExist:
-            return None
+        found = dynamodb.items_get_many(keys=[(Session, self.session_key), (model, key)], consistent=(Session,))
+        self.account = (model, key, found.get((model, key)))
+        return found.get((Session, self.session_key))
 
     def account_read(self, model, key):
         """Return (True, item or None) when the session's read already fetched this account, else (False, None)."""
