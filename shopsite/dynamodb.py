@@ -15,7 +15,8 @@ from typing import Iterator
 import botocore.parsers
 from django.conf import settings
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TableError
+from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
+from pynamodb.exceptions import GetError, TableError
 from pynamodb.models import Model
 
 _registry: dict[str, type[Model]] = {}
@@ -193,9 +194,6 @@ def items_get_many(*, keys: list[tuple[type[Model], str]], consistent: tuple[typ
     are read strongly consistent. Up to 100 keys; keys DynamoDB leaves
     unprocessed (throttling) are asked for again, a few times, backing off.
     """
-    from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
-    from pynamodb.exceptions import GetError
-
     keys = list(dict.fromkeys(keys))
     if len(keys) > 100:
         raise ValueError("BatchGetItem reads at most 100 keys.")
