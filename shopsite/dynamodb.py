@@ -7,6 +7,8 @@ fixtures can find all of them, and all models share one botocore client.
 """
 from __future__ import annotations
 
+import logging
+import random
 import threading
 import time
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
 from pynamodb.exceptions import GetError, TableError
 from pynamodb.models import Model
 
+log = logging.getLogger(__name__)
 _registry: dict[str, type[Model]] = {}
 _views: list[type[Model]] = []
 _local = threading.local()
@@ -113,6 +116,7 @@ class _SharedConnection(Connection):
     def client(self):
         client = super().client
         if not getattr(client, "_shopsite_hooked", False):
+            client.meta.events.register_first("needs-retry.dynamodb", _retry_conflicts)
             client.meta.events.register("before-call.dynamodb", _count_call)
             client.meta.events.register("needs-retry.dynamodb", _count_error)
             client._shopsite_hooked = True
@@ -220,6 +224,39 @@ def items_get_many(*, keys: list[tuple[type[Model], str]], consistent: tuple[typ
         time.sleep(0.05 * 2 ** round_)
     raise GetError("DynamoDB left keys unprocessed after several rounds (throttled).")
 
+def retry_pause(attempt: int, *, base: float = 0.025, cap: float = 1.0) -> float:
+    """Full-jitter exponential backoff: a random pause in [0, min(cap, base * 2**attempt))."""
+    return random.uniform(0, min(cap, base * 2 ** attempt))
+
+
+CONFLICT_ATTEMPTS = 8  # tries of one request that keeps meeting another transaction, before the caller hears of it
+_RETRYABLE_REASONS = {"None", "TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+
+
+def _retry_conflicts(response=None, attempts: int = 1, caught_exception=None, **kwargs) -> float | None:
+    """botocore hook: send a request again, after a jittered pause, when DynamoDB refused it only because
+    another transaction held one of its items.
+
+    That is ``TransactionConflictException`` for a single write and a
+    ``TransactionCanceledException`` whose reasons are all conflicts or
+    throttling (no failed condition) for a transaction. botocore does not
+    count either as retryable; resending the same request is safe, because
+    DynamoDB checks every condition again. Other errors go on to botocore's own
+    retry rules (this hook answers None).
+    """
+    if response is None or caught_exception is not None or attempts >= CONFLICT_ATTEMPTS:
+        return None
+    parsed = response[1]
+    code = parsed.get("Error", {}).get("Code")
+    if code == "TransactionConflictException":
+        return retry_pause(attempts)
+    if code == "TransactionCanceledException":
+        reasons = {reason.get("Code") for reason in parsed.get("CancellationReasons") or []}
+        if reasons and reasons <= _RETRYABLE_REASONS and reasons != {"None"}:
+            return retry_pause(attempts)
+    return None
+
+
 # Counting DynamoDB calls per thread: used by request logs, tests and benchmarks.
 
 def _count_call(**kwargs) -> None:
@@ -290,6 +327,9 @@ def _table_request(model: type[Model]) -> dict:
     }
     if indexes:
         request["GlobalSecondaryIndexes"] = indexes
+    view = getattr(model.Meta, "stream_view_type", None)
+    if view:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
     return request
 
 
@@ -320,9 +360,12 @@ def tables_converge(*, wait: bool = True) -> Iterator[str]:
         waiter = client.get_waiter("table_exists")
         for model in missing:
             waiter.wait(TableName=model.Meta.table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+    # Indexes first, for every table, then the other settings: DynamoDB Local leaves an index it is
+    # adding in CREATING for good once TTL was switched on for other tables in between (seen with 2026-05-28).
+    added = {model: _indexes_converge(client, model) if wait else [] for model in _registry.values()}
     for model in _registry.values():
         name = model.Meta.table_name
-        changes = ["created"] if model in missing else []
+        changes = (["created"] if model in missing else []) + added[model]
         if wait:
             changes += _table_settings_converge(client, model)
         yield f"{name}: {', '.join(changes) if changes else 'already as configured'}"
@@ -356,7 +399,10 @@ def _indexes_converge(client, model: type[Model]) -> list[str]:
                 break
             except client.exceptions.LimitExceededException:
                 time.sleep(1)
-        for _ in range(600):
+        for waited in range(600):
+            if waited and waited % 30 == 0:
+                log.warning("Still waiting for index %s of %s to become ACTIVE (%d s)", index["IndexName"],
+                            desired["TableName"], waited)
             described = client.describe_table(TableName=desired["TableName"])["Table"]
             states = {i["IndexName"]: i.get("IndexStatus") for i in described.get("GlobalSecondaryIndexes", [])}
             # The next UpdateTable is refused while any index or the table itself is still changing.
@@ -369,9 +415,9 @@ def _indexes_converge(client, model: type[Model]) -> list[str]:
 
 
 def _table_settings_converge(client, model: type[Model]) -> list[str]:
-    """Switch on SSE, TTL and point-in-time recovery where they are off; say what was done."""
+    """Switch on SSE, TTL, the stream and point-in-time recovery where they are off; say what was done."""
     name = model.Meta.table_name
-    changes = _indexes_converge(client, model)
+    changes = []
     sse = client.describe_table(TableName=name)["Table"].get("SSEDescription", {}).get("Status")
     if sse not in ("ENABLED", "ENABLING", "UPDATING"):
         # Every table is encrypted at rest; this moves one on the AWS-owned key
@@ -383,6 +429,13 @@ def _table_settings_converge(client, model: type[Model]) -> list[str]:
         except client.exceptions.ClientError as error:
             if "Nothing to update" not in str(error):
                 raise
+    view = getattr(model.Meta, "stream_view_type", None)
+    stream = client.describe_table(TableName=name)["Table"].get("StreamSpecification") or {}
+    if view and (not stream.get("StreamEnabled") or stream.get("StreamViewType") != view):
+        if stream.get("StreamEnabled"):  # a stream of another view type must go before the new one comes
+            client.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+        client.update_table(TableName=name, StreamSpecification={"StreamEnabled": True, "StreamViewType": view})
+        changes.append(f"stream ({view}) switched on")
     ttl = _ttl_attribute(model)
     if ttl:
         status = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"].get("TimeToLiveStatus")

@@ -97,7 +97,7 @@ class Transaction:
     """A TransactWrite whose actions carry labels. Use through :func:`transaction`."""
 
     def __init__(self, *, client_request_token: str | None = None):
-        self._token = client_request_token
+        self.client_request_token = client_request_token  # may be set until the block ends
         self._actions: list[tuple[str, str, dict[str, str]]] = []  # (label, table, key)
         self._operations: list[Callable[[TransactWrite], None]] = []
         self._on_commit: list[Callable[[], None]] = []
@@ -164,7 +164,7 @@ class Transaction:
         )
         _sent.items = []
         try:
-            with TransactWrite(connection=dynamodb.connection(), client_request_token=self._token) as write:
+            with TransactWrite(connection=dynamodb.connection(), client_request_token=self.client_request_token) as write:
                 for operation in self._operations:
                     operation(write)
         except TransactWriteError as error:

@@ -1,5 +1,10 @@
-"""Test fixtures: one DynamoDB Local (in memory) per test session, emptied before each test."""
+"""Test fixtures: one DynamoDB Local (in memory) per test session, behind the conflict-emulating proxy
+(tests/dynamodb_conflicts.py), emptied before each test."""
+import json
 import os
+import subprocess
+import sys
+import urllib.request
 import uuid
 
 import pytest
@@ -15,21 +20,63 @@ def dynamodb_local(django_test_environment):
     from shopsite import dynamodb, localdb
 
     external = os.environ.get("TEST_DYNAMODB_HOST")
-    process = None
+    process = proxy = None
     if external:
-        settings.DYNAMODB_HOST = external
+        upstream = external
     else:
         port = localdb.free_port()
         process = localdb.start(port=port)
-        settings.DYNAMODB_HOST = f"http://127.0.0.1:{port}"
+        upstream = f"http://127.0.0.1:{port}"
+    _upstream.append(upstream)
     try:
+        # Every test talks to DynamoDB Local through the proxy that applies DynamoDB's transaction-conflict rule.
+        # Items are held only while DynamoDB Local applies the transaction; race tests widen that (conflict_hold).
+        proxy = subprocess.Popen([sys.executable, "-m", "tests.dynamodb_conflicts", "--upstream", upstream, "--hold-ms", "0"],
+                                 stdout=subprocess.PIPE, text=True, cwd=str(settings.BASE_DIR))
+        settings.DYNAMODB_HOST = proxy.stdout.readline().strip()
         settings.DYNAMODB_TABLE_PREFIX = f"t{uuid.uuid4().hex[:6]}-"
         dynamodb.configure()
         list(dynamodb.tables_converge())
         yield settings.DYNAMODB_HOST
     finally:
+        if proxy is not None:
+            proxy.terminate()
+            proxy.wait()
         if process is not None:
             localdb.stop(process)
+
+
+_upstream: list[str] = []
+
+
+def upstream_url() -> str:
+    """DynamoDB Local's own address, behind the session's proxy."""
+    return _upstream[-1]
+
+
+@pytest.fixture
+def conflict_hold(dynamodb_local):
+    """Hold each transaction's items for at least 10 ms in this test, as long as DynamoDB's own transactions
+    take (tests/dynamodb_conflicts.py), so racing shoppers collide as often as on AWS."""
+    _proxy_config(hold_ms=10)
+    yield 10
+    _proxy_config(hold_ms=0)
+
+
+def _proxy_config(**values) -> None:
+    from django.conf import settings
+
+    request = urllib.request.Request(f"{settings.DYNAMODB_HOST}/config", data=json.dumps(values).encode(), method="PUT")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+def conflict_stats() -> dict[str, int]:
+    """What the conflict-emulating proxy has counted so far in this test session (requests, conflicts)."""
+    from django.conf import settings
+
+    with urllib.request.urlopen(f"{settings.DYNAMODB_HOST}/stats", timeout=10) as answer:
+        return json.loads(answer.read())
 
 
 @pytest.fixture(autouse=True)
@@ -38,10 +85,21 @@ def clean_state(dynamodb_local):
     from django.core.cache import cache
 
     from shopsite import dynamodb
+    from shopsite.counters import number_blocks_forget
 
     dynamodb.tables_empty()
+    number_blocks_forget()
     cache.clear()
     yield
+
+
+@pytest.fixture
+def streams(dynamodb_local):
+    """The tables' change streams from this test's start: ``streams.drain()`` applies what was written since
+    (the dashboard's tallies, spread stock shown), as the stream's Lambda consumer does on AWS."""
+    from shopsite.streams import StreamReader
+
+    return StreamReader(start="LATEST")
 
 
 @pytest.fixture

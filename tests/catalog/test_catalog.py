@@ -165,7 +165,7 @@ def test_staff_edit_shows_on_the_next_shopper_request(client, staff_client):
     assert "New name" in client.get("/search/?q=new").content.decode()
 
 
-def test_two_staff_racing_for_one_slug_one_wins(staff_client):
+def test_two_staff_racing_for_one_slug_one_wins(staff_client, conflict_hold):
     category = make_category()
     other = Client()
     other.cookies = staff_client.cookies
@@ -178,7 +178,7 @@ def test_two_staff_racing_for_one_slug_one_wins(staff_client):
     assert "Another product already uses this slug." in loser.content.decode()
 
 
-def test_category_slug_race_one_wins():
+def test_category_slug_race_one_wins(conflict_hold):
     def create(i):
         try:
             return services.category_create(name=f"C{i}", slug="same")

@@ -62,7 +62,7 @@ def test_deactivating_ends_the_sessions_and_roles_change(staff_client):
                                                  follow=True).content.decode()
 
 
-def test_the_last_active_owner_stays_even_when_two_owners_demote_each_other_at_once():
+def test_the_last_active_owner_stays_even_when_two_owners_demote_each_other_at_once(conflict_hold):
     first, second = make_staff(), make_staff()
     with_both = []
 

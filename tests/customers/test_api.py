@@ -208,7 +208,7 @@ def test_bodies_a_careful_server_refuses_are_4xx_with_json(api):
     assert api.get("/api/customers").status_code == 200
 
 
-def test_each_key_has_a_rate_limit_per_minute(settings, monkeypatch):
+def test_each_key_has_a_rate_limit_per_minute(settings, monkeypatch, conflict_hold):
     import types
     from concurrent.futures import ThreadPoolExecutor
 

@@ -79,7 +79,7 @@ def test_stale_version_is_refused():
     assert selectors.customer_get(customer_id=customer.customer_id).first_name == "A"
 
 
-def test_concurrent_edits_with_the_same_version_one_wins():
+def test_concurrent_edits_with_the_same_version_one_wins(conflict_hold):
     customer = make_customer()
     version = customer.version
     results = []
@@ -96,7 +96,7 @@ def test_concurrent_edits_with_the_same_version_one_wins():
     assert results.count("ok") == 1
 
 
-def test_random_sequences_keep_one_guard_per_customer():
+def test_random_sequences_keep_one_guard_per_customer(conflict_hold):
     rng = random.Random(7)
     emails = [f"user{i}@example.com" for i in range(6)]
     ids = []

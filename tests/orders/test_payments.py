@@ -131,7 +131,7 @@ def test_stripe_checkout_sends_the_shopper_to_stripe_and_the_webhook_marks_it_pa
     assert "Payment received" in mail.outbox[-1].subject
 
 
-def test_a_repeated_webhook_changes_nothing_the_second_time(stripe_shop):
+def test_a_repeated_webhook_changes_nothing_the_second_time(stripe_shop, conflict_hold):
     order, product = placed_order()
     completed = session_completed(order)
     results = [deliver(completed).json()["result"] for _ in range(3)]
@@ -219,7 +219,7 @@ def test_unpaid_orders_release_their_stock_when_time_runs_out():
     assert out.getvalue().endswith("Released 0 unpaid orders.\n")
 
 
-def test_payment_and_release_racing_for_one_order_exactly_one_wins(stripe_shop):
+def test_payment_and_release_racing_for_one_order_exactly_one_wins(stripe_shop, conflict_hold):
     for round_ in range(8):
         order, product = placed_order(provider="stripe")
         selectors.order_find(order_id=order.order_id).update(actions=[Order.pay_by.set(timezone.now() - timedelta(seconds=1)),
@@ -272,7 +272,7 @@ def test_an_event_already_recorded_changes_nothing_even_inside_the_transaction()
     assert selectors.order_find(order_id=order.order_id).status == "placed" and stock_of(product) == 3
 
 
-def test_claims_racing_for_the_same_guest_orders_move_each_once():
+def test_claims_racing_for_the_same_guest_orders_move_each_once(conflict_hold):
     from orders.services import GuestShopper
 
     product = make_product(stock=20)
