@@ -5,4 +5,4 @@ class CatalogConfig(AppConfig):
     name = "catalog"
 
     def ready(self) -> None:
-        from catalog import integrity  # noqa: F401  (registers the catalog's integrity checks)
+        from catalog import integrity, stock  # noqa: F401  (integrity checks, the spread-stock stream consumer)

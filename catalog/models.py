@@ -201,6 +201,8 @@ class Product(BaseModel):
     category_slug = UnicodeAttribute(null=True)
     image = UnicodeAttribute(null=True)
     sku = UnicodeAttribute(null=True)  # the shop's own article number, unique (a guard item), upper-case
+    stock_buckets = NumberAttribute(default=0)  # > 1: stock is spread over that many StockBucket items (a rush)
+    stock_seq = NumberAttribute(null=True)  # spread stock: the buckets' change count the shown stock was summed at
     active = BooleanAttribute(default=True)
     listing = UnicodeAttribute(default="all")
     active_listing = UnicodeAttribute(null=True)
@@ -244,10 +246,37 @@ class ProductStock(BaseModel):
 
     product_id = UnicodeAttribute(hash_key=True)
     stock = NumberAttribute(default=0)
+    stock_buckets = NumberAttribute(default=0)
+    stock_seq = NumberAttribute(null=True)
     active = BooleanAttribute(default=True)
 
     class Meta:
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+
+
+@register("stock-buckets")
+class StockBucket(BaseModel):
+    """One share of a fast-selling product's stock (see catalog.stock).
+
+    A one-product drop makes every buyer's transaction touch the product's
+    stock item, and DynamoDB cancels a transaction that touches an item
+    another one holds. Spread over N buckets, buyers take from different
+    items. The key is ``<product_id>#<n>``, so each bucket has its own
+    partition. ``changes`` grows by one on every change: the shown stock on
+    the product is the buckets' sum, refreshed from this table's stream and
+    written only when its change count is newer than the one shown.
+    """
+
+    bucket_key = UnicodeAttribute(hash_key=True)
+    product_id = UnicodeAttribute()
+    stock = NumberAttribute(default=0)
+    active = BooleanAttribute(default=True)
+    changes = NumberAttribute(default=0)
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+
+        stream_view_type = "KEYS_ONLY"
 
 
 @register("products", view=True)

@@ -8,9 +8,10 @@ from pynamodb.exceptions import DoesNotExist
 from catalog import search
 from catalog.cache import catalog_cached
 from catalog.cards import CARD_ATTRIBUTES, ProductCard, card_from_item
-from catalog.models import Category, Product, SearchTerm
+from catalog.models import Category, Product, SearchTerm, StockBucket
 from shopsite.counters import tallies_get, tally_value
 from shopsite.cursors import cursor_decode, cursor_encode
+from shopsite.dynamodb import items_get_many
 from shopsite.pagination import Page, multi_prefix_page, query_page
 
 # sort: (index with whole products, index for cards, ascending); name and price have no lean index yet
@@ -109,11 +110,54 @@ def product_get(*, product_id: str) -> Product | None:
         return None
 
 
-def product_get_many(*, product_ids: list[str]) -> dict[str, Product]:
-    """Return the products with these ids, keyed by id: one BatchGet (per 100 ids)."""
+def product_get_many(*, product_ids: list[str], consistent: bool = False) -> dict[str, Product]:
+    """Return the products with these ids, keyed by id: one BatchGet (per 100 ids), strongly consistent if asked."""
     if not product_ids:
         return {}
-    return {product.product_id: product for product in Product.batch_get(list(dict.fromkeys(product_ids)))}
+    ids = list(dict.fromkeys(product_ids))
+    return {product.product_id: product for product in Product.batch_get(ids, consistent_read=consistent)}
+
+
+@dataclass(frozen=True)
+class Buckets:
+    """A consistent read of a spread product's buckets: {bucket key: StockBucket}."""
+
+    items: dict[str, StockBucket]
+
+    @property
+    def available(self) -> int:
+        return sum(int(bucket.stock) for bucket in self.items.values() if bucket.active)
+
+    @property
+    def changes(self) -> int:
+        return sum(int(bucket.changes) for bucket in self.items.values())
+
+
+def bucket_key(product_id: str, number: int) -> str:
+    return f"{product_id}#{number}"
+
+
+def bucket_keys(product) -> list[str]:
+    return [bucket_key(product.product_id, number) for number in range(int(product.stock_buckets or 0))]
+
+
+def is_spread(product) -> bool:
+    return int(product.stock_buckets or 0) > 1
+
+
+def buckets_read(*, products: list) -> dict[str, Buckets]:
+    """The buckets of the spread products among *products*, read consistently: {product id: Buckets}.
+    One BatchGetItem per 100 buckets; nothing for products that are not spread."""
+    keys = [(StockBucket, key) for product in products if is_spread(product) for key in bucket_keys(product)]
+    found: dict = {}
+    for start in range(0, len(keys), 100):
+        found.update(items_get_many(keys=keys[start:start + 100], consistent=(StockBucket,)))
+    result = {}
+    for product in products:
+        if is_spread(product):
+            items = {key: found[(StockBucket, key)] for key in bucket_keys(product) if (StockBucket, key) in found}
+            result[product.product_id] = Buckets(items=items)
+    return result
 
 
 PRODUCTS_TALLY = "products"

@@ -12,8 +12,9 @@ from pynamodb.exceptions import UpdateError
 from catalog import search
 from catalog.cache import catalog_cache_invalidate
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path, thumbnails_make
-from catalog.models import Category, CategoryCounter, Product, ProductCategoryLabel, ProductStock, SearchTerm, SlugGuard
+from catalog.models import Category, CategoryCounter, Product, ProductCategoryLabel, SearchTerm, SlugGuard
 from catalog.selectors import PRODUCTS_TALLY, category_get, name_key_for, product_get, sku_normalise
+from catalog.stock import StockTooLow, buckets_set_active, is_spread, stock_adjust, stock_spread
 from shopsite.audit import audit_add, audit_diff
 from shopsite.counters import tally_add
 from shopsite.metrics import metric_add
@@ -38,10 +39,6 @@ class NotFound(Exception):
 
 class CategoryNotEmpty(Exception):
     """A category that still has products cannot be deleted."""
-
-
-class StockTooLow(Exception):
-    """A stock adjustment would take stock below zero."""
 
 
 def _slug_guard(kind: str, slug: str, owner_id: str) -> SlugGuard:
@@ -285,6 +282,8 @@ def product_update(*, product_id: str, expected_version: int, actor: str = "", *
                     tx.save(_slug_guard("sku", product.sku, product_id), label="sku-guard",
                             condition=SlugGuard.key.does_not_exist())
             tx.update(product, label="product", actions=actions)
+            if is_spread(product) and product.active != before["active"]:
+                buckets_set_active(tx, product=product, active=product.active)
             if diff:
                 audit_add(tx, subject=f"product#{product_id}", actor=actor, action="changed", changes=diff)
             if category_changed:
@@ -328,13 +327,11 @@ def product_stock_adjust(*, product_id: str, delta: int, reason: str = "", actor
     (imports and bulk "set stock": a sale in between makes it stale, never
     overwritten) and raises StaleEdit otherwise.
     """
-    item = ProductStock(product_id)
+    product = product_get(product_id=product_id)
+    if product is None:
+        raise NotFound(product_id)
     try:
-        with transaction() as tx:
-            product_stock_change(tx, product_id=product_id, delta=delta, label="stock", expected=expected_stock)
-            audit_add(tx, subject=f"product#{product_id}", actor=actor, action="stock", reason=reason,
-                      changes={"stock": [expected_stock, expected_stock + delta]} if expected_stock is not None
-                      else {"stock change": ["", f"{delta:+d}"]})
+        return stock_adjust(product=product, delta=delta, reason=reason, actor=actor, expected_stock=expected_stock)
     except TransactionCancelled as cancelled:
         if not cancelled.failed("stock"):
             raise
@@ -344,28 +341,20 @@ def product_stock_adjust(*, product_id: str, delta: int, reason: str = "", actor
         if expected_stock is not None:
             raise StaleEdit(current) from cancelled
         raise StockTooLow() from cancelled
-    item.refresh(consistent_read=True)
-    return int(item.stock)
+    except StaleEdit as stale:
+        raise StaleEdit(product_get(product_id=product_id)) from stale
 
 
-def product_stock_change(tx: Transaction, *, product_id: str, delta: int, label: str, require_active: bool = False,
-                         expected: int | None = None) -> None:
-    """Add a conditional stock change to *tx*, for another app's transaction (a sale, a cancellation).
-
-    Stock never goes below zero; with *require_active* the product must also
-    be on sale. The catalog cache is cleared once the transaction commits.
-    Stock moves go through ProductStock so they never bump the product's
-    version (a sale does not turn a staff member's open edit form stale).
-    """
-    condition = ProductStock.product_id.exists()
-    if delta < 0:
-        condition &= ProductStock.stock >= -delta
-    if require_active:
-        condition &= ProductStock.active == True  # noqa: E712
-    if expected is not None:
-        condition &= ProductStock.stock == expected
-    tx.update(ProductStock(product_id), label=label, actions=[ProductStock.stock.add(delta)], condition=condition)
-    tx.on_commit(catalog_cache_invalidate)
+def product_stock_spread(*, product_id: str, buckets: int, actor: str = "") -> Product:
+    """Spread the product's stock over *buckets* items for a rush (catalog.stock), or gather it back (0)."""
+    product = product_get(product_id=product_id)
+    if product is None:
+        raise NotFound(product_id)
+    try:
+        stock_spread(product=product, buckets=buckets, actor=actor)
+    except StaleEdit as stale:
+        raise StaleEdit(product_get(product_id=product_id)) from stale
+    return product_get(product_id=product_id)
 
 
 def product_set_active(*, product_id: str, active: bool, actor: str = "", expected_version: int | None = None) -> Product:

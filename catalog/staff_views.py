@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog import imports, selectors, services
+from catalog.stock import STOCK_BUCKETS
 from catalog.forms import (
     CategoryForm,
     ImportForm,
@@ -25,6 +26,7 @@ from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import staff_required
 from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
 from shopsite.pagination import page_or_first
+from shopsite.transactions import StaleEdit
 
 # Staff: categories
 
@@ -281,6 +283,23 @@ def staff_product_edit(request, product_id):
             return redirect("catalog:staff_product_detail", product_id=product_id)
         _discard_upload(data)
     return render_form(request, "staff/catalog/product_form.html", {"form": form, "product": product})
+
+
+@staff_required
+@require_POST
+def staff_product_spread(request, product_id):
+    """Spread the product's stock for a rush, or gather it back (catalog.stock explains when to)."""
+    product = _product_or_404(product_id)
+    spread = request.POST.get("spread") == "on"
+    try:
+        services.product_stock_spread(product_id=product_id, buckets=STOCK_BUCKETS if spread else 0,
+                                      actor=request.staff.email)
+    except StaleEdit:
+        messages.error(request, "Stock changed while moving it (a sale, most likely). Nothing changed: try again.")
+    else:
+        messages.success(request, f"Stock is now spread over {STOCK_BUCKETS} items: ready for a rush." if spread
+                         else "Stock is kept on the product again.")
+    return redirect("catalog:staff_product_detail", product_id=product.product_id)
 
 
 @staff_required

@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/products/<str:product_id>/", staff_views.staff_product_detail, name="staff_product_detail"),
     path("staff/products/<str:product_id>/edit/", staff_views.staff_product_edit, name="staff_product_edit"),
     path("staff/products/<str:product_id>/stock/", staff_views.staff_product_stock, name="staff_product_stock"),
+    path("staff/products/<str:product_id>/spread/", staff_views.staff_product_spread, name="staff_product_spread"),
     path("staff/products/<str:product_id>/toggle/", staff_views.staff_product_toggle, name="staff_product_toggle"),
     path("staff/products/<str:product_id>/delete/", staff_views.staff_product_delete, name="staff_product_delete"),
 ]

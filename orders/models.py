@@ -120,7 +120,10 @@ class Order(BaseModel):
     version = VersionAttribute()
 
     class Meta:
-        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+        """Table name and endpoint come from shopsite.dynamodb.register and configure. The stream feeds the
+        dashboard's tallies (orders.tallies), so no checkout transaction writes a shop-wide item."""
+
+        stream_view_type = "NEW_AND_OLD_IMAGES"
 
     customer_index = CustomerOrdersIndex()
     status_index = StatusOrdersIndex()

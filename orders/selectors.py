@@ -10,19 +10,17 @@ from django.conf import settings
 from django.utils import timezone
 from pynamodb.exceptions import DoesNotExist
 
-from catalog.models import Product
-from catalog.selectors import product_get_many
+from catalog.selectors import Buckets, buckets_read, product_get_many
 from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
 from orders.models import CartItem, Order
 from orders.pricing import shipping_cents_for
 from shopsite.counters import counter_value, tallies_get
-from shopsite.dynamodb import items_get_many
-from shopsite.models import Counter
 from shopsite.pagination import Page, query_page
 
 # Each order line costs two transaction actions (stock, cart line), plus one for
-# the order, one for its number, three for its change counters and day tally and
-# one for the shopper's session; DynamoDB allows 100 in one transaction.
+# the order, one for the customer's change counter and one for the shopper's
+# session; DynamoDB allows 100 in one transaction. The room left over lets a
+# spread product's line take from more than one bucket.
 MAX_CART_LINES = 47
 ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "refunded")
 
@@ -101,18 +99,21 @@ def cart_get(*, cart_id: str | None) -> Cart:
     return _cart_of(cart_id, items, product_get_many(product_ids=[item.product_id for item in items]))
 
 
-def checkout_read(*, cart_id: str, counter: str) -> tuple[Cart, int | None]:
-    """The cart as checkout places it, and the counter that numbers orders: one Query for the lines,
-    one BatchGetItem for the products and the counter (consistent), so placing reads no more than the
-    cart page does. The counter is None when it was never moved."""
+def checkout_read(*, cart_id: str) -> tuple[Cart, dict[str, Buckets]]:
+    """The cart as checkout places it, and the buckets of its spread products (catalog.stock).
+
+    One Query for the lines and one BatchGetItem for the products; a cart with
+    spread products adds one consistent BatchGetItem of their buckets, and
+    their stock is what the buckets hold now (the product's shown stock trails it).
+    """
     items = cart_items(cart_id=cart_id)
     if len(items) > MAX_CART_LINES:  # too large to place: no need to read its products
-        return _cart_of(cart_id, items, {}), None
-    found = items_get_many(keys=[(Counter, counter), *((Product, item.product_id) for item in items)],
-                           consistent=(Counter,))
-    stored = found.get((Counter, counter))
-    products = {key: item for (model, key), item in found.items() if model is Product}
-    return _cart_of(cart_id, items, products), (int(stored.value) if stored is not None else None)
+        return _cart_of(cart_id, items, {}), {}
+    products = product_get_many(product_ids=[item.product_id for item in items], consistent=True)
+    buckets = buckets_read(products=list(products.values()))
+    for product_id, read in buckets.items():
+        products[product_id].stock = read.available
+    return _cart_of(cart_id, items, products), buckets
 
 
 def _cart_of(cart_id: str, items: list[CartItem], products: dict) -> Cart:

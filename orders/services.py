@@ -6,7 +6,6 @@ Either all of it happens or none of it does.
 """
 from __future__ import annotations
 
-import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -18,25 +17,23 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
-from catalog.selectors import product_get, product_get_many
-from catalog.services import product_stock_change
+from catalog.selectors import is_spread, product_get, product_get_many
+from catalog.stock import NotEnough, stock_return, stock_take
 from orders.models import Address, CartItem, Order, OrderLine, PaymentRecord, StatusChange
 from orders.payments import PaymentError, provider_get  # noqa: F401  (views catch services.PaymentError)
 from orders.selectors import (
     MAX_CART_LINES,
     Cart,
-    cart_get,
     checkout_read,
     cart_items,
     guest_customer_id,
-    NO_REVENUE,
-    order_day_tally,
     order_find,
     orders_changed_counter,
 )
-from shopsite.counters import counter_bump, counter_stored, counter_take, tally_add
+from shopsite.counters import NumberBlocks, counter_bump
 from shopsite.errors import is_unavailable
 from shopsite.metrics import metric_add
+from shopsite.dynamodb import retry_pause
 from shopsite.transactions import StaleEdit, Transaction, TransactionCancelled, transaction
 
 MAX_LINE_QUANTITY = 999
@@ -208,20 +205,10 @@ def cart_merge(*, from_cart_id: str, to_cart_id: str) -> None:
                 batch.save(CartItem(to_cart_id, item.product_id, quantity=final, added_at=added_at))
 
 
-def _orders_changed(tx, *, order: Order, to_status: str, from_status: str | None = None) -> None:
-    """Inside the order's own transaction: mark that the shop's and this customer's orders changed,
-    and keep the dashboard's tallies (orders per status; each day's orders and revenue, which a
-    cancelled or refunded order leaves) exact."""
-    deltas = {"value": 1, to_status: 1}
-    if from_status is not None:
-        deltas[from_status] = -1
-    tally_add(tx, name=orders_changed_counter(None), label="counter:orders-changed", **deltas)
+def _orders_changed(tx, *, order: Order) -> None:
+    """Inside the order's own transaction: mark that this customer's orders changed (their pages refresh
+    on it). The shop-wide tallies follow from the orders stream (orders.tallies), outside the transaction."""
     counter_bump(tx, name=orders_changed_counter(order.customer_id))
-    day = order_day_tally(order.created_at)
-    if from_status is None:
-        tally_add(tx, name=day, orders=1, revenue_cents=order.total_cents)
-    elif to_status in NO_REVENUE and from_status not in NO_REVENUE:
-        tally_add(tx, name=day, revenue_cents=-order.total_cents)
 
 
 def order_id_from_token(token: str) -> str:
@@ -230,7 +217,7 @@ def order_id_from_token(token: str) -> str:
 
 
 def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: str | None = None,
-                payment_provider: str = "manual", attempts: int = 4,
+                payment_provider: str = "manual",
                 with_order: Callable[[Transaction, str], None] | None = None) -> tuple[Order, bool]:
     """Place the cart as one order; return (order, created).
 
@@ -239,7 +226,9 @@ def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: 
     fingerprint when the shopper reviewed it), nothing is placed unless the
     lines, quantities and prices are still exactly those: PriceChanged says
     so, with the new total. Raises CartEmpty, CartTooLarge, OutOfStock or
-    CartChanged too; on any failure nothing is written.
+    CartChanged too; on any failure nothing is written. Conflicts with other
+    transactions and throttling are retried with jittered backoff for up to
+    ``CHECKOUT_RETRY_SECONDS``; beyond that the error propagates as an outage.
 
     *with_order(tx, label)*, if given, adds one more write to the order's
     transaction (the shopper's session, say). Should that write's own condition
@@ -247,8 +236,7 @@ def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: 
     """
     try:
         order, created = _order_place(customer=customer, cart_id=cart_id, token=token, address=address,
-                                      reviewed=reviewed, payment_provider=payment_provider, attempts=attempts,
-                                      with_order=with_order)
+                                      reviewed=reviewed, payment_provider=payment_provider, with_order=with_order)
     except (CartEmpty, CartTooLarge, OutOfStock, CartChanged) as refusal:
         existing = order_find(order_id=order_id_from_token(token))
         if existing is not None:  # another submit of this token won the race: that is our order
@@ -261,20 +249,13 @@ def order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: 
     return order, created
 
 
-ORDER_NUMBER = "order-number"
+ORDER_NUMBERS = NumberBlocks("order-number")
 WITH_ORDER = "with-order"  # the label of the caller's own write in the order's transaction
-NUMBER_RACES = 40  # placements that lost the order number to another one, before giving up (each retry reads nothing)
 
 
-def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: str | None,
-                 payment_provider: str, attempts: int,
-                 with_order: Callable[[Transaction, str], None] | None) -> tuple[Order, bool]:
-    # No look-up first: a token used before fails the order's does-not-exist condition (or finds the cart
-    # empty) and _placement_failure / order_place return that order — a first placement reads nothing extra.
-    # The order number is taken in the same transaction, from the counter read with the products: one
-    # Query, one BatchGetItem and one TransactWriteItems when no other checkout races this one.
-    order_id = order_id_from_token(token)
-    cart, stored = checkout_read(cart_id=cart_id, counter=ORDER_NUMBER)
+def _checked_cart(*, cart_id: str, reviewed: str | None) -> tuple[Cart, dict]:
+    """The cart as checkout places it (with spread products' buckets), refused if it cannot be placed."""
+    cart, buckets = checkout_read(cart_id=cart_id)
     if not cart.lines:
         raise CartEmpty()
     if cart.too_large:
@@ -287,72 +268,94 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
         raise OutOfStock(shortages)
     if reviewed is not None and reviewed != cart.fingerprint:
         raise PriceChanged(cart.total_cents)
+    return cart, buckets
 
+
+def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed: str | None,
+                 payment_provider: str, with_order: Callable[[Transaction, str], None] | None) -> tuple[Order, bool]:
+    # No look-up first: a token used before fails the order's does-not-exist condition (or finds the cart
+    # empty) and _placement_failure / order_place return that order — a first placement reads nothing extra.
+    # No item in this transaction is shared with another shopper's order (tallies follow from the stream,
+    # numbers come from this process's block), so checkouts of different products never conflict.
+    order_id = order_id_from_token(token)
+    cart, buckets = _checked_cart(cart_id=cart_id, reviewed=reviewed)
     now = timezone.now()
     order = Order(
         order_id,
+        number=ORDER_NUMBERS.take(size=settings.ORDER_NUMBER_BLOCK, start=settings.ORDER_NUMBER_START),
         customer_id=customer.customer_id,
         email=customer.email,
-        lines=[
-            OrderLine(product_id=line.product_id, name=line.product.name, slug=line.product.slug,
-                      unit_price_cents=line.product.price_cents, quantity=line.quantity)
-            for line in cart.lines
-        ],
         address=Address(**address),
-        subtotal_cents=cart.subtotal_cents,
-        shipping_cents=cart.shipping_cents,
-        total_cents=cart.total_cents,
         status="placed",
         history=[StatusChange(status="placed", at=now, actor=customer.email)],
         created_at=now,
         payment_provider=payment_provider,
         pay_by=now + provider_get(payment_provider).hold,
     )
-    failures = races = 0
-    busy: Exception | None = None
-    while failures < attempts and races < NUMBER_RACES:
+    deadline = time.monotonic() + settings.CHECKOUT_RETRY_SECONDS
+    attempt = 0
+    while True:
+        _order_lines(order, cart)
+        stock_labels: dict[str, list[str]] = {}
         try:
-            # The request token stands for this order with this number (and the caller's write or not):
-            # botocore's own retries of the same request are idempotent, and a retry that differs is a new request.
-            request = f"{stored}:{with_order is not None}"
-            with transaction(client_request_token=str(uuid.uuid5(uuid.UUID(order_id), request))) as tx:
-                order.number = counter_take(tx, name=ORDER_NUMBER, stored=stored, start=settings.ORDER_NUMBER_START,
-                                            label="number")
+            plan = []
+            with transaction(client_request_token=None) as tx:
                 for line in cart.lines:
                     tx.delete(CartItem(cart_id, line.product_id), label=f"cart:{line.product_id}",
                               condition=CartItem.quantity == line.quantity)
                 tx.save(order, label="order", condition=Order.order_id.does_not_exist())
-                _orders_changed(tx, order=order, to_status="placed")
+                _orders_changed(tx, order=order)
                 for line in cart.lines:
-                    product_stock_change(tx, product_id=line.product_id, delta=-line.quantity,
-                                         label=f"stock:{line.product_id}", require_active=True)
+                    stock_labels[line.product_id] = stock_take(tx, product=line.product, quantity=line.quantity,
+                                                               label=f"stock:{line.product_id}",
+                                                               buckets=buckets.get(line.product_id))
+                    plan += stock_labels[line.product_id]
                 if with_order is not None:
                     with_order(tx, WITH_ORDER)
+                if len(tx) > 100:
+                    raise CartTooLarge()
+                # The request token names this exact request (its buckets, the caller's write): botocore's own
+                # retries of it are idempotent, and a request that differs is a new one.
+                tx.client_request_token = str(uuid.uuid5(uuid.UUID(order_id), repr((plan, with_order is not None))))
+        except NotEnough as short:
+            raise OutOfStock({line.product_id: short.available for line in cart.lines
+                              if line.product_id in buckets and buckets[line.product_id].available < line.quantity}) from short
         except (TransactionCancelled, TransactWriteError) as error:
             if with_order is not None and isinstance(error, TransactionCancelled) and error.failed(WITH_ORDER) \
                     and not error.failed("order"):
                 with_order = None  # the caller's write no longer holds (a session signed out meanwhile): place without it
                 continue
-            outcome = _placement_failure(error, cart=cart, order_id=order_id)
+            outcome = _placement_failure(error, cart=cart, order_id=order_id, stock_labels=stock_labels)
             if outcome is not None:
                 return outcome, False
-            if isinstance(error, TransactionCancelled) and error.failed("number"):
-                stored, races = counter_stored(error, label="number"), races + 1  # another order took that number
-                time.sleep(random.uniform(0.0, 0.01 * min(races, 5)))
-                continue
-            failures += 1
-            busy = error if is_unavailable(error) else busy  # a conflict, throttling, another submit in progress
-            time.sleep(random.uniform(0.02, 0.1) * failures)
+            attempt += 1
+            pause = retry_pause(attempt, base=0.025, cap=1.0)
+            if time.monotonic() + pause > deadline:
+                if isinstance(error, TransactionCancelled) and not error.retryable:
+                    raise CartChanged() from error  # buckets kept emptying under us for the whole budget
+                raise  # conflicts or throttling outlasted the budget: an outage (503, "try again")
+            time.sleep(pause)
+            if isinstance(error, TransactionCancelled) and any(
+                    error.failed(*labels) for labels in stock_labels.values()):
+                cart, buckets = _checked_cart(cart_id=cart_id, reviewed=reviewed)  # a bucket ran dry: read again
             continue
         return order, True
-    if busy is not None:
-        raise busy  # conflicts or throttling outlasted the retries: an outage (503, "try again"), not the shopper's doing
-    raise CartChanged()
 
 
-def _placement_failure(error: Exception, *, cart: Cart, order_id: str) -> Order | None:
+def _order_lines(order: Order, cart: Cart) -> None:
+    order.lines = [
+        OrderLine(product_id=line.product_id, name=line.product.name, slug=line.product.slug,
+                  unit_price_cents=line.product.price_cents, quantity=line.quantity)
+        for line in cart.lines
+    ]
+    order.subtotal_cents = cart.subtotal_cents
+    order.shipping_cents = cart.shipping_cents
+    order.total_cents = cart.total_cents
+
+
+def _placement_failure(error: Exception, *, cart: Cart, order_id: str, stock_labels: dict[str, list[str]]) -> Order | None:
     """Explain a failed placement: return the order if it exists already, raise the
-    shopper-facing error, or return None when the transaction should simply be retried."""
+    shopper-facing error, or return None when the transaction should be tried again."""
     code = getattr(error, "cause_response_code", None)
     cancelled = error if isinstance(error, TransactionCancelled) else None
     if code in ("TransactionInProgressException", "IdempotentParameterMismatchException") or (
@@ -365,8 +368,11 @@ def _placement_failure(error: Exception, *, cart: Cart, order_id: str) -> Order 
             raise CartChanged() from error
         return None
     if cancelled is None:
+        if is_unavailable(error):
+            return None
         raise error
-    short = [line for line in cart.lines if cancelled.failed(f"stock:{line.product_id}")]
+    short = [line for line in cart.lines if not is_spread(line.product)
+             and cancelled.failed(*stock_labels.get(line.product_id, ()))]
     if short:
         products = product_get_many(product_ids=[line.product_id for line in short])
         raise OutOfStock({
@@ -376,10 +382,8 @@ def _placement_failure(error: Exception, *, cart: Cart, order_id: str) -> Order 
         }) from error
     if cancelled.failed(*(f"cart:{line.product_id}" for line in cart.lines)):
         raise CartChanged() from error
-    if cancelled.failed("number"):
-        return None  # another order took the number; the caller tries the next one
-    if cancelled.retryable:
-        return None
+    if cancelled.retryable or any(cancelled.failed(*labels) for labels in stock_labels.values()):
+        return None  # a conflict, throttling, or a spread product's bucket emptied: read again and retry
     raise error
 
 
@@ -428,15 +432,15 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
     try:
         with transaction() as tx:
             tx.update(order, label="order", actions=actions, condition=Order.status == from_status)
-            _orders_changed(tx, order=order, to_status=status, from_status=from_status)
+            _orders_changed(tx, order=order)
             if record is not None:
                 tx.save(record, label="event", condition=PaymentRecord.key.does_not_exist())
             if (from_status, status) in RESTOCKING:
                 existing = product_get_many(product_ids=[line.product_id for line in order.lines])
                 for line in order.lines:
                     if line.product_id in existing:
-                        product_stock_change(tx, product_id=line.product_id, delta=line.quantity,
-                                             label=f"stock:{line.product_id}")
+                        stock_return(tx, product=existing[line.product_id], quantity=line.quantity,
+                                     label=f"stock:{line.product_id}")
     except TransactionCancelled as cancelled:
         if cancelled.failed("event"):
             raise DuplicateEvent() from cancelled

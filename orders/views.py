@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog.selectors import product_get_many
 from orders import selectors, services
-from orders.cart import COUNT_SESSION_KEY, cart_count_refresh, cart_id_for_request
+from orders.cart import cart_count_refresh, cart_id_for_request
 from customers import services as customer_services
 from orders import notifications
 from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, GuestCheckoutForm, PlaceOrderForm
@@ -192,7 +192,7 @@ def _session_with_order(request, *, order_id: str):
     remembered), written in the order's own transaction instead of by a request of its own."""
     if request.session.session_key is None:
         return None
-    changes = {ADDRESS_SESSION_KEY: None, COUNT_SESSION_KEY: 0}
+    changes = {ADDRESS_SESSION_KEY: None}
     if not request.customer.is_authenticated:
         changes[GUEST_ORDERS_SESSION_KEY] = _guest_orders_with(request, order_id)
     return lambda tx, label: request.session.save_in(tx, label=label, changes=changes)

@@ -1,9 +1,14 @@
-"""Atomic counters: one DynamoDB item per name, moved only inside transactions.
+"""Counters and tallies: numbers kept in DynamoDB items of the ``counters`` table.
 
-Order numbers come from here, taken inside the order's own transaction
-(:func:`counter_take`): a number is used exactly when its order is written, so
-numbers are unique, gapless and in the order the orders were placed.
+Order numbers come from blocks (:class:`NumberBlocks`): a process reserves
+``size`` numbers with one atomic ADD on the counter, outside any transaction,
+and hands them out one by one. No checkout transaction touches the counter,
+so it never becomes the item every order waits for; the price is that numbers
+are unique and roughly increasing but not gapless (a process that stops leaves
+the rest of its block unused). See ARCHITECTURE.md for the arithmetic.
 """
+import threading
+
 from django.core.cache import cache
 
 from shopsite.models import Counter, Tally
@@ -22,25 +27,53 @@ def counter_bump(tx, *, name: str) -> None:
     tally_add(tx, name=name, label=f"counter:{name}", value=1)
 
 
-def counter_take(tx, *, name: str, stored: int | None, start: int = 0, label: str) -> int:
-    """Inside transaction *tx*, move the counter from *stored* (None: no item yet) to the next value; return it.
+def counter_reserve(*, name: str, count: int) -> int:
+    """Add *count* to the counter with one atomic ADD (no transaction, no condition); return its new value.
 
-    The update holds only if the counter still is *stored*; when another
-    transaction moved it first, *tx* is cancelled with *label* failed and
-    ``counter_stored(cancelled, label=label)`` tells the value to try next, with
-    no read. The first value is ``start + 1``.
+    The caller owns the values ``new - count + 1`` to ``new``: ADD is applied
+    once per request, so two processes never get overlapping ranges.
     """
-    value = max(stored or 0, start) + 1
-    condition = Counter.value.does_not_exist() if stored is None else Counter.value == stored
-    tx.update(Counter(name), label=label, actions=[Counter.value.set(value)], condition=condition,
-              add_version_condition=False, return_stored=True)
-    return value
+    item = Counter(name)
+    item.update(actions=[Counter.value.add(count)])
+    return int(item.value)
 
 
-def counter_stored(cancelled, *, label: str) -> int | None:
-    """The counter's value as the cancelled transaction found it (None if it had no item)."""
-    raw = cancelled.stored(label)
-    return int(raw["value"]["N"]) if raw and "value" in raw else None
+_blocks: list["NumberBlocks"] = []
+
+
+def number_blocks_forget() -> None:
+    """Make every NumberBlocks of this process reserve afresh (tests empty the counters between tests)."""
+    for blocks in _blocks:
+        blocks.forget()
+
+
+class NumberBlocks:
+    """Unique numbers for one counter, handed out from blocks this process reserves.
+
+    ``take()`` costs nothing while the block lasts and one ADD
+    (:func:`counter_reserve`) when it runs out. The first number is
+    ``start + 1``. Thread-safe: concurrent requests of one process share a block.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        self._lock = threading.Lock()
+        self._next = self._end = 0
+        _blocks.append(self)
+
+    def take(self, *, size: int, start: int = 0) -> int:
+        with self._lock:
+            if self._next > self._end or self._end == 0:
+                last = counter_reserve(name=self.name, count=size)
+                self._next, self._end = last - size + 1, last
+            number = self._next
+            self._next += 1
+        return start + number
+
+    def forget(self) -> None:
+        """Drop the rest of the block (tests that empty the tables call this)."""
+        with self._lock:
+            self._next = self._end = 0
 
 
 def tally_add(tx, *, name: str, label: str | None = None, condition=None, **deltas: int) -> None:

@@ -81,3 +81,21 @@ class OutboxMessage(BaseModel):
 
     class Meta:
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+
+
+@register("stream-marks")
+class StreamMark(BaseModel):
+    """A change-stream record one consumer has applied: ``<consumer>#<eventID>``.
+
+    Streams deliver at least once (Lambda retries a failed batch, a local
+    reader restarts from the oldest record); a consumer whose effect is not
+    idempotent by itself writes this mark in the same transaction as its
+    effect, with a does-not-exist condition, so a repeat changes nothing.
+    Stream records live 24 hours; marks outlive them by a day.
+    """
+
+    key = UnicodeAttribute(hash_key=True)
+    expires_at = TTLAttribute()
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""

@@ -60,6 +60,8 @@ def _table_resource(model, *, prefix: str, protected: bool) -> dict:
     }
     if "GlobalSecondaryIndexes" in request:
         properties["GlobalSecondaryIndexes"] = request["GlobalSecondaryIndexes"]
+    if "StreamSpecification" in request:
+        properties["StreamSpecification"] = {"StreamViewType": request["StreamSpecification"]["StreamViewType"]}
     ttl = next((a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)), None)
     if ttl:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
@@ -105,13 +107,18 @@ def stack_template(*, stage: str) -> dict:
     models = dynamodb.models()
 
     resources: dict[str, dict] = {}
-    table_arns, index_arns = [], []
+    table_arns, index_arns, stream_arns, stream_outputs = [], [], [], {}
     for model in models:
         logical = _logical(model.Meta.base_table_name)
         resources[logical] = _table_resource(model, prefix=prefix, protected=protected)
         name = f"{prefix}{model.Meta.base_table_name}"
         table_arns.append(_table_arn(name))
         index_arns += [_table_arn(f"{name}/index/{index}") for index in model._indexes]
+        if "StreamSpecification" in resources[logical]["Properties"]:
+            stream_arns.append(_table_arn(f"{name}/stream/*"))
+            stream_outputs[f"{logical}StreamArn"] = {
+                "Value": {"Fn::GetAtt": [logical, "StreamArn"]},
+                "Description": f"The {model.Meta.base_table_name} stream; the post-deploy callback maps it to the function."}
 
     resources["LogGroup"] = {
         "Type": "AWS::Logs::LogGroup", "DeletionPolicy": keep, "UpdateReplacePolicy": keep,
@@ -171,6 +178,13 @@ def stack_template(*, stage: str) -> dict:
                 {"Sid": "AssetListing", "Effect": "Allow", "Action": "s3:ListBucket",
                  "Resource": _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}"),
                  "Condition": {"StringLike": {"s3:prefix": ["static/*", "media/*"]}}},
+                # The streams' event source mappings read with the function's role (shopsite.streams).
+                {"Sid": "Streams", "Effect": "Allow", "Action": [
+                    "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+                 "Resource": stream_arns},
+                # A stream batch that keeps failing is reported to the alarm topic (its failure destination).
+                {"Sid": "StreamFailures", "Effect": "Allow", "Action": "sns:Publish",
+                 "Resource": _sub(f"arn:${{AWS::Partition}}:sns:${{AWS::Region}}:${{AWS::AccountId}}:{function}-alarms")},
                 {"Sid": "Secrets", "Effect": "Allow", "Action": "ssm:GetParameter",
                  "Resource": _sub(f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{secret_prefix}/*")},
                 {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -216,6 +230,17 @@ def stack_template(*, stage: str) -> dict:
                  "Resource": _sub(f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{function}-*")},
                 {"Sid": "Tail", "Effect": "Allow", "Action": ["logs:FilterLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"],
                  "Resource": _sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{function}:*")},
+                # The post-deploy callback (shopsite.zappa_callbacks) reads this stack's outputs and maps the
+                # tables' streams to the function. Listing takes no resource; creating is limited to this function.
+                {"Sid": "StackOutputs", "Effect": "Allow", "Action": "cloudformation:DescribeStacks",
+                 "Resource": _sub(f"arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{function}-base/*")},
+                {"Sid": "StreamMappingsList", "Effect": "Allow", "Action": "lambda:ListEventSourceMappings", "Resource": "*"},
+                {"Sid": "StreamMappingsCreate", "Effect": "Allow", "Action": "lambda:CreateEventSourceMapping", "Resource": "*",
+                 "Condition": {"ArnLike": {"lambda:FunctionArn": function_arn}}},
+                {"Sid": "StreamMappings", "Effect": "Allow",
+                 "Action": ["lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping"],
+                 "Resource": _sub("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:event-source-mapping:*"),
+                 "Condition": {"ArnLike": {"lambda:FunctionArn": function_arn}}},
             ]},
         },
     }
@@ -307,6 +332,7 @@ def stack_template(*, stage: str) -> dict:
             "DeployerPolicyArn": {"Value": {"Ref": "DeployerPolicy"}},
             "AssetsBucketName": {"Value": {"Ref": "AssetsBucket"}},
             "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
+            **stream_outputs,
             "DomainTarget": {"Condition": "HasDomain", "Value": {"Fn::GetAtt": ["DomainName", "RegionalDomainName"]},
                              "Description": "Point the custom domain's DNS (CNAME or alias) here."},
         },

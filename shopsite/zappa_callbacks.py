@@ -28,3 +28,39 @@ def function_logging_set(*, lambda_client, function_name: str, wait) -> dict:
     """Apply LOGGING_CONFIG once the function has finished its previous update; return Lambda's answer."""
     wait(function_name=function_name)
     return lambda_client.update_function_configuration(FunctionName=function_name, LoggingConfig=LOGGING_CONFIG)
+
+
+# Stream batches: the tallies and the shown stock of spread products follow the tables' streams
+# (shopsite.streams). A failing batch is split to find the bad record, retried, then reported to the
+# alarm topic; check_integrity repairs what a dropped batch missed. A new mapping starts at the
+# stream's newest record: on an upgrade, changes the previous release already tallied in its own
+# transactions are not counted twice (run ``check_integrity --fix`` once after upgrading).
+STREAM_MAPPING = {"StartingPosition": "LATEST", "BatchSize": 100, "MaximumBatchingWindowInSeconds": 1,
+                  "BisectBatchOnFunctionError": True, "MaximumRetryAttempts": 10, "MaximumRecordAgeInSeconds": 86400}
+
+
+def post_deploy(cli) -> None:
+    """Zappa's ``post`` callback: the log settings, then the streams' event source mappings."""
+    lambda_logging(cli)
+    outputs = stack_outputs(cloudformation=cli.zappa.cf_client, stack=f"{cli.lambda_name}-base")
+    for arn in stream_mappings_ensure(lambda_client=cli.zappa.lambda_client, function_name=cli.lambda_name,
+                                      outputs=outputs):
+        print(f"Stream mapped to {cli.lambda_name}: {arn.split(':table/', 1)[-1]}")
+
+
+def stack_outputs(*, cloudformation, stack: str) -> dict[str, str]:
+    stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
+
+
+def stream_mappings_ensure(*, lambda_client, function_name: str, outputs: dict[str, str]) -> list[str]:
+    """Map every stream the stack outputs (``…StreamArn``) to the function, once; return the stream ARNs."""
+    streams = [value for key, value in outputs.items() if key.endswith("StreamArn")]
+    destination = {"OnFailure": {"Destination": outputs["AlarmTopicArn"]}} if outputs.get("AlarmTopicArn") else {}
+    for arn in streams:
+        existing = lambda_client.list_event_source_mappings(FunctionName=function_name, EventSourceArn=arn)
+        if existing.get("EventSourceMappings"):
+            continue
+        lambda_client.create_event_source_mapping(FunctionName=function_name, EventSourceArn=arn, Enabled=True,
+                                                  DestinationConfig=destination, **STREAM_MAPPING)
+    return streams

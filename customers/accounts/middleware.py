@@ -36,7 +36,14 @@ def _account(request, model, key, read):
     return item if fetched else read()
 
 
+def _may_be_signed_in(request) -> bool:
+    """False when the session key itself says nobody signed in (no account hint): no read needed."""
+    return getattr(request.session, "may_be_signed_in", True)
+
+
 def _staff(request):
+    if not _may_be_signed_in(request):
+        return AnonymousPrincipal()
     email = request.session.get(STAFF_SESSION_KEY)
     if not email:
         return AnonymousPrincipal()
@@ -47,6 +54,8 @@ def _staff(request):
 
 
 def _customer(request):
+    if not _may_be_signed_in(request):
+        return AnonymousPrincipal()
     customer_id = request.session.get(CUSTOMER_SESSION_KEY)
     if not customer_id:
         return AnonymousPrincipal()

@@ -69,6 +69,17 @@ class SessionStore(SessionBase):
         self.account = (model, key, found.get((model, key)))
         return found.get((Session, self.session_key))
 
+    @property
+    def may_be_signed_in(self) -> bool:
+        """Whether this session could hold a signed-in account, told from its key alone (no read).
+
+        Signing in sets the account first and then draws a new key, which
+        then carries the account's hint; a key without one (a visitor with a
+        cart, say) never names an account, so pages need not load it to know.
+        """
+        key = self.session_key
+        return bool(key) and "." in key
+
     def account_read(self, model, key):
         """Return (True, item or None) when the session's read already fetched this account, else (False, None)."""
         if self.account and self.account[0] is model and self.account[1] == key:

@@ -39,6 +39,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shopsite.middleware.DynamoDBUnavailableMiddleware",
+    "orders.cart.CartCountCookieMiddleware",
     "customers.accounts.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -74,7 +75,8 @@ SESSION_ENGINE = "customers.accounts.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Messages ride in a signed cookie (the session only when they outgrow it): a message costs no DynamoDB write.
+MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
 CSRF_FAILURE_VIEW = "shopsite.views.csrf_failure"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -154,6 +156,10 @@ GRAPHQL_INTROSPECTION = env("GRAPHQL_INTROSPECTION", "1") == "1"
 GRAPHQL_MAX_DEPTH = env_int("GRAPHQL_MAX_DEPTH", 8)
 SHOPPER_TOKEN_SECONDS = env_int("SHOPPER_TOKEN_SECONDS", 60 * 60 * 24 * 30)  # GraphQL shopper tokens (mobile apps)
 ORDER_NUMBER_START = env_int("ORDER_NUMBER_START", 10000)  # the first order is number START + 1
+# Order numbers are reserved this many at a time per process (one ADD on the counter per block; see ARCHITECTURE.md).
+ORDER_NUMBER_BLOCK = env_int("ORDER_NUMBER_BLOCK", 20)
+# How long checkout retries DynamoDB's transaction conflicts and throttling (jittered backoff) before a 503.
+CHECKOUT_RETRY_SECONDS = env_int("CHECKOUT_RETRY_SECONDS", 10)
 
 # The site's public address, for links printed outside a request (createstaff).
 SHOP_BASE_URL = env("SHOP_BASE_URL")

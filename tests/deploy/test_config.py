@@ -123,7 +123,7 @@ def test_post_deploy_callback_turns_off_lambdas_per_invocation_log_lines():
     from shopsite import zappa_callbacks
 
     config = json.loads((ROOT / "zappa_settings.json").read_text())
-    assert config["base"]["callbacks"]["post"] == "shopsite.zappa_callbacks.lambda_logging"
+    assert config["base"]["callbacks"]["post"] == "shopsite.zappa_callbacks.post_deploy"
     client = boto3.client("lambda", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     waited = []
     with Stubber(client) as stub:
@@ -182,3 +182,34 @@ def test_a_stack_with_nothing_to_step_is_one_update_and_a_redefined_index_is_ref
     deployed["Resources"]["TableProducts"]["Properties"]["GlobalSecondaryIndexes"][0]["Projection"] = {"ProjectionType": "KEYS_ONLY"}
     with pytest.raises(ValueError, match="new name"):
         stack.index_steps(deployed=deployed, target=target)
+
+
+def test_post_deploy_maps_each_stream_the_stack_outputs_to_the_function_once():
+    """The tallies and spread stock follow the tables' streams: the callback maps each stream the stack names,
+    with a failure destination, and leaves an existing mapping alone (checked against botocore's Lambda model)."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from shopsite import zappa_callbacks
+
+    template = committed_stack("dev")
+    streams = sorted(key for key in template["Outputs"] if key.endswith("StreamArn"))
+    assert streams == ["TableOrdersStreamArn", "TableStockBucketsStreamArn"]
+    outputs = {"AlarmTopicArn": "arn:aws:sns:us-east-1:123456789012:shopsite-dev-alarms",
+               "TableOrdersStreamArn": "arn:aws:dynamodb:us-east-1:123456789012:table/shopsite-dev-orders/stream/2026-01-01T00:00:00.000",
+               "TableStockBucketsStreamArn": "arn:aws:dynamodb:us-east-1:123456789012:table/shopsite-dev-stock-buckets/stream/2026-01-01T00:00:00.000"}
+    client = boto3.client("lambda", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(client) as stub:
+        stub.add_response("list_event_source_mappings", {"EventSourceMappings": [{"UUID": "00000000-0000-4000-8000-000000000001"}]},
+                          {"FunctionName": "shopsite-dev", "EventSourceArn": outputs["TableOrdersStreamArn"]})
+        stub.add_response("list_event_source_mappings", {"EventSourceMappings": []},
+                          {"FunctionName": "shopsite-dev", "EventSourceArn": outputs["TableStockBucketsStreamArn"]})
+        stub.add_response("create_event_source_mapping", {"UUID": "00000000-0000-4000-8000-000000000002"}, {
+            "FunctionName": "shopsite-dev", "EventSourceArn": outputs["TableStockBucketsStreamArn"], "Enabled": True,
+            "DestinationConfig": {"OnFailure": {"Destination": outputs["AlarmTopicArn"]}}, **zappa_callbacks.STREAM_MAPPING})
+        mapped = zappa_callbacks.stream_mappings_ensure(lambda_client=client, function_name="shopsite-dev", outputs=outputs)
+        stub.assert_no_pending_responses()
+    assert len(mapped) == 2
+    role = template["Resources"]["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    [streams_statement] = [statement for statement in role if statement["Sid"] == "Streams"]
+    assert "dynamodb:GetRecords" in streams_statement["Action"] and len(streams_statement["Resource"]) == 2

@@ -89,6 +89,11 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     out = run([*zappa, "deploy", "dev", "-z", str(ZIP), "-s", str(rehearsal_settings)], env)
     assert "Deployment complete" in out
     assert "Lambda logs for shopsite-dev: JSON, system level WARN" in out  # the post callback ran (moto ignores the setting)
+    # ... and mapped the tables' streams (tallies, spread stock) to the function, once even across updates
+    assert "Stream mapped to shopsite-dev: shopsite-dev-orders/stream/" in out
+    mappings = aws("lambda", aws_endpoint).list_event_source_mappings(FunctionName="shopsite-dev")["EventSourceMappings"]
+    assert sorted(m["EventSourceArn"].split(":table/")[1].split("/")[0] for m in mappings) == [
+        "shopsite-dev-orders", "shopsite-dev-stock-buckets"]
     function = aws("lambda", aws_endpoint).get_function(FunctionName="shopsite-dev")["Configuration"]
     assert function["Handler"] == "shopsite.lambda_handler.handler"
     assert function["Role"] == role["Arn"] and function["Runtime"] == "python3.11" and function["Timeout"] <= 29

@@ -66,8 +66,8 @@ def test_cart_changed_between_read_and_transaction_is_cart_changed(monkeypatch):
     services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
     real_read = selectors.checkout_read
 
-    def cart_then_edit(*, cart_id, counter):
-        read = real_read(cart_id=cart_id, counter=counter)
+    def cart_then_edit(*, cart_id):
+        read = real_read(cart_id=cart_id)
         CartItem(cart_id, product.product_id).update(actions=[CartItem.quantity.set(3)])  # a second tab
         return read
 
@@ -77,34 +77,30 @@ def test_cart_changed_between_read_and_transaction_is_cart_changed(monkeypatch):
     assert Order.count() == 0
 
 
-def test_an_order_number_taken_meanwhile_costs_a_second_transaction_not_a_read(monkeypatch, settings):
-    """The number comes from the counter read with the products; if another order took it before
-    this transaction, DynamoDB hands back the counter's value with the cancellation and the next
-    try uses the next number, reading nothing."""
+def test_order_numbers_come_from_blocks_each_process_reserves_with_one_add(settings):
+    """Two processes (two NumberBlocks on one counter) never hand out one number twice; a process reserves a
+    block with one ADD outside any transaction and spends it without touching DynamoDB."""
+    from shopsite.counters import NumberBlocks
     from shopsite.dynamodb import count_calls
-    from shopsite.models import Counter
 
-    product = make_product(stock=5)
-    shopper = make_customer()
-    services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
-    real_read = selectors.checkout_read
-    taken = []
-
-    def read_then_another_order(*, cart_id, counter):
-        read = real_read(cart_id=cart_id, counter=counter)
-        if not taken:  # two other checkouts take the next numbers first
-            Counter(counter).update(actions=[Counter.value.set((Counter.value | settings.ORDER_NUMBER_START) + 2)])
-            taken.append(True)
-        return read
-
-    monkeypatch.setattr(services, "checkout_read", read_then_another_order)
+    settings.ORDER_NUMBER_BLOCK = 3
+    first, second = NumberBlocks("order-number"), NumberBlocks("order-number")
     with count_calls() as calls:
-        order, created = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()),
-                                              address=ADDRESS)
-    assert created and int(order.number) == settings.ORDER_NUMBER_START + 3
-    assert calls == ["Query", "BatchGetItem", "UpdateItem", "TransactWriteItems", "TransactWriteItems"], calls
-    assert Order.get(order.order_id).number == order.number and Order.count() == 1
-    assert int(Counter.get("order-number").value) == settings.ORDER_NUMBER_START + 3
+        taken = [blocks.take(size=3, start=100) for blocks in (first, second, first, first, second, first)]
+    assert taken == [101, 104, 102, 103, 105, 107]  # unique, roughly increasing, not gapless
+    assert calls == ["UpdateItem", "UpdateItem", "UpdateItem"]
+
+    product = make_product(stock=10)
+    shoppers = [make_customer() for _ in range(4)]
+    with count_calls() as calls:
+        orders = []
+        for shopper in shoppers:
+            services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
+            orders.append(services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()),
+                                               address=ADDRESS)[0])
+    numbers = [int(order.number) for order in orders]
+    assert len(set(numbers)) == 4 and numbers == sorted(numbers)
+    assert calls.count("TransactWriteItems") == 4 and calls.count("UpdateItem") - 4 == 2  # 4 cart adds, 2 blocks
 
 
 def test_the_callers_write_rides_in_the_order_transaction_and_is_dropped_if_its_condition_fails():
@@ -127,7 +123,9 @@ def test_the_callers_write_rides_in_the_order_transaction_and_is_dropped_if_its_
         order, created = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()),
                                               address=ADDRESS, with_order=gone_session)
     assert created and Order.get(order.order_id).total_cents == order.total_cents
-    assert labels == ["with-order"] and calls == ["Query", "BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
+    # the first order of this process reserves a block of numbers (UpdateItem); the transaction is tried twice
+    assert labels == ["with-order"]
+    assert calls == ["Query", "BatchGetItem", "UpdateItem", "TransactWriteItems", "TransactWriteItems"], calls
     assert Session.count() == 0 and selectors.cart_items(cart_id=cart_of(shopper)) == []
 
 
@@ -167,7 +165,7 @@ def test_media_paths_with_nul_bytes_or_traversal_are_404(client, settings, tmp_p
         assert client.get(path).status_code == 404, path
 
 
-def test_concurrent_adds_of_one_line_all_count():
+def test_concurrent_adds_of_one_line_all_count(conflict_hold):
     from concurrent.futures import ThreadPoolExecutor
 
     product = make_product(stock=100)
@@ -177,7 +175,7 @@ def test_concurrent_adds_of_one_line_all_count():
     assert [int(item.quantity) for item in selectors.cart_items(cart_id=cart)] == [10]
 
 
-def test_concurrent_adds_beyond_stock_end_capped():
+def test_concurrent_adds_beyond_stock_end_capped(conflict_hold):
     from concurrent.futures import ThreadPoolExecutor
 
     product = make_product(stock=4)
@@ -187,7 +185,7 @@ def test_concurrent_adds_beyond_stock_end_capped():
     assert [int(item.quantity) for item in selectors.cart_items(cart_id=cart)] == [4]
 
 
-def test_a_new_visitors_concurrent_first_adds_share_one_cart():
+def test_a_new_visitors_concurrent_first_adds_share_one_cart(conflict_hold):
     """Five tabs, one browser, no session yet: every product told "Added" is in the cart."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -215,11 +213,13 @@ def test_a_new_visitors_concurrent_first_adds_share_one_cart():
         assert product.name in page
 
 
-def test_conflicts_that_outlast_the_retries_are_an_outage_not_a_changed_cart():
+def test_conflicts_that_outlast_the_retries_are_an_outage_not_a_changed_cart(settings):
     """DynamoDB cancelling every try for a conflict is "try again" (503), and nothing is written."""
+    from shopsite.dynamodb import CONFLICT_ATTEMPTS
     from shopsite.errors import is_unavailable
     from tests.fault_injection import dynamodb_fault
 
+    settings.CHECKOUT_RETRY_SECONDS = 1
     product = make_product(stock=5)
     shopper = make_customer()
     services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
@@ -227,5 +227,7 @@ def test_conflicts_that_outlast_the_retries_are_an_outage_not_a_changed_cart():
         with pytest.raises(Exception) as raised:
             services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
     assert not isinstance(raised.value, services.CartChanged) and is_unavailable(raised.value), raised.value
-    assert len(attempts) == 4  # each try once (botocore does not retry a cancelled transaction)
+    # botocore sends a conflicted transaction again (shopsite.dynamodb._retry_conflicts), then checkout tries again
+    # with jittered backoff until its budget is spent
+    assert len(attempts) >= CONFLICT_ATTEMPTS and len(attempts) % CONFLICT_ATTEMPTS == 0
     assert Order.count() == 0 and len(selectors.cart_items(cart_id=cart_of(shopper))) == 1

@@ -1,10 +1,12 @@
 import os
+import threading
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from shopsite import dynamodb, localdb
+from shopsite.streams import StreamReader
 
 
 class Command(BaseCommand):
@@ -22,6 +24,7 @@ class Command(BaseCommand):
         # (RUN_MAIN=true); only the parent owns DynamoDB Local.
         child = os.environ.get("RUN_MAIN") == "true"
         process = None
+        stop = threading.Event()
         if not child:
             db_port = int(os.environ.get("DYNAMODB_PORT", "8001"))
             data_dir = settings.BASE_DIR / ".data"
@@ -39,10 +42,15 @@ class Command(BaseCommand):
                 call_command("seed_demo", if_empty=True, stdout=self.stdout)
                 if not localdb.port_free(port):
                     raise CommandError(f"Port {port} is already in use: stop what runs there or set PORT.")
+                # What Lambda's event source mappings do on AWS: apply the tables' streams (the dashboard's
+                # tallies, spread stock shown). From the oldest record kept: consumers skip what they applied.
+                reader = StreamReader(start="TRIM_HORIZON")
+                threading.Thread(target=reader.follow, kwargs={"stop": stop}, daemon=True, name="streams").start()
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=not noreload)
         except KeyboardInterrupt:
             pass
         finally:
+            stop.set()
             if process is not None:
                 self.stdout.write("Stopping DynamoDB Local ...")
                 localdb.stop(process)
