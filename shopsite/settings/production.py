@@ -2,17 +2,19 @@
 from botocore.config import Config
 from django.core.exceptions import ImproperlyConfigured
 
-from shopsite.secrets import secret_from_environment, secret_key_from_environment
+from shopsite.secrets import secrets_from_environment
 
 from .base import *  # noqa: F401,F403
 from .base import env, env_list
 
 DEBUG = False
-SECRET_KEY = secret_key_from_environment()
+# Each secret from its variable or the SSM SecureString its <NAME>_PARAMETER names: one SSM request in all.
+_secrets = secrets_from_environment(["DJANGO_SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])
+SECRET_KEY = _secrets["DJANGO_SECRET_KEY"]
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY or DJANGO_SECRET_KEY_PARAMETER (an SSM SecureString).")
-STRIPE_SECRET_KEY = secret_from_environment("STRIPE_SECRET_KEY")
-STRIPE_WEBHOOK_SECRET = secret_from_environment("STRIPE_WEBHOOK_SECRET")
+STRIPE_SECRET_KEY = _secrets["STRIPE_SECRET_KEY"]
+STRIPE_WEBHOOK_SECRET = _secrets["STRIPE_WEBHOOK_SECRET"]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 DYNAMODB_HOST = env("DYNAMODB_HOST")  # empty: real AWS
