@@ -7,7 +7,8 @@ from django.views.decorators.http import require_http_methods
 from customers import services, signals
 from customers.accounts import auth
 from customers.accounts import services as account_services
-from customers.accounts.views import client_address, next_url
+from customers.accounts.views import next_url
+from shopsite.clients import client_address
 from customers.forms import PasswordChangeForm, ProfileForm, SignupForm
 from shopsite.decorators import customer_required
 from shopsite.emails import email_send

@@ -11,6 +11,7 @@ about 0.2 s to import, which the shop's cold start should not pay.
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -26,6 +27,7 @@ from customers import services as customer_services
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.cart import cart_count_refresh, cart_id_for_request
+from shopsite.clients import client_address
 from shopsite.cursors import InvalidCursor
 
 MAX_PAGE = 48
@@ -34,6 +36,16 @@ MAX_PAGE = 48
 def fail(code: str, message: str):
     """Raise a GraphQL error with a stable machine-readable code in ``extensions.code``."""
     raise GraphQLError(message, extensions={"code": code})
+
+
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _valid_id(value, *, field: str) -> str:
+    """An id argument checked as the forms check one (length and alphabet), before any read uses it."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        fail("BAD_USER_INPUT", f"'{field}' must be 1 to 64 letters, digits, '-' or '_'.")
+    return value
 
 
 def _page_size(first: int) -> int:
@@ -329,6 +341,10 @@ class Query:
         _require(info, "catalog:read")
         if (slug is None) == (id is None):
             fail("BAD_USER_INPUT", "Give exactly one of 'slug' and 'id'.")
+        if id is not None:
+            _valid_id(id, field="id")
+        elif not 1 <= len(slug) <= 200:
+            fail("BAD_USER_INPUT", "'slug' must be 1 to 200 characters.")
         product = catalog_selectors.product_by_slug(slug=slug) if slug else catalog_selectors.product_get(product_id=str(id))
         return _product(product) if product is not None and product.active else None
 
@@ -363,6 +379,7 @@ class Query:
 
     @strawberry.field(description="One of the signed-in shopper's orders (anyone else's is simply not found).")
     def order(self, info: Info, id: strawberry.ID) -> Order | None:
+        _valid_id(id, field="id")
         customer = _shopper(info)
         order = order_selectors.order_get_for_customer(order_id=str(id), customer_id=customer.customer_id)
         return _order(order) if order is not None else None
@@ -384,6 +401,7 @@ class Query:
 
     @strawberry.field(description="Staff: one customer by id.")
     def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+        _valid_id(id, field="id")
         _require(info, "staff")
         found = customer_selectors.customer_find(customer_id=str(id))
         return _customer(found) if found is not None else None
@@ -406,7 +424,7 @@ class Mutation:
         request = info.context["request"]
         try:
             customer = account_services.login_attempt(scope="customer", email=email[:254], password=password[:128],
-                                                      client=request.META.get("REMOTE_ADDR") or "unknown")
+                                                      client=client_address(request))
         except account_services.LoginLocked as locked:
             raise GraphQLError(str(locked), extensions={"code": "RATE_LIMITED", "retryAfter": locked.seconds}) from None
         except account_services.InvalidCredentials:
@@ -421,6 +439,7 @@ class Mutation:
 
     @strawberry.mutation(description="Staff: replace a customer's fields, if its version is still 'version'.")
     def update_customer(self, info: Info, id: strawberry.ID, version: int, input: CustomerInput) -> Customer:
+        _valid_id(id, field="id")
         _require(info, "staff")
         fields = _customer_fields(input)
         with _customer_errors():
@@ -429,6 +448,7 @@ class Mutation:
 
     @strawberry.mutation(description="Staff: delete a customer (and free the email), if its version is still 'version'.")
     def delete_customer(self, info: Info, id: strawberry.ID, version: int) -> bool:
+        _valid_id(id, field="id")
         _require(info, "staff")
         with _customer_errors():
             customer_services.customer_delete(customer_id=str(id), expected_version=version, actor=_actor(info))
@@ -436,6 +456,7 @@ class Mutation:
 
     @strawberry.mutation(description="Staff: move an order to a new status, if its version is still 'version'.")
     def set_order_status(self, info: Info, id: strawberry.ID, status: str, version: int) -> StaffOrder:
+        _valid_id(id, field="id")
         _require(info, "staff")
         actor = _actor(info)
         try:
@@ -453,6 +474,7 @@ class Mutation:
 
     @strawberry.mutation(description="Add to the signed-in shopper's cart (capped at the stock, atomically).")
     def add_to_cart(self, info: Info, product_id: strawberry.ID, quantity: int = 1) -> Cart:
+        _valid_id(product_id, field="productId")
         _shopper(info)
         request = info.context["request"]
         if not 1 <= quantity <= order_services.MAX_LINE_QUANTITY:
@@ -469,6 +491,7 @@ class Mutation:
 
     @strawberry.mutation(description="Set a cart line's quantity; 0 removes it.")
     def set_cart_quantity(self, info: Info, product_id: strawberry.ID, quantity: int) -> Cart:
+        _valid_id(product_id, field="productId")
         _shopper(info)
         request = info.context["request"]
         if not 0 <= quantity <= order_services.MAX_LINE_QUANTITY:
@@ -484,6 +507,7 @@ class Mutation:
     @strawberry.mutation(description="Place the cart as one order, once per client token (a UUID); refused if the "
                                      "cart differs from 'reviewed' (Cart.fingerprint). The order waits for payment.")
     def create_order(self, info: Info, token: strawberry.ID, reviewed: str, address: AddressInput) -> Order:
+        _valid_id(token, field="token")
         customer = _shopper(info)
         request = info.context["request"]
         try:
@@ -515,6 +539,7 @@ class Mutation:
 
     @strawberry.mutation(description="Cancel one of the shopper's orders while it waits for payment.")
     def cancel_order(self, info: Info, id: strawberry.ID) -> Order:
+        _valid_id(id, field="id")
         customer = _shopper(info)
         try:
             order = order_services.order_transition(order_id=str(id), status="cancelled", actor=customer.email,
@@ -524,6 +549,14 @@ class Mutation:
         except order_services.StaleOrder:
             fail("CONFLICT", "The order changed meanwhile; read it again.")
         return _order(order)
+
+
+class Schema(strawberry.Schema):
+    """strawberry's schema, minus its error log: strawberry logs every error at ERROR with a traceback and
+    the document's text (passwords included); graphapi.views logs each error once, at the right level."""
+
+    def process_errors(self, errors, execution_context=None) -> None:
+        return None
 
 
 _schemas: dict[tuple, strawberry.Schema] = {}
@@ -538,5 +571,5 @@ def schema_get() -> strawberry.Schema:
                       lambda: MaxAliasesLimiter(max_alias_count=10)]
         if not settings.GRAPHQL_INTROSPECTION:
             extensions.append(DisableIntrospection)
-        _schemas[key] = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+        _schemas[key] = Schema(query=Query, mutation=Mutation, extensions=extensions)
     return _schemas[key]

@@ -11,7 +11,9 @@ outage changes the HTTP status (503); a bad query or bad variables is 400.
 """
 import json
 import logging
+import re
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -41,6 +43,10 @@ def _caller(request):
                                           customer_of=lambda customer_id: customer_selectors.customer_find(customer_id=customer_id))
         if customer is None:
             return _error(401, "UNAUTHENTICATED", "The shopper token is unknown, expired or revoked (password changed).")
+        wait = account_services.shopper_token_rate_check(customer_id=customer.customer_id)
+        if wait:
+            return _error(429, "RATE_LIMITED", f"Too many requests for this shopper; try again in {wait} seconds.",
+                          Retry_After=str(wait))
         request.customer = customer
         request.shopper_token = True
         return None, {"catalog:read"}
@@ -79,18 +85,39 @@ def _decode(request):
     return body["query"], body.get("variables") or {}, operation if isinstance(operation, str) else None
 
 
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def _client_error(formatted: dict, code: str) -> dict:
+    """A client's error, logged as one INFO line (its code and message, never the document or a trace);
+    with introspection off, graphql-core's "Did you mean ...?" suggestions are cut, as they spell out the schema."""
+    message = formatted.get("message", "")
+    if not settings.GRAPHQL_INTROSPECTION:
+        message = _SUGGESTION.sub("", message)
+    log.info("GraphQL client error %s: %s", code, message[:200])
+    return {**formatted, "message": message, "extensions": {**(formatted.get("extensions") or {}), "code": code}}
+
+
 def _error_json(error) -> tuple[dict, bool]:
     """An error as the client sees it, and whether it means DynamoDB is unavailable."""
     code = (error.extensions or {}).get("code")
     if code:
-        return error.formatted, False
+        return _client_error(error.formatted, code), False
     original = error.original_error
     if original is None or not error.path:  # a syntax, validation or variable error: the client's request
-        return {**error.formatted, "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}, False
+        return _client_error(error.formatted, "GRAPHQL_VALIDATION_FAILED"), False
     if is_unavailable(original):
         return {"message": "The service is busy; try again shortly.", "extensions": {"code": "UNAVAILABLE"}}, True
     log.error("GraphQL resolver failed", exc_info=original)
     return {"message": "Unexpected error.", "path": error.path, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}, False
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def _media_type(request) -> str:
+    """application/graphql-response+json when the client accepts it (GraphQL over HTTP), else application/json."""
+    return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("Accept", "") else "application/json"
 
 
 @csrf_exempt  # checked in _caller for cookie-authenticated requests; API keys need none
@@ -119,9 +146,9 @@ def graphql(request):
             status = 503
         elif result.data is None:
             status = 400
-    if result.data is not None:
-        body["data"] = result.data
-    response = JsonResponse(body, status=status)
+    if result.data is not None or any(error.path for error in result.errors or ()):
+        body["data"] = result.data  # null when execution failed; absent only when the request never executed
+    response = JsonResponse(body, status=status, content_type=_media_type(request))
     if status == 503:
         response["Retry-After"] = "5"
     return response

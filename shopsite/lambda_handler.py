@@ -11,6 +11,13 @@ straight to :mod:`shopsite.streams`: Zappa 0.63 routes them only by the
 exact stream ARN written into ``zappa_settings.json``, which changes whenever
 a stream is re-created; the stack owns the streams, so the function takes
 whatever stream its event source mappings name.
+
+Zappa 0.63 also builds ``REMOTE_ADDR`` from the ``X-Forwarded-For`` header,
+which the client writes; API Gateway reports the address the connection
+came from in ``requestContext`` (``http.sourceIp`` for HTTP APIs,
+``identity.sourceIp`` for REST APIs). The wrapper replaces the header with
+that address before Zappa reads it, so ``REMOTE_ADDR`` is the one address no
+client can choose (see shopsite.clients).
 """
 
 
@@ -21,6 +28,32 @@ def _unique(values):
 def _is_stream_batch(event) -> bool:
     records = event.get("Records") if isinstance(event, dict) else None
     return bool(records) and isinstance(records[0], dict) and records[0].get("eventSource") == "aws:dynamodb"
+
+
+def _source_ip(event) -> str | None:
+    context = event.get("requestContext")
+    if not isinstance(context, dict):
+        return None
+    source = (context.get("http") or {}).get("sourceIp") or (context.get("identity") or {}).get("sourceIp")
+    return source if isinstance(source, str) and source else None
+
+
+def _trust_source_ip(event) -> None:
+    """Make the event's X-Forwarded-For exactly the address API Gateway saw (Zappa turns it into REMOTE_ADDR)."""
+    source = _source_ip(event)
+    if source is None:
+        return
+    for field in ("headers", "multiValueHeaders"):
+        headers = event.get(field)
+        if isinstance(headers, dict):
+            for name in [name for name in headers if name.lower() == "x-forwarded-for"]:
+                del headers[name]
+    headers = event.get("headers")
+    if not isinstance(headers, dict):
+        headers = event["headers"] = {}
+    headers["X-Forwarded-For"] = source
+    if isinstance(event.get("multiValueHeaders"), dict):
+        event["multiValueHeaders"]["X-Forwarded-For"] = [source]
 
 
 def handler(event, context):
@@ -37,6 +70,8 @@ def handler(event, context):
         return lambda_event(event, context)
     from handler import lambda_handler
 
+    if isinstance(event, dict):
+        _trust_source_ip(event)
     response = lambda_handler(event, context)
     if not isinstance(response, dict):
         return response

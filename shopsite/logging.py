@@ -14,7 +14,9 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"messa
 # Each pattern keeps its first group (the name) and replaces what follows.
 _PATTERNS = [
     # form and query fields, JSON members and key=value pairs that carry secrets
-    re.compile(r"""((?:password\d?|new_password\d?|old_password|passwd|secret|token|csrfmiddlewaretoken|api[_-]?key)"?\s*[=:]\s*"?)[^&"\s,;}]+""", re.I),
+    # (a quoted value is redacted whole, spaces and escaped quotes included: GraphQL arguments, JSON strings)
+    re.compile(r"""((?:password\d?|new_password\d?|old_password|passwd|secret|token|csrfmiddlewaretoken|api[_-]?key)"?\s*[=:]\s*)"""
+               r"""(?:"(?:[^"\\]|\\.)*"?|[^&"\s,;})]+)""", re.I),
     # cookies: session and CSRF values, in Cookie and Set-Cookie headers alike
     re.compile(r"((?:sessionid|csrftoken|__stripe_\w+)=)[^;\s\"',]+", re.I),
     # Authorization / X-Api-Key headers, however they are quoted

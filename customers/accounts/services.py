@@ -184,16 +184,12 @@ def api_key_revoke(*, key_hash: str, by: str) -> ApiKey:
 LAST_USED_EVERY = timedelta(minutes=10)  # "last used" is kept to this precision: one extra write per key per period
 
 
-def api_key_rate_check(*, api_key: ApiKey) -> int:
-    """Count one request of *api_key* in the current minute; return 0, or the seconds until it may call again.
-
-    One conditional UpdateItem per API request, shared by every Lambda copy
-    (items expire by TTL). The limit is the key's own or the default.
-    """
+def _minute_slot(key: str, *, limit: int) -> int:
+    """Count one request under *key* in the current minute; return 0, or the seconds until the next minute
+    when *limit* is spent. One conditional UpdateItem, shared by every Lambda copy (items expire by TTL)."""
     now = int(time.time())
     minute = now // 60
-    limit = int(api_key.rate_limit or settings.API_RATE_LIMIT_PER_MINUTE)
-    item = LoginAttempt(f"api#{api_key.key_hash[:32]}#{minute}")
+    item = LoginAttempt(f"{key}#{minute}")
     try:
         item.update(
             actions=[LoginAttempt.failures.add(1), LoginAttempt.expires_at.set(timezone.now() + timedelta(minutes=3))],
@@ -203,6 +199,23 @@ def api_key_rate_check(*, api_key: ApiKey) -> int:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
         return (minute + 1) * 60 - now
+    return 0
+
+
+def shopper_token_rate_check(*, customer_id: str) -> int:
+    """Count one GraphQL request made with a shopper token of *customer_id*; 0, or the seconds to wait.
+    Tokens are limited as API keys are (SHOPPER_TOKEN_RATE_LIMIT_PER_MINUTE per shopper, all tokens together)."""
+    return _minute_slot(f"shopper#{customer_id[:64]}", limit=settings.SHOPPER_TOKEN_RATE_LIMIT_PER_MINUTE)
+
+
+def api_key_rate_check(*, api_key: ApiKey) -> int:
+    """Count one request of *api_key* in the current minute; return 0, or the seconds until it may call again.
+
+    The limit is the key's own or the default.
+    """
+    wait = _minute_slot(f"api#{api_key.key_hash[:32]}", limit=int(api_key.rate_limit or settings.API_RATE_LIMIT_PER_MINUTE))
+    if wait:
+        return wait
     last = api_key.last_used_at
     if last is None or timezone.now() - last > LAST_USED_EVERY:  # from the key just read: no extra read
         try:
@@ -215,14 +228,17 @@ def api_key_rate_check(*, api_key: ApiKey) -> int:
 
 # Login throttling, kept in DynamoDB because every Lambda copy must see it.
 #
-# Policy (see README): a password is checked only after a slot was reserved
-# with a conditional write, so a concurrent burst checks at most the limit.
-# Slots are counted per account *and client* (LOGIN_FAILURE_LIMIT per
-# window; each lock of that pair lasts twice the one before, up to
-# LOGIN_LOCK_MAX_SECONDS) and per client across all accounts
-# (LOGIN_CLIENT_LIMIT per window, against password spraying). A stranger can
-# therefore lock only their own client out: the owner, signing in from
-# another address, is never kept out. A successful sign-in clears the pair.
+# Policy (see README; OWASP's authentication guidance, as django-axes does
+# it): failures are counted, successes are not. A password is checked only
+# after a slot was reserved with a conditional write, so a concurrent burst
+# checks at most the limit; a successful sign-in gives its slot back. Slots
+# are counted per account *and client* (LOGIN_FAILURE_LIMIT per window; each
+# lock of that pair lasts twice the one before, up to LOGIN_LOCK_MAX_SECONDS:
+# the account's progressive delay) and per client across all accounts
+# (LOGIN_CLIENT_LIMIT failures per window, against password spraying), with
+# shoppers and staff counted apart. A stranger can therefore lock only their
+# own client out of one kind of sign-in, and honest people behind one NAT
+# never spend the budget by signing in.
 
 def _window_slot(key: str, *, limit: int) -> int:
     """Reserve one attempt under *key*; return 0, or the seconds to wait when the key is spent or locked."""
@@ -315,21 +331,35 @@ class InvalidCredentials(Exception):
     """The email and password do not match an active account."""
 
 
+def _slot_return(key: str) -> None:
+    """Give back a slot *key* reserved for an attempt that succeeded (a no-op once its window is gone)."""
+    try:
+        LoginAttempt(key).update(actions=[LoginAttempt.failures.add(-1)], condition=LoginAttempt.failures > 0)
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
 def login_attempt(*, scope: str, email: str, password: str, client: str):
     """Check a login against the throttle, then the account; return the staff member or customer.
 
-    *client* identifies where the attempt comes from (the client IP). Raise
+    *client* identifies where the attempt comes from (shopsite.clients.client_address). Raise
     LoginLocked when this client may not try now, InvalidCredentials when
-    the email and password do not match.
+    the email and password do not match. Only failures stay counted.
     """
     authenticate = staff_authenticate if scope == "staff" else customer_authenticate
-    client_key, pair_key = f"client#{client}"[:300], _pair_key(scope, email, client)
-    wait = _window_slot(client_key, limit=settings.LOGIN_CLIENT_LIMIT) or _window_slot(pair_key, limit=settings.LOGIN_FAILURE_LIMIT)
+    client_key, pair_key = f"client#{scope}#{client}"[:300], _pair_key(scope, email, client)
+    wait = _window_slot(client_key, limit=settings.LOGIN_CLIENT_LIMIT)
     if wait:
+        raise LoginLocked(wait)
+    wait = _window_slot(pair_key, limit=settings.LOGIN_FAILURE_LIMIT)
+    if wait:
+        _slot_return(client_key)  # refused before any password was checked: not a failure of this client
         raise LoginLocked(wait)
     principal = authenticate(email=email, password=password)
     if principal is None:
         _lock_after_failure(pair_key, limit=settings.LOGIN_FAILURE_LIMIT)
         raise InvalidCredentials()
+    _slot_return(client_key)
     LoginAttempt(pair_key).delete()
     return principal

@@ -4,20 +4,33 @@ DynamoDB's TTL deletes expired items only eventually, so every load checks
 ``expires_at`` itself: an expired session never loads.
 
 A signed-in session's key ends with a hint naming its account
-(``<32 random>.s<base64 email>`` for staff, ``.c<customer id>`` for
+(``<32 random>.s<sealed email>`` for staff, ``.c<base64 customer id>`` for
 shoppers), so the session and the account are read in one BatchGetItem: a
 signed-in page costs one request before the view's own, not two. The hint is
 not trusted — the account still has to be the one the session data names,
 active, with the password the session signed in with — and it cannot be
 edited, since the edited key names no session.
+
+A staff account's key is its email, which a cookie must not show: the staff
+hint is sealed (encrypt-then-MAC with keys derived from SECRET_KEY: an
+HMAC-SHA256 keystream over the key's 32 random characters as the nonce, and
+an HMAC tag), so only this shop can read it. A customer id is an opaque
+UUID and needs no seal. A hint that does not open (a rotated SECRET_KEY, an
+edit) is ignored: the session is read alone, as for a visitor.
+
+Any cookie value is safe: a key that is too long or uses other characters
+than a key can have is no key at all (no read, never a DynamoDB error).
 """
 import base64
 import binascii
+import hashlib
+import hmac
+import re
 from datetime import timedelta
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, SessionBase, UpdateError
 from django.utils import timezone
-from django.utils.crypto import get_random_string
+from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from customers.accounts.auth import CUSTOMER_SESSION_KEY, STAFF_SESSION_KEY
@@ -26,24 +39,72 @@ from shopsite import dynamodb
 
 
 
-def _hint_of(data: dict) -> str:
+RANDOM_LENGTH = 32
+_KEY = re.compile(r"[a-z0-9]{32}(?:\.[sc][A-Za-z0-9_-]{1,400})?")
+TAG_BYTES = 10
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _keystream(nonce: str, length: int) -> bytes:
+    key = salted_hmac("shopsite.sessions.hint-cipher", nonce, algorithm="sha256").digest()
+    blocks = (hmac.new(key, counter.to_bytes(4, "big"), hashlib.sha256).digest() for counter in range(length // 32 + 1))
+    return b"".join(blocks)[:length]
+
+
+def _tag(nonce: str, sealed: bytes) -> bytes:
+    return salted_hmac("shopsite.sessions.hint-tag", nonce.encode() + sealed, algorithm="sha256").digest()[:TAG_BYTES]
+
+
+def hint_seal(text: str, *, nonce: str) -> str:
+    """*text* encrypted and authenticated for the key whose random part is *nonce*."""
+    data = text.encode()
+    sealed = bytes(a ^ b for a, b in zip(data, _keystream(nonce, len(data))))
+    return _b64(sealed + _tag(nonce, sealed))
+
+
+def hint_open(token: str, *, nonce: str) -> str | None:
+    """The text hint_seal sealed, or None when *token* was not sealed by this shop for *nonce*."""
+    try:
+        raw = _unb64(token)
+    except (binascii.Error, ValueError):
+        return None
+    sealed, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
+    if not sealed or not constant_time_compare(tag, _tag(nonce, sealed)):
+        return None
+    try:
+        return bytes(a ^ b for a, b in zip(sealed, _keystream(nonce, len(sealed)))).decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def _hint_of(data: dict, *, nonce: str) -> str:
     """The key suffix naming the session's account: staff first (the console is where reads add up)."""
     if data.get(STAFF_SESSION_KEY):
-        return ".s" + base64.urlsafe_b64encode(data[STAFF_SESSION_KEY].encode()).decode().rstrip("=")
+        return ".s" + hint_seal(data[STAFF_SESSION_KEY], nonce=nonce)
     if data.get(CUSTOMER_SESSION_KEY):
-        return ".c" + base64.urlsafe_b64encode(data[CUSTOMER_SESSION_KEY].encode()).decode().rstrip("=")
+        return ".c" + _b64(data[CUSTOMER_SESSION_KEY].encode())
     return ""
 
 
 def _account_of(session_key: str):
     """(model, hash key) of the account a session key's hint names, or None."""
-    _, dot, hint = session_key.partition(".")
+    nonce, dot, hint = session_key.partition(".")
     if not dot or len(hint) < 2 or hint[0] not in "sc":
         return None
-    try:
-        value = base64.urlsafe_b64decode(hint[1:] + "=" * (-len(hint[1:]) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
+    if hint[0] == "s":
+        value = hint_open(hint[1:], nonce=nonce)
+    else:
+        try:
+            value = _unb64(hint[1:]).decode()
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
     return ((Staff if hint[0] == "s" else Customer), value) if value else None
 
 
@@ -53,7 +114,12 @@ class SessionStore(SessionBase):
     def _get_new_session_key(self):
         """A random key, with the hint of the account the session data names; no existence check (save's
         condition refuses a key in use, and create() draws again)."""
-        return get_random_string(32, VALID_KEY_CHARS) + _hint_of(getattr(self, "_session_cache", None) or {})
+        nonce = get_random_string(RANDOM_LENGTH, VALID_KEY_CHARS)
+        return nonce + _hint_of(getattr(self, "_session_cache", None) or {}, nonce=nonce)
+
+    def _validate_session_key(self, key):
+        """Only what this engine issues is a key: any other cookie value (too long, other characters) is none."""
+        return isinstance(key, str) and bool(_KEY.fullmatch(key))
 
     def _get_item(self):
         account = _account_of(self.session_key)
@@ -94,6 +160,8 @@ class SessionStore(SessionBase):
         return self.decode(item.data)
 
     def exists(self, session_key):
+        if not self._validate_session_key(session_key):
+            return False
         try:
             item = Session.get(session_key, consistent_read=True)
         except DoesNotExist:

@@ -17,14 +17,10 @@ from customers.accounts.tokens import (
     staff_uid,
 )
 from customers.forms import LoginForm, PasswordResetForm, SetPasswordForm
+from shopsite.clients import client_address
 from shopsite.emails import email_send
 from shopsite.forms import render_form
 from shopsite.transactions import StaleEdit
-
-
-def client_address(request) -> str:
-    """Where a request comes from, for throttling: the client IP API Gateway reports (REMOTE_ADDR under Zappa)."""
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def next_url(request, default: str) -> str:

@@ -168,6 +168,7 @@ STAFF_PASSWORD_LINK_SECONDS = env_int("STAFF_PASSWORD_LINK_SECONDS", 24 * 60 * 6
 
 # Requests per minute for each API key (a key may carry its own limit).
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
+SHOPPER_TOKEN_RATE_LIMIT_PER_MINUTE = env_int("SHOPPER_TOKEN_RATE_LIMIT_PER_MINUTE", 120)  # GraphQL requests per shopper
 
 # Login throttling (customers/accounts/services.py explains the policy).
 LOGIN_FAILURE_LIMIT = 5  # attempts per account and client in a window

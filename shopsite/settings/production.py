@@ -18,6 +18,8 @@ STRIPE_WEBHOOK_SECRET = _secrets["STRIPE_WEBHOOK_SECRET"]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 DYNAMODB_HOST = env("DYNAMODB_HOST")  # empty: real AWS
+# The schema is not advertised in production (no introspection, no "Did you mean" suggestions) unless asked for.
+GRAPHQL_INTROSPECTION = env("GRAPHQL_INTROSPECTION", "0") == "1"
 
 # API Gateway terminates TLS and forwards the scheme.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,4 +1,5 @@
 """A signed-in session is read with its account in one BatchGetItem; the key's hint is never trusted alone."""
+import pytest
 from django.test import Client
 
 from customers import services as customer_services
@@ -82,3 +83,36 @@ def test_deactivation_and_password_changes_still_end_hinted_sessions():
 def test_broken_hints_fall_back_to_a_plain_read():
     for key in ("abc", "abc.", "abc.x123", "abc.s!!!", "abc.c"):
         assert _account_of(key) is None
+
+
+def test_the_staff_key_carries_no_email_yet_still_reads_the_account_in_one_request(staff_client, count_calls):
+    key = _key(staff_client)
+    email = staff_client.staff.email
+    assert key.partition(".")[2].startswith("s") and "@" not in key
+    sealed = __import__("base64").urlsafe_b64decode(key.partition(".")[2][1:] + "==")
+    for text in (email, email.partition("@")[0], "example.com"):
+        assert text not in key and text.encode() not in sealed
+    assert _account_of(key)[0].__name__ == "Staff"
+    with count_calls() as calls:
+        assert staff_client.get("/staff/customers/").status_code == 200
+    assert calls[0] == "BatchGetItem"
+    nonce, _, hint = key.partition(".")
+    assert _account_of(("b" if nonce[0] == "a" else "a") + nonce[1:] + "." + hint) is None  # sealed for this key only
+
+
+@pytest.mark.parametrize("value", ["a" * 2049, "a" * 5000, "x" * 32 + ".s" + "A" * 3000, "é" * 40, "a b;c", "\x7f" * 10,
+                                   "../../" * 10, "0" * 32 + ".c" + "%%%%"])
+def test_any_session_cookie_gives_a_page_never_a_500(value):
+    browser = Client()
+    browser.cookies["sessionid"] = value
+    assert browser.get("/").status_code == 200
+    assert browser.get("/cart/").status_code == 200
+    assert browser.get("/staff/").status_code == 302
+
+
+def test_exists_answers_false_for_no_key_and_for_keys_this_engine_never_issues():
+    store = SessionStore()
+    assert store.exists(None) is False and store.exists("") is False and store.exists("a" * 3000) is False
+    store["x"] = 1
+    store.create()
+    assert store.exists(store.session_key) is True

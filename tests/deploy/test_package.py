@@ -229,6 +229,29 @@ def test_pages_links_redirects_and_static_urls(invoke, make_event):
     assert missing["statusCode"] == 404 and "We couldn't find that page" in body_of(missing)
 
 
+@pytest.mark.parametrize("make_event", [v1_event, v2_event], ids=["rest-1.0", "http-2.0"])
+def test_the_client_address_is_the_one_api_gateway_saw_never_x_forwarded_for(package_dir, dynamodb_local, dev_data,
+                                                                             make_event):
+    """Rotating X-Forwarded-For buys no extra guesses: the sign-in budget is the event's sourceIp's."""
+    runner = Lambda(package_dir, dynamodb_local, LOGIN_CLIENT_LIMIT="3")
+    try:
+        page = runner(make_event("GET", "/staff/login/"))
+        cookies = parse_cookies(set_cookies(page))
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body_of(page)).group(1)
+        name = "content-type" if make_event is v2_event else "Content-Type"
+        answers = []
+        for n in range(4):
+            headers = {name: "application/x-www-form-urlencoded", "Referer": f"https://{HOST}/dev/staff/login/",
+                       "X-Forwarded-For": f"198.51.100.{n}", "x-forwarded-for": f"198.51.100.{n}, 10.0.0.{n}"}
+            answer = runner(make_event("POST", "/staff/login/", cookies=cookies, headers=headers,
+                                       body=f"email=nobody{n}%40example.com&password=wrong-{n}&csrfmiddlewaretoken={token}"))
+            answers.append(body_of(answer))
+        assert all("Too many" not in answer for answer in answers[:3])
+        assert "Too many" in answers[3]  # the fourth guess from 203.0.113.9, whatever the header said
+    finally:
+        runner.close()
+
+
 def test_unicode_query_string(invoke):
     response = invoke(v1_event("GET", "/search/", query={"q": "lämpé"}))
     assert response["statusCode"] == 200 and "lämpé" in body_of(response)

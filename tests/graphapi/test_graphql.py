@@ -254,3 +254,55 @@ def test_each_public_query_costs_the_dynamodb_requests_of_its_page(count_calls, 
     # the key, its rate count and (a new key's first use) its "last used" time
     assert api_calls[:3] == ["GetItem", "UpdateItem", "UpdateItem"]
     assert sorted(api_calls[3:]) == sorted(page_calls), (api_calls, page_calls)
+
+
+@pytest.mark.parametrize("product_id", ["", "x" * 2100, "a b", "../etc"])
+def test_ids_are_checked_like_the_forms_check_them(product_id):
+    client, _ = browser()
+    response = gql(client, "mutation($id: ID!) { setCartQuantity(productId: $id, quantity: 1) { count } }",
+                   {"id": product_id})
+    body = response.json()
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    assert "data" in body and body["data"] is None  # executed, and failed: data is null, per the spec
+
+
+def test_a_client_error_is_one_info_line_and_a_password_never_reaches_the_log(caplog):
+    import logging
+
+    customer = make_customer()
+    caplog.set_level(logging.DEBUG)
+    secret = "Zq9wq xk7Vbq Wl3pq"
+    response = gql(Client(), f'mutation {{ signIn(email: "{customer.email}", password: "{secret}") {{ token }} }}')
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert gql(Client(), "{ nope }").status_code == 400
+    logged = [record for record in caplog.records if record.name.startswith(("shopsite.graphql", "strawberry"))]
+    assert all(record.levelno == logging.INFO and not record.exc_info for record in logged), logged
+    assert len(logged) == 2, [record.getMessage() for record in logged]
+    assert not any(part in record.getMessage() for record in caplog.records for part in secret.split())
+
+
+def test_with_introspection_off_no_suggestion_spells_out_the_schema(settings):
+    settings.GRAPHQL_INTROSPECTION = False
+    client, _ = browser()
+    body = gql(client, "mutation { setOrderStatu(id: \"x\", status: \"paid\", version: 1) { id } }").json()
+    assert body["errors"] and not any("Did you mean" in error["message"] for error in body["errors"]), body
+    settings.GRAPHQL_INTROSPECTION = True
+    body = gql(client, "mutation { setOrderStatu(id: \"x\", status: \"paid\", version: 1) { id } }").json()
+    assert any("Did you mean" in error["message"] for error in body["errors"]), body
+
+
+def test_the_graphql_response_media_type_when_asked():
+    client, _ = browser()
+    response = gql(client, "{ categories { slug } }", HTTP_ACCEPT="application/graphql-response+json")
+    assert response["Content-Type"] == "application/graphql-response+json" and "data" in response.json()
+    assert gql(client, "{ categories { slug } }")["Content-Type"] == "application/json"
+
+
+def test_shopper_tokens_are_rate_limited_like_keys(settings):
+    settings.SHOPPER_TOKEN_RATE_LIMIT_PER_MINUTE = 5
+    customer = make_customer()
+    token = gql(Client(), f'mutation {{ signIn(email: "{customer.email}", password: "{PASSWORD}") {{ token }} }}'
+                ).json()["data"]["signIn"]["token"]
+    app = Client(HTTP_AUTHORIZATION=f"Shopper {token}")
+    statuses = [gql(app, "{ cart { count } }").status_code for _ in range(8)]
+    assert statuses.count(200) == 5 and statuses.count(429) == 3, statuses

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from customers.models import Session
 from shopsite import dynamodb
-from tests.factories import PASSWORD, make_staff
+from tests.factories import PASSWORD, make_customer, make_staff
 
 
 def test_create_tables_twice_changes_nothing(capsys):
@@ -209,6 +209,25 @@ def test_one_client_spraying_many_accounts_is_stopped(settings):
     assert outcomes.count("wrong") == 10 and outcomes.count("locked") == 5
     with pytest.raises(services.InvalidCredentials):  # other clients are unaffected
         services.login_attempt(scope="customer", email="victim0@example.com", password="x", client="203.0.113.1")
+
+
+def test_successful_sign_ins_from_one_office_never_spend_its_budget(settings):
+    """31 colleagues behind one NAT sign in within the window: only failures count, and shoppers' failures
+    never spend the staff budget of that address."""
+    from customers.accounts import services
+
+    settings.LOGIN_CLIENT_LIMIT = 30
+    office = "198.51.100.77"
+    colleagues = [make_customer() for _ in range(31)]
+    for colleague in colleagues:
+        assert services.login_attempt(scope="customer", email=colleague.email, password=PASSWORD, client=office)
+    for i in range(30):  # then the shoppers' budget of this address is spent by failures
+        with pytest.raises(services.InvalidCredentials):
+            services.login_attempt(scope="customer", email=f"nobody{i}@example.com", password="x", client=office)
+    with pytest.raises(services.LoginLocked):
+        services.login_attempt(scope="customer", email=colleagues[0].email, password=PASSWORD, client=office)
+    owner = make_staff()
+    assert services.login_attempt(scope="staff", email=owner.email, password=PASSWORD, client=office)
 
 
 def test_each_lock_lasts_twice_as_long_as_the_last_and_then_clears(client, settings):
