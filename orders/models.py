@@ -76,6 +76,18 @@ class StatusOrdersIndex(GlobalSecondaryIndex):
         projection = AllProjection()
 
 
+class PayByOrdersIndex(GlobalSecondaryIndex):
+    """Orders by status and payment deadline (only orders with a deadline are in it): the release job asks
+    for waiting orders whose time ran out, oldest deadline first, however many younger ones wait."""
+
+    status = UnicodeAttribute(hash_key=True)
+    pay_by = UTCDateTimeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "pay-by-index"
+        projection = KeysOnlyProjection()
+
+
 class AllOrdersIndex(GlobalSecondaryIndex):
     """Every order, newest first, in one partition: the staff "All" tab and date ranges are one Query."""
 
@@ -127,6 +139,7 @@ class Order(BaseModel):
 
     customer_index = CustomerOrdersIndex()
     status_index = StatusOrdersIndex()
+    pay_by_index = PayByOrdersIndex()
     number_index = NumberOrdersIndex()
     all_index = AllOrdersIndex()
 

@@ -1,6 +1,7 @@
 """Stripe's webhook: signed messages saying how a Checkout Session ended, or that a payment was refunded."""
 import json
 import logging
+import time
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -23,8 +24,48 @@ EVENT_KINDS = {
 }
 
 
+TOLERANCE_SECONDS = 300  # Stripe's own default tolerance, applied both ways
+
+
 def _answer(status: int, code: str, message: str = "") -> JsonResponse:
     return JsonResponse({"received": status == 200, "result": code, "message": message}, status=status)
+
+
+def _signed_at(header: str) -> int | None:
+    """The ``t=`` timestamp of a Stripe-Signature header, or None."""
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t" and value.isdigit() and len(value) <= 12:
+            return int(value)
+    return None
+
+
+def _text(value, *, limit: int = 255) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= limit else None
+
+
+def _fields(body: bytes) -> dict | None:
+    """What the webhook uses of a verified event, checked: None when the event is malformed."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return None
+    data = payload.get("data") if isinstance(payload, dict) else None
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict) or not _text(payload.get("id")) or not _text(payload.get("type")):
+        return None
+    metadata = obj.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        return None
+    amounts = [obj.get("amount_refunded", 0), obj.get("amount", 0)]
+    if not all(isinstance(amount, int) and not isinstance(amount, bool) for amount in amounts):
+        return None
+    order_id = metadata.get("order_id") or obj.get("client_reference_id")
+    payment_ref = obj.get("payment_intent")
+    if (order_id is not None and not _text(order_id, limit=64)) or (payment_ref is not None and not _text(payment_ref)):
+        return None
+    return {"id": payload["id"], "type": payload["type"], "order_id": order_id, "payment_ref": payment_ref,
+            "payment_status": obj.get("payment_status"), "amount_refunded": amounts[0], "amount": amounts[1]}
 
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature proves the sender instead
@@ -37,29 +78,34 @@ def stripe_webhook(request):
         return _answer(404, "not_configured")
     if len(request.body) > MAX_BODY:
         return _answer(400, "too_large")
+    header = request.META.get("HTTP_STRIPE_SIGNATURE", "")
     try:
-        event = stripe.Webhook.construct_event(request.body, request.META.get("HTTP_STRIPE_SIGNATURE", ""),
-                                               settings.STRIPE_WEBHOOK_SECRET)
-    except (ValueError, stripe.SignatureVerificationError):
+        stripe.WebhookSignature.verify_header(request.body.decode("utf-8"), header, settings.STRIPE_WEBHOOK_SECRET,
+                                              tolerance=TOLERANCE_SECONDS)
+    except (ValueError, UnicodeDecodeError, stripe.SignatureVerificationError):
         return _answer(400, "bad_signature", "The payload or its signature is not valid.")
-    kind = EVENT_KINDS.get(event.type)
+    signed_at = _signed_at(header)
+    if signed_at is None or signed_at > time.time() + TOLERANCE_SECONDS:  # stripe checks only the past side
+        return _answer(400, "bad_signature", "The signature's timestamp is outside the tolerance.")
+    event = _fields(request.body)
+    if event is None:
+        log.warning("stripe webhook: a correctly signed event is malformed (%d bytes); refused", len(request.body))
+        return _answer(400, "malformed", "The event is signed but not a well-formed Stripe event.")
+    kind = EVENT_KINDS.get(event["type"])
     if kind is None:
-        return _answer(200, "ignored", f"Events of type {event.type} are not used.")
-    obj = json.loads(request.body)["data"]["object"]  # verified above; plain dicts from here on
-    metadata = obj.get("metadata") or {}
-    order_id = metadata.get("order_id") or obj.get("client_reference_id")
-    payment_ref = obj.get("payment_intent")
-    if event.type == "checkout.session.completed" and obj.get("payment_status") != "paid":
+        return _answer(200, "ignored", f"Events of type {event['type'][:100]} are not used.")
+    order_id, payment_ref = event["order_id"], event["payment_ref"]
+    if event["type"] == "checkout.session.completed" and event["payment_status"] != "paid":
         return _answer(200, "ignored", "Waiting for the delayed payment to succeed or fail.")
-    if kind == "refunded" and obj.get("amount_refunded", 0) < obj.get("amount", 0):
+    if kind == "refunded" and event["amount_refunded"] < event["amount"]:
         return _answer(200, "ignored", "A partial refund leaves the order as it is.")
     try:
-        outcome, order = services.payment_event_apply(event_id=f"stripe:{event.id}", kind=kind, order_id=order_id,
+        outcome, order = services.payment_event_apply(event_id=f"stripe:{event['id']}", kind=kind, order_id=order_id,
                                                       payment_ref=payment_ref)
     except services.PaymentError:
-        log.warning("stripe event %s: the refund of a late payment failed; Stripe will retry", event.id)
+        log.warning("stripe event %s: the refund of a late payment failed; Stripe will retry", event["id"])
         return _answer(502, "retry_later")
-    log.info("stripe event %s (%s): %s", event.id, event.type, outcome)
+    log.info("stripe event %s (%s): %s", event["id"], event["type"], outcome)
     if outcome in ("paid", "cancelled", "refunded") and order is not None:
         order_notify(order=order, request=request, refunded=outcome == "refunded")
     return _answer(200, outcome)

@@ -471,20 +471,18 @@ def order_refund(*, order_id: str, actor: str, expected_version: int | None = No
     return order_transition(order_id=order_id, status="refunded", actor=actor, expected_version=expected_version)
 
 
-def order_release_unpaid(*, now=None, limit: int = 100) -> list[Order]:
+def order_release_unpaid(*, now=None) -> list[Order]:
     """Cancel orders whose payment time ran out and put their stock back; return them.
 
-    One Query on the status index (waiting orders older than the shortest
-    hold), then one conditional transaction per expired order: a payment that
-    lands at the same moment either wins (the order is paid) or loses (it is
+    One Query on the payment-deadline index (waiting orders whose ``pay_by``
+    has passed — every one of them, however many unexpired orders are older),
+    then one conditional transaction per expired order: a payment that lands
+    at the same moment either wins (the order is paid) or loses (it is
     refunded, see payment_event_apply) — never both.
     """
     now = now or timezone.now()
-    shortest = min(provider_get(name).hold for name in ("manual", "stripe"))
     released = []
-    for candidate in Order.status_index.query("placed", Order.created_at <= now - shortest, limit=limit):
-        if candidate.pay_by is None or candidate.pay_by > now:
-            continue
+    for candidate in Order.pay_by_index.query("placed", Order.pay_by <= now):
         try:
             released.append(order_transition(order_id=candidate.order_id, status="cancelled", actor=SYSTEM_ACTOR,
                                              from_statuses={"placed"}))

@@ -175,16 +175,43 @@ def test_a_full_refund_marks_the_order_refunded_and_restocks_what_never_shipped(
     assert "is refunded" in mail.outbox[-1].subject and "Your payment is refunded." in mail.outbox[-1].body
 
 
-@pytest.mark.parametrize("case", ["bad signature", "no signature", "old timestamp", "not json"])
+@pytest.mark.parametrize("case", ["bad signature", "no signature", "old timestamp", "not json", "a day ahead",
+                                  "six minutes ahead"])
 def test_a_webhook_that_is_not_from_stripe_is_refused(stripe_shop, case):
     order, product = placed_order()
     body, signature = signed(session_completed(order), secret="whsec_wrong" if case == "bad signature" else WEBHOOK_SECRET,
-                             timestamp=int(time.time()) - 3600 if case == "old timestamp" else None)
+                             timestamp={"old timestamp": int(time.time()) - 3600, "a day ahead": int(time.time()) + 86400,
+                                        "six minutes ahead": int(time.time()) + 360}.get(case))
     headers = {} if case == "no signature" else {"HTTP_STRIPE_SIGNATURE": signature}
     response = Client().post("/payments/stripe/webhook/", b"{not json" if case == "not json" else body,
                              content_type="application/json", **headers)
     assert response.status_code == 400 and response.json()["result"] == "bad_signature"
     assert selectors.order_find(order_id=order.order_id).status == "placed"
+
+
+def _raw_signed(body: bytes):
+    timestamp = int(time.time())
+    signature = __import__("hmac").new(WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + body,
+                                       __import__("hashlib").sha256).hexdigest()
+    return Client().post("/payments/stripe/webhook/", body, content_type="application/json",
+                         HTTP_STRIPE_SIGNATURE=f"t={timestamp},v1={signature}")
+
+
+@pytest.mark.parametrize("body", [
+    b"[]", b"{}", b'"text"', b"12", b'{"id": "evt_1", "type": "checkout.session.completed"}',
+    b'{"id": "evt_1", "type": "checkout.session.completed", "data": []}',
+    b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": "x"}}',
+    b'{"id": 5, "type": "checkout.session.completed", "data": {"object": {}}}',
+    b'{"id": "evt_1", "type": ["x"], "data": {"object": {}}}',
+    b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {"metadata": "x"}}}',
+    b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {"metadata": {"order_id": ["a"]}}}}',
+    b'{"id": "evt_1", "type": "charge.refunded", "data": {"object": {"amount": "10", "amount_refunded": 10}}}',
+    b'{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {"payment_intent": {"x": 1}}}}',
+], ids=lambda body: body.decode()[:40])
+def test_a_correctly_signed_but_malformed_event_is_a_400_with_a_log_line(stripe_shop, body, caplog):
+    response = _raw_signed(body)
+    assert response.status_code == 400 and response.json()["result"] == "malformed", response.content
+    assert any("malformed" in record.getMessage() for record in caplog.records)
 
 
 def test_an_unknown_event_type_is_accepted_and_ignored(stripe_shop):
@@ -322,6 +349,20 @@ def test_release_skips_waiting_orders_whose_time_has_not_run_out():
     assert selectors.order_find(order_id=order.order_id).status == "placed" and stock_of(product) == 3
 
 
+def test_release_finds_every_expired_order_however_many_unexpired_ones_are_older():
+    waiting = []
+    for n in range(110):  # manual orders, older than any card order, still inside their week
+        order, _ = placed_order(provider="manual", stock=1, quantity=1)
+        waiting.append(order)
+        selectors.order_find(order_id=order.order_id).update(actions=[
+            Order.created_at.set(timezone.now() - timedelta(days=3, minutes=n))])
+    card, product = placed_order(provider="manual")
+    selectors.order_find(order_id=card.order_id).update(actions=[Order.pay_by.set(timezone.now() - timedelta(minutes=1))])
+    released = services.order_release_unpaid()
+    assert [order.order_id for order in released] == [card.order_id]
+    assert stock_of(product) == 5
+
+
 def test_staff_refund_a_card_order_through_stripe_once(stripe_shop, staff_client):
     order, product = placed_order(provider="stripe")
     deliver(session_completed(order, intent="pi_refund_me"))
@@ -348,18 +389,18 @@ def test_a_release_decided_before_a_payment_never_cancels_the_paid_order(stripe_
     order, product = placed_order(provider="stripe")
     selectors.order_find(order_id=order.order_id).update(actions=[
         Order.pay_by.set(timezone.now() - timedelta(seconds=1)), Order.created_at.set(timezone.now() - timedelta(days=30))])
-    real_query = Order.status_index.query
+    real_query = Order.pay_by_index.query
 
     def query_then_pay(*args, **kwargs):
         found = list(real_query(*args, **kwargs))
         assert deliver(session_completed(order, intent="pi_between")).json()["result"] == "paid"
         return iter(found)
 
-    Order.status_index.query = query_then_pay
+    Order.pay_by_index.query = query_then_pay
     try:
         assert services.order_release_unpaid() == []
     finally:
-        Order.status_index.query = real_query
+        Order.pay_by_index.query = real_query
     assert selectors.order_find(order_id=order.order_id).status == "paid" and stock_of(product) == 3
     expiry_after_payment = session_expired(order)
     assert deliver(expiry_after_payment).json()["result"] == "ignored: order is paid"
