@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 
 from django.core import signing
 
+import re
+
 from catalog import selectors, services
 from catalog.forms import slug_validator, sku_validator
+from shopsite.csv_export import cell_unguard
 
 MAX_ROWS = 500  # one request applies them all: stays well inside API Gateway's 29 s
 MAX_BYTES = 2 * 1024 * 1024
@@ -55,13 +58,15 @@ def _rows(text: str) -> list[dict]:
     for row in reader:
         if len(rows) == MAX_ROWS:
             raise ImportRefused(f"At most {MAX_ROWS} rows per file; split it.")
-        rows.append({key: (value or "").strip() for key, value in row.items() if isinstance(key, str)})
+        rows.append({key: cell_unguard((value or "").strip()) if isinstance(value, str) else ""
+                     for key, value in row.items() if isinstance(key, str)})
     return rows
 
 
-def _unformula(text: str) -> str:
-    """Undo the export's formula guard (a leading apostrophe before = + - @)."""
-    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+_unformula = cell_unguard
+_PRODUCT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# The product form's limits, checked here too: a row the form would refuse is an error in the preview.
+MAX_NAME, MAX_SLUG, MAX_SKU, MAX_CATEGORY = 120, 120, 40, 80
 
 
 def _int(text: str, what: str, errors: list[str], *, low: int, high: int) -> int | None:
@@ -81,27 +86,38 @@ def import_plan(*, text: str) -> tuple[list[RowPlan], str]:
     token that carries what was read (for import_apply). Raises ImportRefused."""
     rows = _rows(text)
     categories = {category.name.casefold(): category for category in selectors.category_list()}
-    existing = selectors.product_get_many(product_ids=[r.get("product_id", "") for r in rows if r.get("product_id")])
+    existing = selectors.product_get_many(product_ids=[r["product_id"] for r in rows
+                                                       if _PRODUCT_ID.fullmatch(r.get("product_id", ""))])
     plans, seen = [], {}
     for line, row in enumerate(rows, start=2):
         errors: list[str] = []
-        name = row.get("name", "")[:120]
-        plan = RowPlan(line=line, name=name or "(no name)", action="error", errors=errors)
+        name = row.get("name", "")
+        plan = RowPlan(line=line, name=name[:MAX_NAME] or "(no name)", action="error", errors=errors)
         plans.append(plan)
+        product_id = row.get("product_id", "")
+        if product_id and not _PRODUCT_ID.fullmatch(product_id):
+            errors.append(f"product_id “{product_id[:20]}…” is not one this shop issues (leave it empty to create one)")
         if not name:
             errors.append("name is empty")
+        elif len(name) > MAX_NAME:
+            errors.append(f"name is {len(name)} characters; at most {MAX_NAME}")
         slug = row.get("slug", "")
-        try:
-            slug_validator(slug)
-        except Exception:  # noqa: BLE001 (a ValidationError: say it in the row's words)
-            errors.append(f"slug “{slug[:40]}” must be lower-case letters, digits and single hyphens")
+        if len(slug) > MAX_SLUG:
+            errors.append(f"slug is {len(slug)} characters; at most {MAX_SLUG}")
+        else:
+            try:
+                slug_validator(slug)
+            except Exception:  # noqa: BLE001 (a ValidationError: say it in the row's words)
+                errors.append(f"slug “{slug[:40]}” must be lower-case letters, digits and single hyphens")
         sku = selectors.sku_normalise(row.get("sku", ""))
-        if sku:
+        if len(row.get("sku", "").strip()) > MAX_SKU:
+            errors.append(f"SKU is longer than {MAX_SKU} characters")
+        elif sku:
             try:
                 sku_validator(sku)
             except Exception:  # noqa: BLE001
                 errors.append(f"SKU “{sku}” may hold letters, digits and - _ . / only")
-        category = categories.get(row.get("category", "").casefold())
+        category = categories.get(row.get("category", "")[:MAX_CATEGORY + 1].casefold())
         if category is None:
             errors.append(f"no category is called “{row.get('category', '')[:40]}”")
         price = _int(row.get("price_cents", ""), "price_cents", errors, low=1, high=10_000_000)

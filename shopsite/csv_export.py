@@ -19,10 +19,28 @@ class ExportTooLarge(Exception):
     """The export would not fit one response; the caller should ask for a narrower filter."""
 
 
-def _safe(value) -> str:
-    """Neutralise spreadsheet formulas: a cell a user typed must never run in Excel or Sheets."""
+# What spreadsheets evaluate at the start of a cell (ASCII and fullwidth forms), and the characters they
+# skip before it (spaces, zero-width characters, a byte-order mark).
+_FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+_SKIPPED = " \u00a0\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _needs_guard(text: str) -> bool:
+    rest = text.lstrip(_SKIPPED)
+    return bool(rest) and rest[0] in _FORMULA_STARTS or "|" in text or text.startswith("'")
+
+
+def cell_guard(value) -> str:
+    """A cell a user typed, made inert for Excel and Sheets: an apostrophe before anything that could start a
+    formula (after leading spaces or zero-width characters too), or that holds ``|`` (DDE), or that already
+    starts with an apostrophe — so cell_unguard gives back exactly the text, whatever it is."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if _needs_guard(text) else text
+
+
+def cell_unguard(text: str) -> str:
+    """Undo cell_guard: export then import changes nothing, for any text."""
+    return text[1:] if text[:1] == "'" and _needs_guard(text[1:]) else text
 
 
 def pages_all(load: Callable, **kwargs) -> Iterator:
@@ -70,7 +88,7 @@ def csv_bytes(*, header: list[str], rows: Iterable[list], limit: int = MAX_BYTES
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([_safe(value) for value in row])
+        writer.writerow([cell_guard(value) for value in row])
         if buffer.tell() > limit:
             raise ExportTooLarge()
     return buffer.getvalue().encode("utf-8-sig")

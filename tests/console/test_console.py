@@ -1,4 +1,6 @@
 """The staff console at work: search, filters, paging, bulk actions, CSV round trip, dashboard tallies, audit."""
+import csv
+import io
 import random
 import re
 import uuid
@@ -253,6 +255,48 @@ def test_csv_round_trip_preview_apply_and_stale_rows(staff_client):
     assert "expired or was altered" in html(staff_client.post("/staff/products/import/", {"token": token + "x"}, follow=True))
     wrong = upload("just,some,columns\n1,2,3\n")
     assert wrong.status_code == 400 and "The file has no name, slug, category, price_cents columns" in html(wrong)
+
+
+TRICKY_NAMES = ["=1+1 pan", "+pot", "-lid", "@kettle", "\uff1dSUM(A1)", "\u200b=HYPERLINK(1)", "  =2", "a|b pan",
+                "'=quoted", "''", "'plain", "x"]
+
+
+def test_csv_export_then_import_is_a_no_op_for_any_name_and_neutralises_formulas(staff_client):
+    kitchen = make_category(name="Kitchen")
+    for n, name in enumerate(TRICKY_NAMES):
+        make_product(category=kitchen, name=name, slug=f"tricky-{n}", price_cents=1000 + n, stock=n)
+    exported = staff_client.get("/staff/products/export.csv").content.decode("utf-8-sig")
+    cells = {row[2]: row[1] for row in csv.reader(io.StringIO(exported)) if row[2].startswith("tricky-")}
+    for n, name in enumerate(TRICKY_NAMES[:-1]):  # every one of them is guarded, the plain "x" is not
+        assert cells[f"tricky-{n}"] == "'" + name, (name, cells[f"tricky-{n}"])
+    assert cells[f"tricky-{len(TRICKY_NAMES) - 1}"] == "x"
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    preview = html(staff_client.post("/staff/products/import/", {"file": SimpleUploadedFile("p.csv", exported.encode())}))
+    assert preview.count(">unchanged<") == len(TRICKY_NAMES), preview
+
+
+@pytest.mark.parametrize("row, message", [
+    ("x" * 3000 + ",Pan,pan-long-id,,Kitchen,100,1,yes", "is not one this shop issues"),
+    (",Pan," + "a" * 5000 + ",,Kitchen,100,1,yes", "slug is 5000 characters; at most 120"),
+    (",P" + "a" * 200 + ",pan-long-name,,Kitchen,100,1,yes", "name is 201 characters; at most 120"),
+    (",Pan,pan-long-sku," + "S" * 500 + ",Kitchen,100,1,yes", "SKU is longer than 40 characters"),
+    (",Pan,pan-long-cat,," + "K" * 5000 + ",100,1,yes", "no category is called"),
+    (",Pan,pan-big-price,,Kitchen," + "9" * 400 + ",1,yes", "price_cents must be between"),
+])
+def test_every_csv_field_is_checked_in_the_preview_with_a_row_message(staff_client, row, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    make_category(name="Kitchen")
+    text = "product_id,name,slug,sku,category,price_cents,stock,shown\n" + row + "\n"
+    preview = staff_client.post("/staff/products/import/", {"file": SimpleUploadedFile("p.csv", text.encode())})
+    assert preview.status_code == 200 and message in html(preview) and ">error<" in html(preview), html(preview)[-3000:]
+    token = re.search(r'name="token" value="([^"]+)"', html(preview))
+    if token:
+        applied = staff_client.post("/staff/products/import/", {"token": token.group(1)})
+        assert applied.status_code == 200 and "skipped" in html(applied)
+    assert not [p for p in Product.scan() if p.name.startswith("Pan") or p.name.startswith("Paa")]
 
 
 # Dashboard tallies

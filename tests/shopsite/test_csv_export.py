@@ -65,3 +65,19 @@ def test_an_export_too_large_for_one_response_says_so(staff_client, monkeypatch)
     monkeypatch.setattr(csv_export, "STORED_MAX_BYTES", 200)
     refused = staff_client.get("/staff/customers/export.csv", follow=True)
     assert "too large even to store" in refused.content.decode()
+
+
+def test_guard_then_unguard_gives_back_any_text_and_nothing_guarded_can_start_a_formula():
+    from hypothesis import given, settings, strategies as st
+
+    alphabet = st.sampled_from(list("=+-@|' \t\r\nab1") + ["\uff1d", "\uff0b", "\uff0d", "\uff20", "\u200b", "\ufeff"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=8) | st.text(max_size=12))
+    def check(text):
+        guarded = csv_export.cell_guard(text)
+        assert csv_export.cell_unguard(guarded) == text
+        start = guarded.lstrip(" \u00a0\u200b\u200c\u200d\u2060\ufeff")
+        assert not start or start[0] not in "=+-@\t\r\uff1d\uff0b\uff0d\uff20" and ("|" not in guarded or guarded[0] == "'")
+
+    check()
