@@ -9,7 +9,7 @@ from catalog import search
 from catalog.cache import catalog_cached
 from catalog.cards import CARD_ATTRIBUTES, ProductCard, card_from_item
 from catalog.models import Category, Product, SearchTerm, StockBucket
-from shopsite.counters import tallies_get, tally_value
+from shopsite.counters import tally_value
 from shopsite.cursors import cursor_decode, cursor_encode
 from shopsite.dynamodb import items_get_many
 from shopsite.pagination import Page, multi_prefix_page, query_page

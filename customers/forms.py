@@ -51,6 +51,24 @@ class ProfileForm(forms.Form):
         return normalise_email(self.cleaned_data["email"])
 
 
+class AccountForm(ProfileForm):
+    """The shopper's own profile page: everything but the email, which changes through EmailChangeForm."""
+
+    email = None
+
+
+class EmailChangeForm(forms.Form):
+    """A new email address, proven by the current password now and by a link sent to that address."""
+
+    new_email = forms.EmailField(label="New email", max_length=254,
+                                 widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    current_password = forms.CharField(label="Current password", max_length=128, strip=False,
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def clean_new_email(self):
+        return normalise_email(self.cleaned_data["new_email"])
+
+
 class CustomerForm(ProfileForm):
     """Everything staff may set on a customer."""
 

@@ -153,6 +153,22 @@ class Session(BaseModel):
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
+@register("signups")
+class PendingSignup(BaseModel):
+    """A signup waiting for its email to be proven: the account is created when the emailed link is used.
+
+    Keyed by the SHA-256 of the link's random token (the token itself is only in the email); the password is
+    kept hashed, as on an account; TTL removes what nobody confirmed."""
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute()
+    data = UnicodeAttribute()  # JSON: the profile fields, the password hash, where to go next
+    expires_at = TTLAttribute()
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+
+
 @register("login-attempts")
 class LoginAttempt(BaseModel):
     """Sign-in attempts of one client (``client#<ip>``) or one account from one client, in the current window."""

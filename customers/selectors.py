@@ -7,7 +7,7 @@ import unicodedata
 from pynamodb.exceptions import DoesNotExist
 
 from customers.models import Customer, CustomerEmail
-from shopsite.counters import tallies_get, tally_value
+from shopsite.counters import tally_value
 from shopsite.pagination import Page, multi_prefix_page, query_page
 
 CUSTOMERS_TALLY = "customers"

@@ -5,12 +5,16 @@ the same transaction as the customer, never by reading an index.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
 import uuid
+from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils import timezone
 
-from customers.models import Customer, CustomerEmail
+from customers.models import Customer, CustomerEmail, PendingSignup
 from customers.selectors import (
     CUSTOMERS_TALLY,
     CustomerNotFound,
@@ -62,6 +66,7 @@ def customer_create(
     notes: str = "",
     status: str = "active",
     actor: str = "",
+    password_hash: str | None = None,
 ) -> Customer:
     """Create a customer and its email guard in one transaction; raise EmailTaken on a duplicate.
 
@@ -83,7 +88,7 @@ def customer_create(
         country=country,
         notes=notes,
         status=status,
-        password=make_password(password) if password else None,
+        password=make_password(password) if password else password_hash,
         created_at=now,
         updated_at=now,
     )
@@ -184,3 +189,52 @@ def customer_authenticate(*, email: str, password: str) -> Customer | None:
         make_password(password)
         return None
     return customer if check_password(password, customer.password) else None
+
+
+SIGNUP_LINK_SECONDS = 24 * 60 * 60
+
+
+class SignupLinkInvalid(Exception):
+    """The signup link is unknown, used already or expired."""
+
+
+def _signup_key(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def signup_request(*, email: str, password: str, next_url: str = "", **profile) -> tuple[str | None, Customer | None]:
+    """Start a signup. Return (token, None) for a free email — a PendingSignup the emailed link completes —
+    or (None, the existing account) when the email is taken: the caller answers alike and tells that owner."""
+    email = normalise_email(email)
+    try:
+        return None, customer_get_by_email(email=email)
+    except CustomerNotFound:
+        pass
+    token = secrets.token_urlsafe(32)
+    data = {"profile": profile, "password": make_password(password), "next": next_url[:500]}
+    PendingSignup(_signup_key(token), email=email, data=json.dumps(data),
+                  expires_at=timezone.now() + timedelta(seconds=SIGNUP_LINK_SECONDS)).save()
+    return token, None
+
+
+def signup_pending(*, token: str) -> PendingSignup:
+    """The pending signup a link names; SignupLinkInvalid when there is none (TTL deletes only eventually)."""
+    if not token or len(token) > 100:
+        raise SignupLinkInvalid()
+    try:
+        pending = PendingSignup.get(_signup_key(token), consistent_read=True)
+    except PendingSignup.DoesNotExist:
+        raise SignupLinkInvalid() from None
+    if pending.expires_at <= timezone.now():
+        raise SignupLinkInvalid()
+    return pending
+
+
+def signup_confirm(*, token: str) -> tuple[Customer, str]:
+    """Create the account a signup link proves the email of; return it and where the shopper was going.
+    Raise SignupLinkInvalid, or EmailTaken when the address got an account meanwhile."""
+    pending = signup_pending(token=token)
+    data = json.loads(pending.data)
+    customer = customer_create(email=pending.email, password_hash=data["password"], **data["profile"])
+    pending.delete()
+    return customer, data.get("next", "")

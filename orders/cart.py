@@ -7,7 +7,6 @@ stale cookie shows 0), and it is only ever a display: the cart page and
 checkout read the cart itself.
 """
 from django.conf import settings
-from django.core import signing
 from django.utils.crypto import salted_hmac
 
 from orders import selectors, services

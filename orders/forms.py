@@ -107,3 +107,20 @@ class OrderFilterForm(forms.Form):
 
 class ShipForm(forms.Form):
     carrier = forms.CharField(max_length=60, required=False, help_text="The same carrier for every order below.")
+
+
+class GuestLinkForm(forms.Form):
+    """A guest asks for a fresh link to an order: its number and the email it was placed with."""
+
+    reference = forms.CharField(label="Order number", max_length=14,
+                                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def clean_reference(self):
+        reference = self.cleaned_data["reference"].strip().lstrip("#").strip()
+        if not reference.isdigit():
+            raise forms.ValidationError("Type the order number from your email, e.g. 10042.")
+        return reference
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()

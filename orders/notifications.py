@@ -1,8 +1,11 @@
 """Emails to the shopper when their order is placed or changes status."""
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from shopsite.emails import email_send
+from orders.selectors import order_find_by_reference
+from shopsite.emails import email_request_handler, email_send
+from shopsite.links import site_url
 
 GUEST_LINK_SALT = "shopsite.orders.guest-link"
 CLAIM_LINK_SALT = "shopsite.orders.claim"
@@ -10,15 +13,40 @@ CLAIM_LINK_SECONDS = 7 * 24 * 3600
 
 
 def guest_link_path(order) -> str:
-    """A signed path that shows a guest order to whoever has the link (sent only to the order's email)."""
+    """A signed path that shows a guest order to whoever has the link (sent only to the order's email),
+    for GUEST_LINK_SECONDS; a guest asks for a fresh one with the order's number and email (guest_link_resend)."""
     return reverse("orders:guest_link", kwargs={"token": signing.dumps(order.order_id, salt=GUEST_LINK_SALT)})
 
 
+class GuestLinkExpired(Exception):
+    """The link was this shop's, but its time is over."""
+
+
 def guest_link_order_id(token: str) -> str | None:
+    """The order a guest link names; None when the link is not this shop's; GuestLinkExpired when it is too old."""
     try:
-        return signing.loads(token, salt=GUEST_LINK_SALT)
+        return signing.loads(token, salt=GUEST_LINK_SALT, max_age=settings.GUEST_LINK_SECONDS)
+    except signing.SignatureExpired:
+        raise GuestLinkExpired() from None
     except signing.BadSignature:
         return None
+
+
+@email_request_handler("guest_link")
+def guest_link_deliver(*, to: str, data: str = "") -> bool:
+    """A queued "send me my link" request: a fresh link goes out only when order *data* is a guest order placed
+    with the email *to* (the request's answer is the same either way)."""
+    order = order_find_by_reference(reference=data)
+    if order is None or not order.customer_id.startswith("guest#") or order.email.lower() != to.lower():
+        return False
+    return guest_link_send(order=order)
+
+
+def guest_link_send(*, order) -> bool:
+    """Email a fresh link to a guest order, to the order's own email."""
+    return email_send(to=order.email, template="guest_link", subject=f"Your link to order {order.reference}",
+                      context={"order": order, "order_url": site_url(guest_link_path(order)),
+                               "days": settings.GUEST_LINK_SECONDS // 86400})
 
 
 def claim_link_valid(token: str, *, customer) -> bool:
@@ -33,7 +61,7 @@ def claim_link_valid(token: str, *, customer) -> bool:
 def claim_email_send(*, customer, request) -> bool:
     """Offer a new account the guest orders placed earlier with its email; the link proves the email is theirs."""
     token = signing.dumps({"c": customer.customer_id, "e": customer.email}, salt=CLAIM_LINK_SALT)
-    url = request.build_absolute_uri(reverse("orders:claim", kwargs={"token": token}))
+    url = site_url(reverse("orders:claim", kwargs={"token": token}))
     return email_send(to=customer.email, template="claim_orders", subject="Your earlier orders",
                       context={"customer": customer, "claim_url": url})
 
@@ -49,15 +77,16 @@ ORDER_EMAILS = {
 def order_notify(*, order, request=None, base_url: str = "", refunded: bool = False) -> bool:
     """Email the shopper about the order's current status, if that status has an email.
 
-    The link is absolute: built from *request* when there is one, else from
-    *base_url* (jobs run without a request). Returns False when nothing went
-    out now (no email for this status, or the message waits in the outbox).
+    The link is absolute, on SHOP_BASE_URL (shopsite.links) — never the
+    request's Host; *request* and *base_url* are accepted for the callers'
+    sake and not used for it. Returns False when nothing went out now (no
+    email for this status, or the message waits in the outbox).
     """
     if order.status not in ORDER_EMAILS:
         return False
     template, subject = ORDER_EMAILS[order.status]
     guest = order.customer_id.startswith("guest#")
     path = guest_link_path(order) if guest else reverse("orders:detail", kwargs={"order_id": order.order_id})
-    order_url = request.build_absolute_uri(path) if request is not None else f"{base_url.rstrip('/')}{path}"
+    order_url = site_url(path)
     return email_send(to=order.email, template=template, subject=subject.format(reference=order.reference),
                       context={"order": order, "order_url": order_url, "refunded": refunded or order.status == "refunded"})

@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/orders/<str:order_id>/", views.order_detail, name="detail"),
     path("account/orders/<str:order_id>/cancel/", views.order_cancel, name="cancel"),
     path("account/orders/<str:order_id>/pay/", views.pay, name="pay"),
+    path("orders/link/", views.guest_link_request, name="guest_link_request"),
     path("orders/link/<str:token>/", views.guest_link, name="guest_link"),
     path("account/orders/claim/<str:token>/", views.claim, name="claim"),
     path("payments/stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),

@@ -15,7 +15,8 @@ from orders import selectors, services
 from orders.cart import cart_count_refresh, cart_id_for_request
 from customers import services as customer_services
 from orders import notifications
-from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, GuestCheckoutForm, PlaceOrderForm
+from customers.accounts import services as account_services
+from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, GuestCheckoutForm, GuestLinkForm, PlaceOrderForm
 from orders.notifications import order_notify
 from orders.payments import PaymentError, provider_get, providers
 from orders.selectors import Cart
@@ -23,6 +24,9 @@ from shopsite.decorators import customer_required, login_redirect, refreshable
 from shopsite.forms import render_form
 from shopsite.pagination import page_or_first
 from shopsite.templatetags.shop import money
+from shopsite.clients import client_address
+from shopsite.emails import email_request
+from shopsite.links import site_url
 
 ADDRESS_SESSION_KEY = "checkout_address"
 
@@ -202,7 +206,7 @@ def _payment_start(request, order):
     """Send the shopper to the provider's payment page, or to the confirmation page that says how to pay."""
     if order.status != "placed":
         return redirect("orders:done", order_id=order.order_id)
-    done = request.build_absolute_uri(reverse("orders:done", kwargs={"order_id": order.order_id}))
+    done = site_url(reverse("orders:done", kwargs={"order_id": order.order_id}))
     try:
         url = provider_get(order.payment_provider).start(order=order, success_url=f"{done}?paid=1", cancel_url=done)
     except PaymentError:
@@ -264,10 +268,35 @@ def pay(request, order_id):
     return _payment_start(request, _own_order_or_404(request, order_id))
 
 
+_GUEST_LINK_SENT = ("If an order with that number was placed with that email, a fresh link to it is on its way. "
+                    "Check your inbox.")
+
+
+@require_http_methods(["GET", "POST"])
+def guest_link_request(request):
+    """A guest whose link expired (or got lost) asks for a fresh one; the answer never says whether the order
+    exists: the decision and the email happen in the outbox job (shopsite.emails.email_request)."""
+    form = GuestLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_services.client_request_check(purpose="guest-link", client=client_address(request))
+        except account_services.LoginLocked as locked:
+            form.add_error(None, str(locked).replace("failed attempts", "requests from here"))
+        else:
+            email_request(kind="guest_link", to=form.cleaned_data["email"], data=form.cleaned_data["reference"])
+            messages.info(request, _GUEST_LINK_SENT)
+            return redirect("orders:guest_link_request")
+    return render_form(request, "orders/guest_link_request.html", {"form": form})
+
+
 @require_GET
 def guest_link(request, token):
-    """The signed link in a guest's emails: this browser may now see that order."""
-    order_id = notifications.guest_link_order_id(token)
+    """The signed link in a guest's emails: this browser may now see that order (for GUEST_LINK_SECONDS)."""
+    try:
+        order_id = notifications.guest_link_order_id(token)
+    except notifications.GuestLinkExpired:
+        return render(request, "orders/guest_link_request.html", {"form": GuestLinkForm(), "expired": True},
+                      status=410)
     order = selectors.order_find(order_id=order_id) if order_id else None
     if order is None or not order.customer_id.startswith("guest#"):
         raise Http404("This link is not valid.")

@@ -4,6 +4,13 @@ Each email is a template pair ``emails/<name>.txt`` and ``emails/<name>.html``
 extending one base. Sending never breaks the action that caused it: a failed
 send is logged and the rendered message goes to the outbox, which
 ``manage.py send_outbox`` (a Zappa schedule in production) retries.
+
+Some emails must not be decided inside the request at all: whether "forgot
+password" sends a link depends on whether the email is registered, and a
+response that took longer when it is would tell. Such a request is one
+write to the ``requests`` queue (email_request), the same whatever the
+address; the outbox job hands it to the handler registered for its kind
+(email_request_handler), which looks the address up and sends or not.
 """
 import logging
 import uuid
@@ -18,7 +25,41 @@ from shopsite.models import OutboxMessage
 
 log = logging.getLogger("shopsite.emails")
 OUTBOX_QUEUE = "pending"
+REQUESTS_QUEUE = "requests"
 OUTBOX_MAX_ATTEMPTS = 10
+_request_handlers: dict = {}
+
+
+def email_request_handler(kind: str):
+    """Register the function that decides and sends a queued email request of *kind* (called with ``to=``
+    and ``data=``)."""
+    def register(handler):
+        _request_handlers[kind] = handler
+        return handler
+    return register
+
+
+def email_request(*, kind: str, to: str, data: str = "") -> None:
+    """Queue a request for an email of *kind* to *to* (with *data* for its handler, e.g. an order number):
+    one write, whoever *to* is (see the module's docstring)."""
+    OutboxMessage(REQUESTS_QUEUE, str(uuid.uuid4()), to=to[:254], subject=kind, text=data[:200], html="",
+                  expires_at=timezone.now() + timedelta(days=1)).save()
+
+
+def requests_handle(*, limit: int = 100) -> int:
+    """Hand every queued email request to its kind's handler; return how many were handled."""
+    handled = 0
+    for request in OutboxMessage.query(REQUESTS_QUEUE, limit=limit):
+        handler = _request_handlers.get(request.subject)
+        try:
+            if handler is not None:
+                handler(to=request.to, data=request.text)
+        except Exception as error:  # noqa: BLE001 - one request must not stop the others; it stays for the next run
+            log.warning("email request %s not handled: %s", request.subject, type(error).__name__)
+            continue
+        request.delete()
+        handled += 1
+    return handled
 
 
 def _send(*, to: str, subject: str, text: str, html: str) -> None:
@@ -47,8 +88,10 @@ def email_send(*, to: str, template: str, subject: str, context: dict) -> bool:
 
 
 def outbox_send(*, limit: int = 100) -> tuple[int, int]:
-    """Try every waiting email again; return (sent, still waiting). One Query, then one write per message."""
-    sent = waiting = 0
+    """Handle the queued email requests, then try every waiting email again; return (sent, still waiting).
+    One Query per queue, then one write per message."""
+    sent = requests_handle(limit=limit)
+    waiting = 0
     for message in OutboxMessage.query(OUTBOX_QUEUE, limit=limit):
         try:
             _send(to=message.to, subject=message.subject, text=message.text, html=message.html)

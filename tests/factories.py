@@ -57,3 +57,16 @@ def customer_client(client):
     assert response.status_code == 302
     client.customer = customer
     return client
+
+
+def signup_confirmed(client, data: dict, *, path: str = "/account/signup/"):
+    """Sign up through the form, then open the emailed link in the same browser and create the account;
+    return the answer to that last step (a redirect, signed in)."""
+    import re
+
+    from django.core import mail
+
+    answer = client.post(path, data)
+    assert answer.status_code == 200 and "Check your inbox" in answer.content.decode(), answer.content.decode()[-2000:]
+    link = re.search(r"http://testserver(/account/signup/confirm/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    return client.post(link)

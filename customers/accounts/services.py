@@ -7,15 +7,19 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.urls import reverse
 from django.utils import timezone
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from customers.accounts.selectors import api_key_hash, staff_get
 from customers.accounts.selectors import OWNERS_TALLY
+from customers.accounts.tokens import customer_password_tokens, staff_uid
 from customers.models import ApiKey, LoginAttempt, Staff
 from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
 from customers.services import customer_authenticate
 from shopsite.audit import audit_add, audit_diff
+from shopsite.emails import email_request, email_request_handler, email_send
+from shopsite.links import site_url
 from shopsite.counters import tally_add
 from shopsite.models import Tally
 from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
@@ -296,31 +300,45 @@ def _lock_after_failure(key: str, *, limit: int) -> None:
             raise
 
 
-class ResetNotSent(Exception):
-    """No reset link goes out (unknown email, inactive account, or this address asked too often).
-
-    The view answers exactly as when a link was sent: the page must not tell
-    anyone whether an email is registered."""
-
-
-def password_reset_customer(*, email: str, client: str):
-    """Return the customer a reset link should go to, within the limits.
+def password_reset_request(*, email: str, client: str) -> None:
+    """Queue a "forgot password" request for *email*: the same two writes whether or not it is registered.
 
     Raise LoginLocked when this client has asked too often (said openly: it
-    reveals nothing about the email), ResetNotSent when no link should go out.
-    Both limits use the sign-in throttle's atomic windows.
+    reveals nothing about the email). Whether a link goes out is decided
+    later, by password_reset_deliver in the outbox job, so the answer's
+    timing cannot tell a registered email from another.
     """
     wait = _window_slot(f"reset-client#{client}"[:300], limit=settings.LOGIN_CLIENT_LIMIT)
     if wait:
         raise LoginLocked(wait)
+    email_request(kind="password_reset", to=normalise_email(email))
+
+
+def client_request_check(*, purpose: str, client: str) -> None:
+    """Count one request of *purpose* (e.g. "guest-link") from *client* in the sign-in throttle's windows
+    (LOGIN_CLIENT_LIMIT per window); raise LoginLocked when the client has asked too often."""
+    wait = _window_slot(f"{purpose}-client#{client}"[:300], limit=settings.LOGIN_CLIENT_LIMIT)
+    if wait:
+        raise LoginLocked(wait)
+
+
+@email_request_handler("password_reset")
+def password_reset_deliver(*, to: str, data: str = "") -> bool:
+    """Send the reset (or claim) link to the customer *to* names, within the per-email limit; False when
+    nothing goes out (unknown email, inactive account, asked too often)."""
     try:
-        customer = customer_get_by_email(email=email)
+        customer = customer_get_by_email(email=to)
     except CustomerNotFound:
-        raise ResetNotSent() from None
+        return False
     if customer.status != "active" or _window_slot(f"reset-email#{customer.customer_id}",
                                                    limit=settings.PASSWORD_RESET_EMAIL_LIMIT):
-        raise ResetNotSent()
-    return customer
+        return False
+    link = reverse("customers:password_reset_confirm", kwargs={
+        "uid": staff_uid(customer.customer_id), "token": customer_password_tokens.make_token(customer)})
+    email_send(to=customer.email, template="password_reset", subject="Choose your password", context={
+        "customer": customer, "reset_url": site_url(link), "claiming": not customer.has_password,
+        "hours": settings.PASSWORD_RESET_SECONDS // 3600})
+    return True
 
 
 def _pair_key(scope: str, email: str, client: str) -> str:

@@ -13,6 +13,7 @@ from shopsite.emails import email_send
 from shopsite.forms import render_form
 from shopsite.pagination import page_or_first
 from shopsite.transactions import StaleEdit
+from shopsite.links import site_url
 
 
 class InviteForm(forms.Form):
@@ -35,7 +36,7 @@ def staff_people(request):
             path = reverse("customers:staff_set_password",
                            kwargs={"uid": staff_uid(staff.email), "token": staff_password_tokens.make_token(staff)})
             sent = email_send(to=staff.email, template="staff_invite", subject="You are invited to the staff console",
-                              context={"staff": staff, "inviter": request.staff, "link": request.build_absolute_uri(path),
+                              context={"staff": staff, "inviter": request.staff, "link": site_url(path),
                                        "hours": settings.STAFF_PASSWORD_LINK_SECONDS // 3600})
             messages.success(request, f"Invitation {'sent' if sent else 'queued'} to {staff.email}.")
             return redirect("customers:staff_people")

@@ -161,8 +161,11 @@ ORDER_NUMBER_BLOCK = env_int("ORDER_NUMBER_BLOCK", 20)
 # How long checkout retries DynamoDB's transaction conflicts and throttling (jittered backoff) before a 503.
 CHECKOUT_RETRY_SECONDS = env_int("CHECKOUT_RETRY_SECONDS", 10)
 
-# The site's public address, for links printed outside a request (createstaff).
+# The site's public address (with the API Gateway stage, if any): every link in an email and every link
+# printed outside a request is built on it (shopsite.links), never on the request's Host header.
 SHOP_BASE_URL = env("SHOP_BASE_URL")
+# How long the link in a guest's order emails shows the order; a guest asks for a fresh one at /orders/link/.
+GUEST_LINK_SECONDS = env_int("GUEST_LINK_SECONDS", 30 * 24 * 60 * 60)
 # How long a staff member's one-time set-password link stays valid.
 STAFF_PASSWORD_LINK_SECONDS = env_int("STAFF_PASSWORD_LINK_SECONDS", 24 * 60 * 60)
 

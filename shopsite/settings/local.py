@@ -4,6 +4,7 @@ from .base import env
 
 DEBUG = env("DJANGO_DEBUG", "1") == "1"
 DYNAMODB_HOST = env("DYNAMODB_HOST", f"http://127.0.0.1:{env('DYNAMODB_PORT', '8001')}")
+SHOP_BASE_URL = env("SHOP_BASE_URL", "http://127.0.0.1:8000")  # make run's address
 # Serve static files straight from static/ (no collectstatic needed locally).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -4,6 +4,7 @@ from .base import env
 
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+SHOP_BASE_URL = "http://testserver"
 DYNAMODB_HOST = env("DYNAMODB_HOST", "http://127.0.0.1:8002")
 DYNAMODB_TABLE_PREFIX = env("DYNAMODB_TABLE_PREFIX", "test-")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

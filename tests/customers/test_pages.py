@@ -1,10 +1,11 @@
 """Staff customer pages and shopper accounts, through the browser-facing views."""
 import re
 
+import pytest
 from django.test import Client
 
 from customers import selectors, services
-from tests.factories import PASSWORD, make_customer
+from tests.factories import PASSWORD, make_customer, signup_confirmed
 
 
 def test_staff_can_create_view_edit_and_delete_a_customer(staff_client):
@@ -82,15 +83,39 @@ def test_find_by_exact_email(staff_client):
     assert "No customer uses" in staff_client.get("/staff/customers/?email=none@example.com", follow=True).content.decode()
 
 
-def test_signup_signs_in_and_rejects_duplicates(client):
-    response = client.post("/account/signup/", {"email": "new@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
-    assert response.status_code == 302
-    assert client.get("/account/").status_code == 200
+def test_signup_confirms_the_email_and_a_taken_one_gets_the_same_answer(client):
+    from django.core import mail
+
+    response = signup_confirmed(client, {"email": "new@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
+    assert response.status_code == 302 and client.get("/account/").status_code == 200
+    assert [m.subject for m in mail.outbox][-1] == "Shopsite: Welcome"
+    mail.outbox.clear()
     other = Client()
     different = "a-different-passphrase"
-    response = other.post("/account/signup/", {"email": "NEW@example.com", "password": different, "password_confirm": different})
-    assert response.status_code == 400
-    assert "already exists" in response.content.decode()
+    taken = other.post("/account/signup/", {"email": "NEW@example.com", "password": different, "password_confirm": different})
+    fresh = Client().post("/account/signup/", {"email": "fresh@example.com", "password": different,
+                                               "password_confirm": different})
+    assert taken.status_code == fresh.status_code == 200
+    assert "already" not in taken.content.decode()
+    strip = lambda html: re.sub(r"<strong>[^<]*</strong>|csrfmiddlewaretoken\" value=\"[^\"]+\"", "", html)  # noqa: E731
+    assert strip(taken.content.decode()) == strip(fresh.content.decode())
+    owner, newcomer = mail.outbox
+    assert owner.to == ["new@example.com"] and "already has one" in owner.body
+    assert newcomer.to == ["fresh@example.com"] and "/account/signup/confirm/" in newcomer.body
+    assert other.get("/account/").status_code == 302  # nobody was signed in to the existing account
+
+
+def test_a_signup_link_works_once_and_only_a_post_creates_the_account():
+    from django.core import mail
+
+    Client().post("/account/signup/", {"email": "once@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
+    link = re.search(r"http://testserver(/account/signup/confirm/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    assert Client().get(link).status_code == 200  # a mail scanner opening it creates nothing
+    with pytest.raises(selectors.CustomerNotFound):
+        selectors.customer_get_by_email(email="once@example.com")
+    assert Client().post(link).status_code == 302
+    assert Client().post(link).status_code == 400
+    assert Client().get("/account/signup/confirm/forged-token/").status_code == 400
 
 
 def test_signup_validates_passwords(client):
@@ -101,15 +126,43 @@ def test_signup_validates_passwords(client):
     assert "do not match" in response.content.decode()
 
 
-def test_profile_email_change_goes_through_the_guard(customer_client):
-    make_customer(email="other@example.com")
-    data = {"email": "other@example.com", "first_name": "Ada", "version": customer_client.customer.version}
-    response = customer_client.post("/account/", data)
-    assert response.status_code == 400
-    assert "Another account already uses this email." in response.content.decode()
-    data["email"] = "ada@example.com"
-    assert customer_client.post("/account/", data).status_code == 302
+def test_changing_the_email_needs_the_password_and_a_link_to_the_new_address(customer_client):
+    from django.core import mail
+
+    old = customer_client.customer.email
+    data = {"first_name": "Ada", "email": "sneaky@example.com", "version": customer_client.customer.version}
+    assert customer_client.post("/account/", data).status_code == 302  # the profile form carries no email any more
+    assert selectors.customer_find(customer_id=customer_client.customer.customer_id).email == old
+    wrong = customer_client.post("/account/email/", {"new_email": "ada@example.com", "current_password": "not-it-at-all"})
+    assert wrong.status_code == 400 and "That is not your current password." in wrong.content.decode()
+    assert mail.outbox == []
+    asked = customer_client.post("/account/email/", {"new_email": "Ada@Example.com", "current_password": PASSWORD})
+    assert asked.status_code == 302
+    assert selectors.customer_find(customer_id=customer_client.customer.customer_id).email == old  # not yet
+    confirm, notice = mail.outbox
+    assert confirm.to == ["ada@example.com"] and notice.to == [old] and "ada@example.com" in notice.body
+    link = re.search(r"http://testserver(/account/email/confirm/[^/\s]+/)", confirm.body).group(1)
+    stranger = Client()
+    page = stranger.get(link)  # a mail scanner opening the link changes nothing
+    assert page.status_code == 200 and "Yes, use this email" in page.content.decode()
+    assert selectors.customer_find(customer_id=customer_client.customer.customer_id).email == old
+    assert stranger.post(link).status_code == 302
     assert selectors.customer_get_by_email(email="ada@example.com").customer_id == customer_client.customer.customer_id
+    assert mail.outbox[-1].to == [old] and "is now ada@example.com" in mail.outbox[-1].body
+    assert Client().post(link).status_code == 400  # once only: the account's email is no longer the old one
+
+
+def test_an_email_change_to_a_taken_address_is_refused_only_to_its_owner(customer_client):
+    from django.core import mail
+
+    make_customer(email="other@example.com")
+    asked = customer_client.post("/account/email/", {"new_email": "other@example.com", "current_password": PASSWORD})
+    assert asked.status_code == 302  # the same answer as for a free address
+    link = re.search(r"http://testserver(/account/email/confirm/[^/\s]+/)", mail.outbox[0].body).group(1)
+    refused = Client().post(link)
+    assert refused.status_code == 409 and "Another account already uses" in refused.content.decode()
+    assert selectors.customer_find(customer_id=customer_client.customer.customer_id).email != "other@example.com"
+    assert Client().get("/account/email/confirm/forged/").status_code == 400
 
 
 def test_password_change_ends_other_sessions(customer_client):
@@ -144,15 +197,18 @@ def test_shopper_cannot_open_staff_pages_and_anonymous_api_is_401(customer_clien
     assert Client().get("/api/customers").status_code == 401
 
 
-def test_a_signup_repeated_after_its_first_try_committed_signs_the_person_in(client):
-    """The first submit committed during an outage but its answer was a 503; the second must not say "exists"."""
-    from customers import services
-    from tests.factories import PASSWORD
+def test_a_signup_repeated_after_its_first_try_committed_still_gets_its_account(client):
+    """The first confirm committed during an outage but its answer was a 503: the link then says the account
+    exists, and signing in works."""
+    from django.core import mail
 
-    services.customer_create(email="again@example.com", password=PASSWORD)  # the lost first try
-    response = client.post("/account/signup/", {"email": "again@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
-    assert response.status_code == 302 and response["Location"] == "/account/"
-    other = client.__class__()
-    refused = other.post("/account/signup/", {"email": "again@example.com", "password": "another-long-password",
-                                              "password_confirm": "another-long-password"})
-    assert refused.status_code == 400 and "already exists" in refused.content.decode()
+    from customers import services
+
+    client.post("/account/signup/", {"email": "again@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
+    link = re.search(r"http://testserver(/account/signup/confirm/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    token = link.rstrip("/").split("/")[-1]
+    services.customer_create(email="again@example.com", password=PASSWORD)  # someone confirmed first
+    refused = client.post(link)
+    assert refused.status_code == 409 and "already has an account" in refused.content.decode()
+    assert services.signup_pending(token=token)
+    assert client.post("/account/login/", {"email": "again@example.com", "password": PASSWORD}).status_code == 302

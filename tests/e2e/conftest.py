@@ -133,7 +133,8 @@ class Journey:
 
 
 @pytest.fixture
-def journey(browser, site_url):
+def journey(browser, site_url, settings):
+    settings.SHOP_BASE_URL = site_url  # the links in emails lead to the site under test
     journeys = []
 
     def start(name):

@@ -11,7 +11,7 @@ from catalog import services as catalog_services
 from orders import selectors, services
 from customers.accounts.sessions import SessionStore
 from orders.models import CartItem, Order
-from tests.factories import PASSWORD, make_customer, make_product
+from tests.factories import PASSWORD, make_customer, make_product, signup_confirmed
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "line2": "", "city": "Springfield", "postal_code": "12345", "country": "US"}
 
@@ -234,9 +234,9 @@ def test_checkout_flow_end_to_end_through_pages(count_calls):
     response = client.get("/checkout/")
     assert response.status_code == 200 and "checking out as a guest" in response.content.decode()
     assert 'href="/account/signup/?next=/checkout/"' in response.content.decode()
-    response = client.post("/account/signup/?next=/checkout/", {
+    response = signup_confirmed(client, {
         "email": "buyer@example.com", "password": PASSWORD, "password_confirm": PASSWORD, "first_name": "Bo", "next": "/checkout/",
-    })
+    }, path="/account/signup/?next=/checkout/")
     assert response["Location"] == "/checkout/"
     assert client.post("/checkout/", {"name": ""}).status_code == 400
     assert client.post("/checkout/", ADDRESS)["Location"] == "/checkout/review/"

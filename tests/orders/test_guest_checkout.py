@@ -6,7 +6,7 @@ from django.test import Client
 
 from catalog import selectors as catalog_selectors
 from orders import selectors
-from tests.factories import PASSWORD, make_customer, make_product
+from tests.factories import PASSWORD, make_customer, make_product, signup_confirmed
 
 ADDRESS = {"name": "Grace Hopper", "line1": "1 Navy Way", "line2": "", "city": "Arlington", "postal_code": "22202", "country": "US"}
 
@@ -59,10 +59,11 @@ def test_signing_up_later_offers_the_guest_orders_and_only_that_inbox_can_add_th
     order_id = guest_order(Client(), make_product(stock=5), email="later@example.com")
     mail.outbox.clear()
     browser = Client()
-    browser.post("/account/signup/", {"email": "later@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
-    assert [m.subject for m in mail.outbox] == ["Shopsite: Welcome", "Shopsite: Your earlier orders"]
+    signup_confirmed(browser, {"email": "later@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
+    assert [m.subject for m in mail.outbox] == ["Shopsite: Confirm your email to finish signing up", "Shopsite: Welcome",
+                                                "Shopsite: Your earlier orders"]
     assert order_id not in browser.get("/account/orders/").content.decode()  # not before the email is proven
-    claim = re.search(r"http://testserver(/account/orders/claim/[^/\s]+/)", mail.outbox[1].body).group(1)
+    claim = re.search(r"http://testserver(/account/orders/claim/[^/\s]+/)", mail.outbox[2].body).group(1)
     intruder = Client()
     intruder.post("/account/login/", {"email": make_customer().email, "password": PASSWORD})
     assert "not valid for your account" in intruder.get(claim, follow=True).content.decode()
@@ -74,5 +75,32 @@ def test_signing_up_later_offers_the_guest_orders_and_only_that_inbox_can_add_th
 
 
 def test_an_account_without_guest_orders_gets_no_claim_email():
-    Client().post("/account/signup/", {"email": "new@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
-    assert [m.subject for m in mail.outbox] == ["Shopsite: Welcome"]
+    signup_confirmed(Client(), {"email": "new@example.com", "password": PASSWORD, "password_confirm": PASSWORD})
+    assert [m.subject for m in mail.outbox] == ["Shopsite: Confirm your email to finish signing up", "Shopsite: Welcome"]
+
+
+def test_a_guest_link_expires_and_a_fresh_one_goes_only_to_the_orders_email(settings):
+    from orders import selectors as order_selectors
+    from shopsite.emails import outbox_send
+
+    order_id = guest_order(Client(), make_product(stock=5), email="guest@example.com")
+    link = link_in(mail.outbox[-1])
+    settings.GUEST_LINK_SECONDS = -1  # its time is over
+    expired = Client().get(link)
+    assert expired.status_code == 410 and "That link has expired" in expired.content.decode()
+    settings.GUEST_LINK_SECONDS = 30 * 24 * 3600
+    reference = order_selectors.order_find(order_id=order_id).reference.lstrip("#")
+    mail.outbox.clear()
+    answers = []
+    for email, number in (("other@example.com", reference), ("guest@example.com", "999999"), ("guest@example.com", reference)):
+        response = Client().post("/orders/link/", {"email": email, "reference": number}, follow=True)
+        answers.append([str(m) for m in response.context["messages"]])
+    assert answers[0] == answers[1] == answers[2] and "If an order with that number" in answers[0][0]
+    assert mail.outbox == []  # decided in the job, not in the request
+    outbox_send()
+    assert [m.to for m in mail.outbox] == [["guest@example.com"]]
+    fresh = Client()
+    assert fresh.get(link_in(mail.outbox[0]), follow=True).status_code == 200
+    assert fresh.get(f"/account/orders/{order_id}/").status_code == 200
+    bad = Client().post("/orders/link/", {"email": "nope", "reference": "abc"})
+    assert bad.status_code == 400 and "Type the order number" in bad.content.decode()

@@ -9,6 +9,16 @@ from shopsite import dynamodb, localdb
 from shopsite.streams import StreamReader
 
 
+def _outbox_follow(*, stop: threading.Event, every: float = 3.0) -> None:
+    from shopsite.emails import outbox_send
+
+    while not stop.wait(every):
+        try:
+            outbox_send()
+        except Exception as error:  # noqa: BLE001 - DynamoDB Local restarting: try again at the next tick
+            print(f"outbox: {type(error).__name__}")
+
+
 class Command(BaseCommand):
     help = (
         "Start DynamoDB Local (data in .data/dynamodb), create missing tables, seed the demo "
@@ -46,6 +56,8 @@ class Command(BaseCommand):
                 # tallies, spread stock shown). From the oldest record kept: consumers skip what they applied.
                 reader = StreamReader(start="TRIM_HORIZON")
                 threading.Thread(target=reader.follow, kwargs={"stop": stop}, daemon=True, name="streams").start()
+                # What the send_outbox schedule does on AWS: queued email requests ("forgot password") go out.
+                threading.Thread(target=_outbox_follow, kwargs={"stop": stop}, daemon=True, name="outbox").start()
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=not noreload)
         except KeyboardInterrupt:
             pass
