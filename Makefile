@@ -46,12 +46,22 @@ postgresql:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 
+# Django's own session tests (SessionTestsMixin) run against our DynamoDB engine: Django's wheel ships no
+# tests, so the test module comes from the sdist of the pinned version, fetched from PyPI like any package.
+DJANGO_VERSION := $(shell sed -n 's/^Django==//p' requirements.txt)
+DJANGO_SESSION_TESTS := .cache/django-$(DJANGO_VERSION)-sessions_tests.py
+$(DJANGO_SESSION_TESTS): requirements.txt | $(VENV)/.runtime
+	mkdir -p .cache/sdist
+	$(PIP) download --quiet --disable-pip-version-check --no-deps --no-binary :all: Django==$(DJANGO_VERSION) -d .cache/sdist
+	tar -xzOf .cache/sdist/django-$(DJANGO_VERSION).tar.gz django-$(DJANGO_VERSION)/tests/sessions_tests/tests.py > $@.tmp
+	mv $@.tmp $@
+
 run: $(VENV)/.runtime node_modules/.installed java
 	$(PY) manage.py runlocal
 
 # Coverage is collected for the apps; the gate then fails the run if any services
 # module is under 90 % (it prints nothing when all pass, so pytest's summary stays last).
-test: $(VENV)/.dev node_modules/.installed java chromium
+test: $(VENV)/.dev node_modules/.installed java chromium $(DJANGO_SESSION_TESTS)
 	$(PY) -m pytest --cov=customers --cov=catalog --cov=orders --cov-report=
 	@$(PY) tests/coverage_gate.py
 

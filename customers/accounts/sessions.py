@@ -40,7 +40,7 @@ from shopsite import dynamodb
 
 
 RANDOM_LENGTH = 32
-_KEY = re.compile(r"[a-z0-9]{32}(?:\.[sc][A-Za-z0-9_-]{1,400})?")
+_KEY = re.compile(r"[A-Za-z0-9._-]{8,400}")  # Django's rule (8 or more) within what a DynamoDB key and a cookie hold
 TAG_BYTES = 10
 
 
@@ -118,7 +118,8 @@ class SessionStore(SessionBase):
         return nonce + _hint_of(getattr(self, "_session_cache", None) or {}, nonce=nonce)
 
     def _validate_session_key(self, key):
-        """Only what this engine issues is a key: any other cookie value (too long, other characters) is none."""
+        """Django's rule (8 characters or more), bounded: a cookie value too long for a DynamoDB key, or with
+        characters no key of this engine has, is no key at all."""
         return isinstance(key, str) and bool(_KEY.fullmatch(key))
 
     def _get_item(self):
