@@ -18,7 +18,24 @@ came from in ``requestContext`` (``http.sourceIp`` for HTTP APIs,
 ``identity.sourceIp`` for REST APIs). The wrapper replaces the header with
 that address before Zappa reads it, so ``REMOTE_ADDR`` is the one address no
 client can choose (see shopsite.clients).
+
+Headers and cookies reach Zappa as text; a WSGI server passes them as bytes
+read as Latin-1, and Django's WSGI layer encodes them back that way — so a
+cookie holding a character outside Latin-1 raised UnicodeEncodeError (a 500)
+before any view ran. The wrapper writes each such value as its UTF-8 bytes
+read as Latin-1, exactly what a WSGI server would hand over.
+
+A crash inside Zappa's own handler comes back as a JSON dump of the error;
+the wrapper answers the shop's plain 500 page instead (Zappa's ``debug`` is
+off in every stage, so no traceback is in it either way).
 """
+import logging
+
+log = logging.getLogger("shopsite.lambda")
+CRASH_PAGE = (
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+    "content=\"width=device-width, initial-scale=1\"><title>Something went wrong</title></head><body>"
+    "<main><h1>Something went wrong on our side</h1><p>Please try again in a moment.</p></main></body></html>")
 
 
 def _unique(values):
@@ -56,6 +73,37 @@ def _trust_source_ip(event) -> None:
         event["multiValueHeaders"]["X-Forwarded-For"] = [source]
 
 
+def _wsgi_text(value):
+    """*value* as a WSGI server would pass it: its UTF-8 bytes read as Latin-1 (a no-op for Latin-1 text)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        value.encode("latin-1")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+def _wsgi_safe(event) -> None:
+    for field in ("headers", "multiValueHeaders"):
+        headers = event.get(field)
+        if isinstance(headers, dict):
+            for name, value in list(headers.items()):
+                headers[name] = [_wsgi_text(v) for v in value] if isinstance(value, list) else _wsgi_text(value)
+    if isinstance(event.get("cookies"), list):
+        event["cookies"] = [_wsgi_text(cookie) for cookie in event["cookies"]]
+
+
+def _crash_response(event) -> dict:
+    response = {"statusCode": 500, "body": CRASH_PAGE, "isBase64Encoded": False}
+    headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+    if event.get("version") == "2.0":
+        response["headers"] = headers
+    else:
+        response["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
+    return response
+
+
 def handler(event, context):
     """Run Zappa's handler (``handler.py`` at the package root) and tidy its response; hand stream batches
     to shopsite.streams."""
@@ -70,11 +118,22 @@ def handler(event, context):
         return lambda_event(event, context)
     from handler import lambda_handler
 
-    if isinstance(event, dict):
+    http = isinstance(event, dict) and isinstance(event.get("requestContext"), dict)
+    if http:
         _trust_source_ip(event)
-    response = lambda_handler(event, context)
+        _wsgi_safe(event)
+    try:
+        response = lambda_handler(event, context)
+    except Exception:
+        if not http:
+            raise
+        log.exception("Zappa's handler raised")
+        return _crash_response(event)
     if not isinstance(response, dict):
         return response
+    if http and response.get("statusCode") == 500 and not response.get("headers") and not response.get("multiValueHeaders"):
+        log.error("Zappa's handler answered a crash: %s", str(response.get("body"))[:200])
+        return _crash_response(event)
     if "cookies" in response:
         response["cookies"] = _unique(response["cookies"])
     multi = response.get("multiValueHeaders")

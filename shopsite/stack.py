@@ -226,8 +226,10 @@ def stack_template(*, stage: str) -> dict:
                               _sub("arn:${AWS::Partition}:apigateway:${AWS::Region}::/apis/*")]},
                 {"Sid": "KeepWarmSchedule", "Effect": "Allow", "Action": [
                     "events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets", "events:RemoveTargets",
-                    "events:ListTargetsByRule", "events:ListRuleNamesByTarget"],
+                    "events:ListTargetsByRule"],
                  "Resource": _sub(f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{function}-*")},
+                # Zappa calls this in every deploy, update and undeploy; IAM takes no resource for it ("*" only).
+                {"Sid": "ScheduleLookup", "Effect": "Allow", "Action": "events:ListRuleNamesByTarget", "Resource": "*"},
                 {"Sid": "Tail", "Effect": "Allow", "Action": ["logs:FilterLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"],
                  "Resource": _sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{function}:*")},
                 # The post-deploy callback (shopsite.zappa_callbacks) reads this stack's outputs and maps the
@@ -245,8 +247,25 @@ def stack_template(*, stage: str) -> dict:
         },
     }
 
+    # CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed alias/aws/sns key (its policy
+    # cannot be changed to let cloudwatch.amazonaws.com use it): the topic gets a customer-managed key that may.
+    resources["AlarmTopicKey"] = {
+        "Type": "AWS::KMS::Key", "DeletionPolicy": keep, "UpdateReplacePolicy": keep,
+        "Properties": {
+            "Description": f"{function}: encrypts the alarm topic; CloudWatch alarms may use it to publish",
+            "EnableKeyRotation": True,
+            "KeyPolicy": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "AccountAdministers", "Effect": "Allow",
+                 "Principal": {"AWS": _sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                 "Action": "kms:*", "Resource": "*"},
+                {"Sid": "CloudWatchAlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
+                 "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}},
+            ]},
+        },
+    }
     resources["AlarmTopic"] = {"Type": "AWS::SNS::Topic", "Properties": {
-        "TopicName": f"{function}-alarms", "KmsMasterKeyId": "alias/aws/sns"}}
+        "TopicName": f"{function}-alarms", "KmsMasterKeyId": {"Ref": "AlarmTopicKey"}}}
     resources["AlarmEmailSubscription"] = {"Type": "AWS::SNS::Subscription", "Condition": "HasAlarmEmail", "Properties": {
         "TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}}}
     lambda_metric = lambda name, stat="Sum": {  # noqa: E731

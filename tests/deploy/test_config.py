@@ -1,5 +1,6 @@
 """Deployment configuration: stages, runtime, gateway, IAM policy and production settings."""
 import json
+import re
 import os
 import subprocess
 import sys
@@ -20,6 +21,8 @@ def test_zappa_stages():
         assert merged["runtime"] == f"python{sys.version_info.major}.{sys.version_info.minor}"
         assert merged["apigateway_version"] == "v2"
         assert merged["timeout_seconds"] <= 29 and merged["keep_warm"]
+        assert merged["debug"] is False  # Zappa's default (true) answers a crash in its handler with a traceback
+        assert merged["log_level"] in ("INFO", "WARNING")  # at DEBUG Zappa logs every raw event, cookies and all
         env = merged["environment_variables"]
         assert {"DYNAMODB_TABLE_PREFIX", "DJANGO_ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "STATIC_BUCKET"} <= set(env)
         assert "DJANGO_SECRET_KEY" not in env  # the key comes from SSM, never from the repository
@@ -96,6 +99,46 @@ def test_stack_has_alarms_backups_and_a_domain_for_the_http_api():
     assert rule["ScheduleExpression"].startswith("cron(") and rule["Lifecycle"]["DeleteAfterDays"] >= 30
     assert resources["DomainName"]["Type"] == "AWS::ApiGatewayV2::DomainName"
     assert resources["DeployerPolicy"]["Type"] == "AWS::IAM::ManagedPolicy"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_alarms_can_publish_to_their_topic(stage):
+    """CloudWatch cannot use the AWS-managed alias/aws/sns key: the topic's key is the stack's own, and its
+    policy lets cloudwatch.amazonaws.com decrypt and generate data keys."""
+    resources = committed_stack(stage)["Resources"]
+    topic_key = resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"]
+    assert topic_key == {"Ref": "AlarmTopicKey"}
+    statements = resources["AlarmTopicKey"]["Properties"]["KeyPolicy"]["Statement"]
+    cloudwatch = [st for st in statements if st["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(cloudwatch[0]["Action"])
+    alarms = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert alarms and all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
+
+
+def _allows(policy: dict, action: str, resource: str) -> bool:
+    """Whether an Allow statement of *policy* matches *action* on *resource* (IAM's * and ? wildcards; Fn::Sub
+    resources matched with their ${...} parts as wildcards)."""
+    import fnmatch
+
+    def pattern(value):
+        text = value["Fn::Sub"] if isinstance(value, dict) else value
+        return re.sub(r"\$\{[^}]+\}", "*", text)
+
+    for statement in policy["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if statement["Effect"] == "Allow" and any(fnmatch.fnmatchcase(action, a) for a in actions) and any(
+                fnmatch.fnmatchcase(resource, pattern(r)) for r in resources):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_deployer_may_list_rule_names_by_target_which_iam_takes_only_on_star(stage):
+    policy = committed_stack(stage)["Resources"]["DeployerPolicy"]["Properties"]["PolicyDocument"]
+    assert _allows(policy, "events:ListRuleNamesByTarget", "*")
+    assert _allows(policy, "events:PutRule", f"arn:aws:events:us-east-1:123456789012:rule/shopsite-{stage}-keep-warm")
+    assert not _allows(policy, "events:PutRule", "arn:aws:events:us-east-1:123456789012:rule/someone-else")
 
 
 def test_check_deploy_is_clean_with_production_settings():

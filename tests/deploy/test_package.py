@@ -253,6 +253,24 @@ def test_the_client_address_is_the_one_api_gateway_saw_never_x_forwarded_for(pac
         runner.close()
 
 
+@pytest.mark.parametrize("make_event", [v1_event, v2_event], ids=["rest-1.0", "http-2.0"])
+@pytest.mark.parametrize("value", ["日本語", "ümlaut€", "emoji-😀", "a" * 5000, "\u2028;x=y", "é" * 3000])
+def test_any_cookie_through_the_handler_gets_a_page_never_a_500(invoke, make_event, value):
+    for name in ("sessionid", "csrftoken", "other"):
+        response = invoke(make_event("GET", "/products/", cookies={name: value}))
+        assert response["statusCode"] == 200, (name, body_of(response)[:300])
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+def test_a_crash_inside_zappas_handler_answers_the_500_page_without_a_traceback(invoke, version):
+    event = v2_event("GET", "/") if version == "2.0" else v1_event("GET", "/")
+    event.pop("rawPath" if version == "2.0" else "path")  # Zappa's own request building fails on this
+    response = invoke(event)
+    assert response["statusCode"] == 500
+    assert "Something went wrong" in body_of(response) and "Traceback" not in body_of(response)
+    assert "traceback" not in json.dumps(response).lower()
+
+
 def test_unicode_query_string(invoke):
     response = invoke(v1_event("GET", "/search/", query={"q": "lämpé"}))
     assert response["statusCode"] == 200 and "lämpé" in body_of(response)

@@ -75,7 +75,7 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     python = str(ROOT / ".venv" / "bin" / "python")
 
     # 1. The stack: tables, assets bucket, roles, alarms, backups; and the secret key in SSM.
-    out = run([python, "manage.py", "stack_deploy", "--stage", "dev"], env)
+    out = run([python, "manage.py", "stack_deploy", "--stage", "dev", "--alarm-email", "ops@example.com"], env)
     assert "Stack shopsite-dev-base: created" in out and "/shopsite/dev/django-secret-key: created" in out
     role = aws("iam", aws_endpoint).get_role(RoleName="shopsite-dev-lambda")["Role"]
     assert aws("ssm", aws_endpoint).get_parameter(Name="/shopsite/dev/django-secret-key")["Parameter"]["Type"] == "SecureString"
@@ -83,6 +83,9 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     aws("s3", aws_endpoint).head_bucket(Bucket="shopsite-dev-assets")
     again = run([python, "manage.py", "stack_deploy", "--stage", "dev"], env)
     assert "already there" in again  # re-running is safe
+    parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in
+                  aws("cloudformation", aws_endpoint).describe_stacks(StackName="shopsite-dev-base")["Stacks"][0]["Parameters"]}
+    assert parameters["AlarmEmail"] == "ops@example.com"  # a run without the flag keeps it (UsePreviousValue)
 
     # 2. zappa deploy with the package built by `make package` (runtime requirements only, bytecode included).
     zappa = [str(ZAPPA)]
@@ -127,6 +130,10 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     # 5. zappa manage dev createstaff --email=…: a one-time link, no password on the command line.
     logged = manage(package_dir, dynamodb_local, "createstaff --email=owner@example.com")
     assert "/staff/set-password/" in logged
+
+    # 5b. zappa manage dev createapikey: refused, since whatever it printed would stay in CloudWatch Logs.
+    logged = manage(package_dir, dynamodb_local, "createapikey --name=crm-sync", AWS_LAMBDA_FUNCTION_NAME="shopsite-dev")
+    assert "No key created" in logged and "sk_" not in logged
 
     # 6. zappa update: new code and configuration. Its last step removes any Lambda function URL,
     # an API moto does not have (ListFunctionUrlConfigs answers 404), so that one failure is expected here.

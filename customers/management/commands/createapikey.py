@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from customers.accounts import services
@@ -13,6 +15,13 @@ class Command(BaseCommand):
                                  + "; ".join(f"{name}: {what}" for name, what in services.API_SCOPES.items()))
 
     def handle(self, *args, name, scope, **options):
+        if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+            # Under `zappa manage` whatever a command prints goes to CloudWatch Logs (kept 90 days in production).
+            # Said, not raised: `zappa manage` would turn an exception into a failed invocation with a trace.
+            self.stderr.write("No key created: under Lambda the key would stay in CloudWatch Logs. Create it in the "
+                              "staff console (/staff/api-keys/), or run createapikey on an operator's machine with "
+                              "the stage's settings.")
+            return
         try:
             api_key, key = services.api_key_create(name=name, scopes=set(scope or ["customers"]))
         except ValueError as error:

@@ -15,10 +15,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--stage", required=True)
-        parser.add_argument("--alarm-email", default="")
-        parser.add_argument("--custom-domain", default="")
-        parser.add_argument("--certificate-arn", default="")
-        parser.add_argument("--http-api-id", default="", help="The HTTP API Zappa created (to map the custom domain).")
+        # A flag left out keeps the value the stack has (CloudFormation's UsePreviousValue); give it as "" to clear it.
+        parser.add_argument("--alarm-email", default=None, help="Where alarms go (kept from the last run when left out).")
+        parser.add_argument("--custom-domain", default=None, help="Kept from the last run when left out.")
+        parser.add_argument("--certificate-arn", default=None, help="Kept from the last run when left out.")
+        parser.add_argument("--http-api-id", default=None,
+                            help="The HTTP API Zappa created (to map the custom domain); kept from the last run when left out.")
 
     def handle(self, *args, stage, alarm_email, custom_domain, certificate_arn, http_api_id, **options):
         import boto3
@@ -41,18 +43,20 @@ class Command(BaseCommand):
         name = f"{config['project_name']}-{stage}-base"
         values = {"AlarmEmail": alarm_email, "CustomDomain": custom_domain, "CertificateArn": certificate_arn,
                   "HttpApiId": http_api_id}
+        try:
+            previous = {parameter["ParameterKey"]
+                        for parameter in cloudformation.describe_stacks(StackName=name)["Stacks"][0].get("Parameters", [])}
+            exists = True
+        except cloudformation.exceptions.ClientError:
+            previous, exists = set(), False
         request = {
             "StackName": name,
             "TemplateBody": json.dumps(stack_template(stage=stage), separators=(",", ":")),
-            "Parameters": [{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()],
+            "Parameters": [{"ParameterKey": key, "UsePreviousValue": True} if value is None and key in previous
+                           else {"ParameterKey": key, "ParameterValue": value or ""} for key, value in values.items()],
             "Capabilities": ["CAPABILITY_NAMED_IAM"],
             "Tags": [{"Key": "shopsite:stage", "Value": stage}],
         }
-        try:
-            cloudformation.describe_stacks(StackName=name)
-            exists = True
-        except cloudformation.exceptions.ClientError:
-            exists = False
         if not exists:
             cloudformation.create_stack(**request, EnableTerminationProtection=stage == "production")
             self.stdout.write(f"Stack {name}: creating…")
