@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test e2e bench package java chromium postgresql clean-data help
+.PHONY: run test e2e bench package runtime-check java chromium postgresql clean-data help
 
 help:
 	@echo "make run    - install what is missing, start DynamoDB Local and serve http://127.0.0.1:8000"
@@ -85,7 +85,15 @@ RUNTIME := $(shell $(PYTHON) -c "import json; print(json.load(open('zappa_settin
 # Compiled wheels must load on Lambda's Amazon Linux 2 (glibc 2.26): pip on this
 # machine picks manylinux_2_28 builds, so those are replaced by manylinux2014 ones.
 LAMBDA_WHEELS := pillow
-$(PKG_VENV)/.installed: requirements.txt
+# The runtime is one setting, zappa_settings.json's base "runtime": the package is built by an interpreter of
+# exactly that version (wheels and bytecode are per version), or not at all. For python3.13:
+# set "runtime": "python3.13" and run `make package PYTHON=python3.13` where that interpreter exists.
+runtime-check:
+	@$(PYTHON) -c "import sys; want = '$(RUNTIME)'; have = f'python{sys.version_info.major}.{sys.version_info.minor}'; \
+	  sys.exit(0 if have == want else f'$(PYTHON) is {have}, but zappa_settings.json says the Lambda runtime is {want}: '\
+	  f'build with an interpreter of that version (make package PYTHON=...)')"
+
+$(PKG_VENV)/.installed: requirements.txt | runtime-check
 	rm -rf $(PKG_VENV)
 	$(PYTHON) -m venv $(PKG_VENV)
 	$(PKG_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt zappa==$(ZAPPA_VERSION)
@@ -98,7 +106,7 @@ $(PKG_VENV)/.installed: requirements.txt
 	done
 	touch $@
 
-package: $(VENV)/.runtime $(PKG_VENV)/.installed
+package: runtime-check $(VENV)/.runtime $(PKG_VENV)/.installed
 	$(PY) manage.py build_static_manifest
 	mkdir -p dist
 	rm -f dist/shopsite-$(STAGE).zip

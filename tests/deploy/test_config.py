@@ -256,3 +256,20 @@ def test_post_deploy_maps_each_stream_the_stack_outputs_to_the_function_once():
     role = template["Resources"]["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     [streams_statement] = [statement for statement in role if statement["Sid"] == "Streams"]
     assert "dynamodb:GetRecords" in streams_statement["Action"] and len(streams_statement["Resource"]) == 2
+
+
+def test_a_package_is_built_only_by_the_runtimes_own_python(tmp_path):
+    """The runtime is one setting: `make package` refuses an interpreter of another version than it names."""
+    import shutil
+
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    config = json.loads((ROOT / "zappa_settings.json").read_text())
+    ours = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for runtime, refused in ((ours, False), ("python3.13" if ours != "python3.13" else "python3.12", True)):
+        config["base"]["runtime"] = runtime
+        (tmp_path / "zappa_settings.json").write_text(json.dumps(config))
+        result = subprocess.run(["make", "--no-print-directory", "runtime-check", f"PYTHON={sys.executable}"],
+                                cwd=tmp_path, capture_output=True, text=True)
+        assert (result.returncode != 0) is refused, result.stderr
+        if refused:
+            assert f"the Lambda runtime is {runtime}" in result.stderr
