@@ -53,7 +53,9 @@ def _table_resource(model, *, prefix: str, protected: bool) -> dict:
         "AttributeDefinitions": request["AttributeDefinitions"],
         "KeySchema": request["KeySchema"],
         "BillingMode": "PAY_PER_REQUEST",
-        "SSESpecification": {"SSEEnabled": True},
+        # The stage's customer-managed key when KmsKeyArn is given, else the AWS-managed aws/dynamodb key.
+        "SSESpecification": {"Fn::If": ["HasKmsKey", {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": {"Ref": "KmsKeyArn"}},
+                                        {"SSEEnabled": True}]},
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "DeletionProtectionEnabled": protected,
         "Tags": [{"Key": "shopsite:backup", "Value": "daily"}],
@@ -122,7 +124,14 @@ def stack_template(*, stage: str) -> dict:
 
     resources["LogGroup"] = {
         "Type": "AWS::Logs::LogGroup", "DeletionPolicy": keep, "UpdateReplacePolicy": keep,
-        "Properties": {"LogGroupName": f"/aws/lambda/{function}", "RetentionInDays": 90 if protected else 14},
+        "Properties": {"LogGroupName": f"/aws/lambda/{function}", "RetentionInDays": 90 if protected else 14,
+                       "KmsKeyId": {"Fn::If": ["HasKmsKey", {"Ref": "KmsKeyArn"}, {"Ref": "AWS::NoValue"}]}},
+    }
+    # The HTTP API's access log (JSON, one line per request); the post-deploy callback points the stage at it.
+    resources["ApiAccessLogGroup"] = {
+        "Type": "AWS::Logs::LogGroup", "DeletionPolicy": keep, "UpdateReplacePolicy": keep,
+        "Properties": {"LogGroupName": f"/aws/apigateway/{function}", "RetentionInDays": 90 if protected else 14,
+                       "KmsKeyId": {"Fn::If": ["HasKmsKey", {"Ref": "KmsKeyArn"}, {"Ref": "AWS::NoValue"}]}},
     }
     resources["AssetsBucket"] = {
         "Type": "AWS::S3::Bucket", "DeletionPolicy": keep, "UpdateReplacePolicy": keep,
@@ -194,6 +203,14 @@ def stack_template(*, stage: str) -> dict:
             ]}}],
         },
     }
+    # With a customer-managed key, the function may use it through DynamoDB only.
+    resources["ExecutionRoleTablesKey"] = {"Type": "AWS::IAM::Policy", "Condition": "HasKmsKey", "Properties": {
+        "PolicyName": "shopsite-tables-key", "Roles": [{"Ref": "ExecutionRole"}],
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "TablesKey", "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": {"Ref": "KmsKeyArn"},
+            "Condition": {"StringEquals": {"kms:ViaService": _sub("dynamodb.${AWS::Region}.amazonaws.com")}}}]},
+    }}
     artifacts = config["s3_bucket"]
     function_arn = _sub(f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{function}")
     resources["DeployerPolicy"] = {
@@ -230,6 +247,17 @@ def stack_template(*, stage: str) -> dict:
                  "Resource": _sub(f"arn:${{AWS::Partition}}:events:${{AWS::Region}}:${{AWS::AccountId}}:rule/{function}-*")},
                 # Zappa calls this in every deploy, update and undeploy; IAM takes no resource for it ("*" only).
                 {"Sid": "ScheduleLookup", "Effect": "Allow", "Action": "events:ListRuleNamesByTarget", "Resource": "*"},
+                # The post-deploy callback: the HTTP API stage's access log (CloudWatch Logs' log delivery
+                # actions take no resource) and the API's alarms, which need the API id only known after deploy.
+                {"Sid": "ApiAccessLogDelivery", "Effect": "Allow", "Action": [
+                    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+                    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
+                    "logs:DescribeLogGroups"], "Resource": "*"},
+                {"Sid": "ApiAlarms", "Effect": "Allow", "Action": ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms"],
+                 "Resource": _sub(f"arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:{function}-*")},
+                {"Sid": "ReservedConcurrency", "Effect": "Allow", "Action": [
+                    "lambda:PutFunctionConcurrency", "lambda:GetFunctionConcurrency", "lambda:DeleteFunctionConcurrency"],
+                 "Resource": function_arn},
                 {"Sid": "Tail", "Effect": "Allow", "Action": ["logs:FilterLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"],
                  "Resource": _sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{function}:*")},
                 # The post-deploy callback (shopsite.zappa_callbacks) reads this stack's outputs and maps the
@@ -294,6 +322,17 @@ def stack_template(*, stage: str) -> dict:
     resources["AlarmDynamoDBThrottles"] = _alarm(
         f"{function}-dynamodb-throttles", "DynamoDB throttled requests of any table (as seen by the app).",
         metric=_app_metric("DynamoDBThrottles"), threshold=10)
+    for model in models:  # DynamoDB's own throttle metrics, per table (the app's count above sums them)
+        name = f"{prefix}{model.Meta.base_table_name}"
+        table_metric = lambda metric, table=name: {  # noqa: E731
+            "Metric": {"Namespace": "AWS/DynamoDB", "MetricName": metric, "Dimensions": [{"Name": "TableName", "Value": table}]},
+            "Period": 300, "Stat": "Sum"}
+        resources[f"AlarmThrottles{_logical(model.Meta.base_table_name)}"] = _alarm(
+            f"{function}-throttles-{model.Meta.base_table_name}", f"DynamoDB throttled reads or writes of {name}.",
+            metrics=[{"Id": "reads", "MetricStat": table_metric("ReadThrottleEvents"), "ReturnData": False},
+                     {"Id": "writes", "MetricStat": table_metric("WriteThrottleEvents"), "ReturnData": False},
+                     {"Id": "throttles", "Expression": "reads + writes", "Label": "throttle events", "ReturnData": True}],
+            threshold=1)
     resources["AlarmDynamoDBErrors"] = _alarm(
         f"{function}-dynamodb-errors", "DynamoDB system errors or unreachable endpoint (as seen by the app).",
         metric=_app_metric("DynamoDBErrors"), threshold=5)
@@ -337,9 +376,13 @@ def stack_template(*, stage: str) -> dict:
             "CustomDomain": {"Type": "String", "Default": "", "Description": "e.g. shop.example.com (optional)."},
             "CertificateArn": {"Type": "String", "Default": "", "Description": "ACM certificate for CustomDomain, same region."},
             "HttpApiId": {"Type": "String", "Default": "", "Description": "The HTTP API id Zappa created (after the first deploy)."},
+            "KmsKeyArn": {"Type": "String", "Default": "", "Description":
+                          "A customer-managed KMS key for the tables and the log groups (optional; its policy must let "
+                          "CloudWatch Logs use it). The alarm topic always has its own key, which CloudWatch may use."},
         },
         "Conditions": {
             "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+            "HasKmsKey": {"Fn::Not": [{"Fn::Equals": [{"Ref": "KmsKeyArn"}, ""]}]},
             "HasDomain": {"Fn::And": [{"Fn::Not": [{"Fn::Equals": [{"Ref": "CustomDomain"}, ""]}]},
                                       {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]}]},
             "HasDomainAndApi": {"Fn::And": [{"Condition": "HasDomain"},
@@ -351,6 +394,8 @@ def stack_template(*, stage: str) -> dict:
             "DeployerPolicyArn": {"Value": {"Ref": "DeployerPolicy"}},
             "AssetsBucketName": {"Value": {"Ref": "AssetsBucket"}},
             "AlarmTopicArn": {"Value": {"Ref": "AlarmTopic"}},
+            "ApiAccessLogGroupArn": {"Value": {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]},
+                                     "Description": "The post-deploy callback sends the HTTP API's access log here."},
             **stream_outputs,
             "DomainTarget": {"Condition": "HasDomain", "Value": {"Fn::GetAtt": ["DomainName", "RegionalDomainName"]},
                              "Description": "Point the custom domain's DNS (CNAME or alias) here."},

@@ -63,7 +63,7 @@ def test_every_table_and_index_is_in_the_stack_and_the_role(stage):
         assert name in tables, name
         properties = tables[name]
         assert {i["IndexName"] for i in properties.get("GlobalSecondaryIndexes", [])} == set(model._indexes), name
-        assert properties["BillingMode"] == "PAY_PER_REQUEST" and properties["SSESpecification"] == {"SSEEnabled": True}
+        assert properties["BillingMode"] == "PAY_PER_REQUEST" and properties["SSESpecification"]["Fn::If"][2] == {"SSEEnabled": True}
         assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert properties["DeletionProtectionEnabled"] is (stage == "production")
         assert name in arns and {f"{name}/index/{index}" for index in model._indexes} <= arns
@@ -94,7 +94,7 @@ def test_stack_has_alarms_backups_and_a_domain_for_the_http_api():
     resources = committed_stack("production")["Resources"]
     alarms = {r["Properties"]["AlarmName"] for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"}
     assert {f"shopsite-production-{n}" for n in (
-        "lambda-errors", "lambda-throttles", "lambda-duration", "5xx-rate", "dynamodb-throttles", "dynamodb-errors")} == alarms
+        "lambda-errors", "lambda-throttles", "lambda-duration", "5xx-rate", "dynamodb-throttles", "dynamodb-errors")} <= alarms
     rule = resources["BackupPlan"]["Properties"]["BackupPlan"]["BackupPlanRule"][0]
     assert rule["ScheduleExpression"].startswith("cron(") and rule["Lifecycle"]["DeleteAfterDays"] >= 30
     assert resources["DomainName"]["Type"] == "AWS::ApiGatewayV2::DomainName"
@@ -273,3 +273,79 @@ def test_a_package_is_built_only_by_the_runtimes_own_python(tmp_path):
         assert (result.returncode != 0) is refused, result.stderr
         if refused:
             assert f"the Lambda runtime is {runtime}" in result.stderr
+
+
+def test_post_deploy_throttles_the_http_api_logs_its_access_and_alarms_on_its_errors():
+    """The stage gets route throttling from the stage's settings and a
+    JSON access log into the stack's log group; the two API alarms go to the alarm topic, idempotently."""
+    import boto3
+    from botocore.stub import Stubber
+    from moto import mock_aws
+
+    from shopsite import zappa_callbacks
+
+    config = json.loads((ROOT / "zappa_settings.json").read_text())
+    for stage in STAGES:
+        merged = {**config["base"], **config[stage]}
+        assert merged["lambda_concurrency"] >= 1  # reserved concurrency: Zappa applies it on deploy and update
+        assert 0 < merged["http_api_throttle_rate"] <= merged["http_api_throttle_burst"]
+    outputs = committed_stack("production")["Outputs"]
+    assert "ApiAccessLogGroupArn" in outputs
+    log_group = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/shopsite-production:*"
+    api = boto3.client("apigatewayv2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with Stubber(api) as stub:  # moto has no UpdateStage for HTTP APIs: checked against botocore's model instead
+        stub.add_response("update_stage", {}, {
+            "ApiId": "abc123", "StageName": "production",
+            "DefaultRouteSettings": {"ThrottlingRateLimit": 200.0, "ThrottlingBurstLimit": 400},
+            "AccessLogSettings": {"DestinationArn": log_group.removesuffix(":*"),
+                                  "Format": json.dumps(zappa_callbacks.ACCESS_LOG_FORMAT, separators=(",", ":"))}})
+        limits = zappa_callbacks.http_api_limits_ensure(
+            apigatewayv2=api, api_id="abc123", stage="production", settings={**config["base"], **config["production"]},
+            log_group_arn=log_group)
+        stub.assert_no_pending_responses()
+    assert limits == {"rate": 200.0, "burst": 400, "access_log": True}
+    assert zappa_callbacks.ACCESS_LOG_FORMAT["status"] == "$context.status"
+    with mock_aws():
+        cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+        api_id = "abc123"
+        topic = "arn:aws:sns:us-east-1:123456789012:shopsite-production-alarms"
+        for _ in range(2):
+            names = zappa_callbacks.http_api_alarms_ensure(cloudwatch=cloudwatch, api_id=api_id, stage="production",
+                                                           function_name="shopsite-production", topic_arn=topic,
+                                                           timeout_seconds=29)
+        alarms = cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"]
+        assert sorted(a["AlarmName"] for a in alarms) == ["shopsite-production-api-5xx-rate", "shopsite-production-api-latency"]
+        assert all(a["AlarmActions"] == [topic] for a in alarms)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_table_has_its_own_throttle_alarm_and_the_optional_key_reaches_tables_and_logs(stage):
+    resources = committed_stack(stage)["Resources"]
+    tables = [r["Properties"]["TableName"] for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table"]
+    throttle_alarms = [r for name, r in resources.items() if name.startswith("AlarmThrottles")]
+    assert len(throttle_alarms) == len(tables) and len(tables) > 10
+    for table in resources.values():
+        if table["Type"] == "AWS::DynamoDB::Table":
+            with_key, without = table["Properties"]["SSESpecification"]["Fn::If"][1:]
+            assert with_key["KMSMasterKeyId"] == {"Ref": "KmsKeyArn"} and without == {"SSEEnabled": True}
+    for group in ("LogGroup", "ApiAccessLogGroup"):
+        assert resources[group]["Properties"]["KmsKeyId"]["Fn::If"][0] == "HasKmsKey"
+    assert resources["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "AlarmTopicKey"}  # always CloudWatch-usable
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_deployer_reaches_nothing_outside_the_stage_but_what_iam_takes_only_on_star(stage):
+    star_only = {"events:ListRuleNamesByTarget", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
+                 "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
+                 "logs:DescribeResourcePolicies", "logs:DescribeLogGroups", "cloudformation:DescribeStacks",
+                 "lambda:ListEventSourceMappings", "lambda:CreateEventSourceMapping"}
+    policy = committed_stack(stage)["Resources"]["DeployerPolicy"]["Properties"]["PolicyDocument"]
+    for statement in policy["Statement"]:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if "*" in resources:
+            assert set(actions) <= star_only, statement
+        else:
+            scope = json.dumps({"Resource": statement["Resource"], "Condition": statement.get("Condition")})
+            assert any(name in scope for name in (f"shopsite-{stage}", "shopsite-deploy-artifacts", "/apis", "ExecutionRole")), \
+                statement  # the stage's own resources (or its function, by condition), the artifacts bucket, its API

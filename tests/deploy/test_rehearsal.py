@@ -23,12 +23,44 @@ from pathlib import Path
 import boto3
 import pytest
 
+from shopsite.stack import stack_template
 from tests.deploy.test_package import PREFIX, ZIP, Lambda, package_dir  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
-ZAPPA = ROOT / ".venv-package" / "bin" / "zappa"
+RECORDED = [str(ROOT / ".venv-package" / "bin" / "python"), str(Path(__file__).with_name("zappa_recorded.py"))]
+# What `zappa rollback` calls (zappa/core.py, rollback_lambda_function_version): moto cannot serve the old code's
+# download link, so the rehearsal cannot run it; its calls are read from Zappa's source instead.
+ROLLBACK_CALLS = [("lambda", "ListVersionsByFunction", "GET"), ("lambda", "GetFunction", "GET"),
+                  ("lambda", "UpdateFunctionCode", "PUT")]
+# IAM actions whose name differs from the API operation's (S3's HEAD and listing calls; Lambda's Invoke).
+IAM_ACTION = {("s3", "HeadBucket"): "s3:ListBucket", ("s3", "HeadObject"): "s3:GetObject",
+              ("s3", "ListObjectsV2"): "s3:ListBucket", ("s3", "ListObjects"): "s3:ListBucket",
+              ("s3", "CreateMultipartUpload"): "s3:PutObject", ("s3", "UploadPart"): "s3:PutObject",
+              ("s3", "CompleteMultipartUpload"): "s3:PutObject", ("lambda", "Invoke"): "lambda:InvokeFunction"}
+NEEDS_NO_PERMISSION = {("sts", "GetCallerIdentity")}
 
 pytestmark = pytest.mark.slow
+
+
+def _iam_action(prefix: str, operation: str, method: str) -> str | None:
+    """The IAM action an API call needs (API Gateway's are its HTTP verbs), or None when it needs none."""
+    if (prefix, operation) in NEEDS_NO_PERMISSION:
+        return None
+    if prefix == "apigateway":
+        return f"apigateway:{method}"
+    return IAM_ACTION.get((prefix, operation), f"{prefix}:{operation}")
+
+
+def _allowed_somewhere(policy: dict, action: str) -> bool:
+    """Whether some Allow statement of *policy* names *action* (IAM's wildcards); resources are the stage's own
+    by construction (tests/deploy/test_config.py checks that nothing but the star-only actions is on "*")."""
+    import fnmatch
+
+    for statement in policy["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if statement["Effect"] == "Allow" and any(fnmatch.fnmatchcase(action, pattern) for pattern in actions):
+            return True
+    return False
 
 
 def operator_env(endpoint):
@@ -88,7 +120,10 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     assert parameters["AlarmEmail"] == "ops@example.com"  # a run without the flag keeps it (UsePreviousValue)
 
     # 2. zappa deploy with the package built by `make package` (runtime requirements only, bytecode included).
-    zappa = [str(ZAPPA)]
+    # Zappa runs through tests/deploy/zappa_recorded.py, which writes down every AWS call it makes.
+    calls_log = tmp_path / "zappa-calls.jsonl"
+    env = {**env, "ZAPPA_CALLS": str(calls_log)}
+    zappa = RECORDED
     out = run([*zappa, "deploy", "dev", "-z", str(ZIP), "-s", str(rehearsal_settings)], env)
     assert "Deployment complete" in out
     assert "Lambda logs for shopsite-dev: JSON, system level WARN" in out  # the post callback ran (moto ignores the setting)
@@ -146,8 +181,22 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     assert after["Handler"] == "shopsite.lambda_handler.handler"
     assert after["CodeSha256"] == base64.b64encode(hashlib.sha256(ZIP.read_bytes()).digest()).decode()
 
+    # 6b. zappa schedule / unschedule: the jobs' rules come and go.
+    run([*zappa, "unschedule", "dev", "-s", str(rehearsal_settings)], env)
+    run([*zappa, "schedule", "dev", "-s", str(rehearsal_settings)], env)
+
     # 7. zappa undeploy: the function and its schedule are gone; the stack's tables and bucket stay.
     run([*zappa, "undeploy", "dev", "--yes", "-s", str(rehearsal_settings)], env)
     with pytest.raises(aws("lambda", aws_endpoint).exceptions.ResourceNotFoundException):
         aws("lambda", aws_endpoint).get_function(FunctionName="shopsite-dev")
     assert f"{PREFIX}orders" in aws("dynamodb", aws_endpoint).list_tables()["TableNames"]
+
+    # 8. The deployer policy, simulated against every call Zappa made above (and rollback's, from its source).
+    calls = [json.loads(line) for line in calls_log.read_text().splitlines()]
+    commands = {call["command"] for call in calls}
+    assert {"deploy", "update", "schedule", "unschedule", "undeploy"} <= commands, commands
+    made = {(call["prefix"], call["operation"], call["method"]) for call in calls} | set(ROLLBACK_CALLS)
+    policy = stack_template(stage="dev")["Resources"]["DeployerPolicy"]["Properties"]["PolicyDocument"]
+    refused = sorted(action for action in {_iam_action(*call) for call in made} - {None}
+                     if not _allowed_somewhere(policy, action))
+    assert not refused, f"the deployer policy refuses calls Zappa makes: {refused}"

@@ -19,10 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--alarm-email", default=None, help="Where alarms go (kept from the last run when left out).")
         parser.add_argument("--custom-domain", default=None, help="Kept from the last run when left out.")
         parser.add_argument("--certificate-arn", default=None, help="Kept from the last run when left out.")
+        parser.add_argument("--kms-key-arn", default=None,
+                            help="A customer-managed KMS key for the tables and log groups; kept from the last run when left out.")
         parser.add_argument("--http-api-id", default=None,
                             help="The HTTP API Zappa created (to map the custom domain); kept from the last run when left out.")
 
-    def handle(self, *args, stage, alarm_email, custom_domain, certificate_arn, http_api_id, **options):
+    def handle(self, *args, stage, alarm_email, custom_domain, certificate_arn, http_api_id, kms_key_arn, **options):
         import boto3
 
         try:
@@ -42,7 +44,7 @@ class Command(BaseCommand):
         cloudformation = boto3.client("cloudformation", region_name=region)
         name = f"{config['project_name']}-{stage}-base"
         values = {"AlarmEmail": alarm_email, "CustomDomain": custom_domain, "CertificateArn": certificate_arn,
-                  "HttpApiId": http_api_id}
+                  "HttpApiId": http_api_id, "KmsKeyArn": kms_key_arn}
         try:
             previous = {parameter["ParameterKey"]
                         for parameter in cloudformation.describe_stacks(StackName=name)["Stacks"][0].get("Parameters", [])}
