@@ -500,9 +500,11 @@ def measure_cold_start(env, *, detail_slug, runs=5):
 
     # Zappa's handler sets the stage's environment_variables, the parameter's name among them.
     stage = json.loads((ROOT / "zappa_settings.json").read_text())["dev"]["environment_variables"]
-    boto3.client("ssm", endpoint_url=f"http://127.0.0.1:{ssm_port}", region_name="us-east-1", aws_access_key_id="local",
-                 aws_secret_access_key="local").put_parameter(Name=stage["DJANGO_SECRET_KEY_PARAMETER"],
-                                                              Value="bench-" + "k" * 50, Type="SecureString")
+    ssm_client = boto3.client("ssm", endpoint_url=f"http://127.0.0.1:{ssm_port}", region_name="us-east-1",
+                              aws_access_key_id="local", aws_secret_access_key="local")
+    for name, value in ((stage["DJANGO_SECRET_KEY_PARAMETER"], "bench-" + "k" * 50),
+                        (stage["EDGE_SECRET_PARAMETER"], "bench-edge-" + "e" * 30)):  # both in the one GetParameters
+        ssm_client.put_parameter(Name=name, Value=value, Type="SecureString")
     package_env = {
         "PATH": env["PATH"], "HOME": env.get("HOME", "/tmp"),
         "AWS_ENDPOINT_URL_SSM": f"http://127.0.0.1:{ssm_port}",
@@ -582,6 +584,10 @@ def main():
         items_read = ItemsRead()
         items_read.install(dynamodb.connection().client)
         scaling = measure_scaling(items_read)
+        print("CloudFront: which catalog answers the edge may share, and a mixed workload's hit ratio ...", flush=True)
+        from bench.edge import measure_edge
+
+        edge = measure_edge(paths=_catalog_paths(), ttl=int(os.environ.get("EDGE_CACHE_SECONDS", "60")))
         print("Flash sale: buyers at one instant, through the transaction-conflict emulation ...", flush=True)
         from bench.flash_sale import measure_flash_sale
 
@@ -597,12 +603,34 @@ def main():
         "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "pages": pages, "cpu_ms_per_request": cpu, "comparison": comparison, "load": latency, "cold_start": cold, "lambda_zip_mb": size,
         "scaling": scaling, "cost_per_million_listing_views": measure_costs(pages, comparison, cold),
+        "edge": _edge_costs(edge, measure_costs(pages, comparison, cold)),
         "flash_sale": flash_sale,
         "load_generator": f"open loop, constant {LOAD_RATE} req/s, {LOAD_CLIENTS} keep-alive clients, latency from the scheduled send time",
     }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "latest.json").write_text(json.dumps(result, indent=2))
     print(report(result))
+
+
+def _catalog_paths() -> list[str]:
+    """Every catalog page of the demo shop: home, the listing, each category, each product."""
+    from catalog import selectors
+
+    paths = ["/", "/products/", "/search/?q=oak"]
+    paths += [f"/categories/{category.slug}/" for category in selectors.category_list()]
+    cursor = None
+    while True:
+        page = selectors.product_list(cursor=cursor, limit=48)
+        paths += [f"/products/{product.slug}/" for product in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            return paths
+
+
+def _edge_costs(edge: dict, costs: dict) -> dict:
+    from bench.edge import edge_costs
+
+    return edge_costs(edge, origin_usd_per_million=costs["1024 MB, every view a miss"]["total"])
 
 
 def report(result):
@@ -664,6 +692,10 @@ def report(result):
         for name, row in costs.items():
             lines.append(f"  {name:26} ${row['total']:.3f}  {'met' if row['total'] <= COST_GOAL else 'NOT met'}")
             lines.append(f"    {row['arithmetic']}")
+    if result.get("edge"):
+        from bench.edge import report_lines as edge_lines
+
+        lines += edge_lines(result["edge"])
     if result.get("flash_sale"):
         from bench.flash_sale import report_lines
 

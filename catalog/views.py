@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from catalog import selectors
 from catalog.cache import catalog_cached
 from catalog.cards import grid_cache_key, grid_render
+from shopsite.edge import edge_cacheable
 from shopsite.pagination import page_or_first
 
 SORT_LABELS = {"newest": "Newest", "name": "Name", "price": "Price: low to high"}
@@ -30,12 +31,14 @@ def _with_grid(page):
 
 
 @require_GET
+@edge_cacheable
 def home(request):
     grid = catalog_cached("grid", "home", grid_cache_key(), loader=lambda: grid_render(selectors.product_newest(limit=8)))
     return render(request, "catalog/home.html", {"categories": selectors.category_list(), "grid": grid})
 
 
 @require_GET
+@edge_cacheable
 def product_list(request):
     sort = request.GET.get("sort", "newest")
     if sort not in SORT_LABELS:
@@ -48,6 +51,7 @@ def product_list(request):
 
 
 @require_GET
+@edge_cacheable
 def category_detail(request, slug):
     category = selectors.category_by_slug(slug=slug)
     if category is None:
@@ -57,6 +61,7 @@ def category_detail(request, slug):
 
 
 @require_GET
+@edge_cacheable
 def product_detail(request, slug):
     product = selectors.product_by_slug(slug=slug)
     if product is None:
@@ -69,6 +74,7 @@ def product_detail(request, slug):
 
 
 @require_GET
+@edge_cacheable
 def search(request):
     query = request.GET.get("q", "")
     result = page_or_first(request, selectors.product_search, query=query)

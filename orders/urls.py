@@ -7,6 +7,7 @@ app_name = "orders"
 urlpatterns = [
     path("cart/", views.cart, name="cart"),
     path("cart/add/", views.cart_add, name="cart_add"),
+    path("cart/hello/", views.cart_hello, name="cart_hello"),
     path("cart/update/", views.cart_update, name="cart_update"),
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/review/", views.review, name="review"),

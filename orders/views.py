@@ -4,7 +4,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +21,7 @@ from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, GuestCheckou
 from orders.notifications import order_notify
 from orders.payments import PaymentError, provider_get, providers
 from orders.selectors import Cart
-from shopsite.decorators import customer_required, login_redirect, refreshable
+from shopsite.decorators import customer_required, login_redirect, refreshable, same_origin_post
 from shopsite.forms import render_form
 from shopsite.pagination import page_or_first
 from shopsite.templatetags.shop import money
@@ -38,6 +39,18 @@ def cart(request):
     return render(request, "orders/cart.html", {"cart": current, "max_lines": selectors.MAX_CART_LINES})
 
 
+@require_GET
+def cart_hello(request):
+    """Give a browser without cookies its browser secret (the CSRF cookie an anonymous cart is keyed by) before
+    its first "Add to cart": a product page shared at the edge sets no cookie, so its script asks here once,
+    and tabs that then add at the same moment share one cart."""
+    get_token(request)
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@same_origin_post  # catalog pages shared at the edge carry no CSRF token (shopsite.edge)
 @require_POST
 def cart_add(request):
     form = CartAddForm(request.POST)

@@ -97,6 +97,82 @@ def _app_metric(name: str, stat: str = "Sum") -> dict:
     }
 
 
+# CloudFront's managed policies (the same ids in every account).
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+# Paths whose answers are per-visitor or have effects: never cached at the edge.
+EDGE_DYNAMIC_PATHS = ("/cart/*", "/checkout/*", "/account/*", "/orders/*", "/staff/*", "/payments/*", "/api/*",
+                      "/graphql")
+# What the site's origin gets of a request (CloudFront allows 10 headers): forms, CSRF, GraphQL, conditional
+# refreshes, Stripe's signature, and the viewer's address (shopsite.clients). Authorization goes in the
+# dynamic paths' cache key instead, as CloudFront requires.
+EDGE_ORIGIN_HEADERS = ["Accept", "Content-Type", "Origin", "Referer", "X-CSRFToken", "X-Refresh", "If-None-Match",
+                       "Stripe-Signature", "CloudFront-Viewer-Address"]
+EDGE_CACHE_COOKIES = ["sessionid", "csrftoken", "cart_count", "messages"]  # shopsite.edge.shop_cookie_names()
+
+
+def _edge(resources: dict, *, function: str, stage: str, bucket: str) -> None:
+    """CloudFront in front (created once the HTTP API exists: HttpApiId): static files and media from the bucket
+    through origin access control; catalog pages cached only as Django marks them (shopsite.edge); every
+    per-visitor path passed through uncached; the custom domain on the distribution."""
+    site = {"CookiesConfig": {"CookieBehavior": "all"}, "QueryStringsConfig": {"QueryStringBehavior": "all"}}
+    resources["EdgeOriginAccessControl"] = {"Type": "AWS::CloudFront::OriginAccessControl", "Condition": "HasEdge",
+                                            "Properties": {"OriginAccessControlConfig": {
+                                                "Name": f"{function}-assets", "OriginAccessControlOriginType": "s3",
+                                                "SigningBehavior": "always", "SigningProtocol": "sigv4"}}}
+    resources["EdgeSiteRequestPolicy"] = {"Type": "AWS::CloudFront::OriginRequestPolicy", "Condition": "HasEdge",
+                                          "Properties": {"OriginRequestPolicyConfig": {
+                                              "Name": f"{function}-site", **site,
+                                              "HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": EDGE_ORIGIN_HEADERS}}}}
+    resources["EdgeCatalogCachePolicy"] = {"Type": "AWS::CloudFront::CachePolicy", "Condition": "HasEdge", "Properties": {
+        "CachePolicyConfig": {
+            "Name": f"{function}-catalog", "Comment": "Only what Django marks public (s-maxage); keyed by the shop's cookies",
+            "MinTTL": 0, "DefaultTTL": 0, "MaxTTL": 3600,
+            "ParametersInCacheKeyAndForwardedToOrigin": {
+                "EnableAcceptEncodingGzip": True, "EnableAcceptEncodingBrotli": True,
+                "CookiesConfig": {"CookieBehavior": "whitelist", "Cookies": EDGE_CACHE_COOKIES},
+                "HeadersConfig": {"HeaderBehavior": "none"}, "QueryStringsConfig": {"QueryStringBehavior": "all"}}}}}
+    resources["EdgePassThroughCachePolicy"] = {"Type": "AWS::CloudFront::CachePolicy", "Condition": "HasEdge", "Properties": {
+        "CachePolicyConfig": {
+            "Name": f"{function}-pass-through", "Comment": "Never cached (default TTL 0, Django marks these private); "
+                                                          "Authorization forwarded for the APIs",
+            "MinTTL": 0, "DefaultTTL": 0, "MaxTTL": 1,
+            "ParametersInCacheKeyAndForwardedToOrigin": {
+                "EnableAcceptEncodingGzip": True, "EnableAcceptEncodingBrotli": True, **site,
+                "HeadersConfig": {"HeaderBehavior": "whitelist", "Headers": ["Authorization"]}}}}}
+    site_behaviour = {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https", "Compress": True,
+                      "AllowedMethods": ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"],
+                      "CachedMethods": ["GET", "HEAD"], "OriginRequestPolicyId": {"Ref": "EdgeSiteRequestPolicy"}}
+    assets_behaviour = {"TargetOriginId": "assets", "ViewerProtocolPolicy": "redirect-to-https", "Compress": True,
+                        "AllowedMethods": ["GET", "HEAD"], "CachedMethods": ["GET", "HEAD"],
+                        "CachePolicyId": CACHING_OPTIMIZED}
+    resources["EdgeDistribution"] = {"Type": "AWS::CloudFront::Distribution", "Condition": "HasEdge", "Properties": {
+        "DistributionConfig": {
+            "Enabled": True, "Comment": f"{function}: the shop", "HttpVersion": "http2and3", "IPV6Enabled": True,
+            "PriceClass": "PriceClass_100",
+            "Aliases": {"Fn::If": ["HasDomain", [{"Ref": "CustomDomain"}], {"Ref": "AWS::NoValue"}]},
+            "ViewerCertificate": {"Fn::If": [
+                "HasDomain", {"AcmCertificateArn": {"Ref": "CertificateArn"}, "SslSupportMethod": "sni-only",
+                              "MinimumProtocolVersion": "TLSv1.2_2021"},
+                {"CloudFrontDefaultCertificate": True}]},
+            "Origins": [
+                {"Id": "site", "DomainName": _sub("${HttpApiId}.execute-api.${AWS::Region}.amazonaws.com"),
+                 "OriginPath": f"/{stage}",
+                 "CustomOriginConfig": {"OriginProtocolPolicy": "https-only", "OriginSSLProtocols": ["TLSv1.2"]},
+                 "OriginCustomHeaders": [{"HeaderName": "X-Shopsite-Edge", "HeaderValue": {"Ref": "EdgeSecret"}}]},
+                {"Id": "assets", "DomainName": {"Fn::GetAtt": ["AssetsBucket", "RegionalDomainName"]},
+                 "S3OriginConfig": {"OriginAccessIdentity": ""},
+                 "OriginAccessControlId": {"Fn::GetAtt": ["EdgeOriginAccessControl", "Id"]}},
+            ],
+            "DefaultCacheBehavior": {**site_behaviour, "CachePolicyId": {"Ref": "EdgeCatalogCachePolicy"}},
+            "CacheBehaviors": [
+                {**assets_behaviour, "PathPattern": "/static/*"},
+                {**assets_behaviour, "PathPattern": "/media/*"},
+                *({**site_behaviour, "PathPattern": path, "CachePolicyId": {"Ref": "EdgePassThroughCachePolicy"}}
+                  for path in EDGE_DYNAMIC_PATHS),
+            ],
+        }}}
+
+
 def stack_template(*, stage: str) -> dict:
     """Return the CloudFormation template of *stage* as a dict."""
     config = stage_config(stage)
@@ -157,6 +233,13 @@ def stack_template(*, stage: str) -> dict:
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [
                 {"Sid": "PublicReadOfStaticAndMedia", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                  "Resource": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/static/*"), _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/media/*")]},
+                {"Fn::If": ["HasEdge", {
+                    "Sid": "CloudFrontReadsStaticAndMedia", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+                    "Action": "s3:GetObject",
+                    "Resource": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/static/*"), _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/media/*")],
+                    "Condition": {"StringEquals": {"AWS:SourceArn": _sub(
+                        "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${EdgeDistribution}")}}},
+                    {"Ref": "AWS::NoValue"}]},
                 {"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
                  "Resource": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}"), _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/*")],
                  "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
@@ -358,14 +441,7 @@ def stack_template(*, stage: str) -> dict:
                             "Resources": table_arns},
     }}
 
-    resources["DomainName"] = {"Type": "AWS::ApiGatewayV2::DomainName", "Condition": "HasDomain", "Properties": {
-        "DomainName": {"Ref": "CustomDomain"},
-        "DomainNameConfigurations": [{"CertificateArn": {"Ref": "CertificateArn"}, "EndpointType": "REGIONAL",
-                                      "SecurityPolicy": "TLS_1_2"}],
-    }}
-    resources["DomainMapping"] = {"Type": "AWS::ApiGatewayV2::ApiMapping", "Condition": "HasDomainAndApi", "Properties": {
-        "DomainName": {"Ref": "DomainName"}, "ApiId": {"Ref": "HttpApiId"}, "Stage": stage,
-    }}
+    _edge(resources, function=function, stage=stage, bucket=bucket)
 
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
@@ -376,6 +452,8 @@ def stack_template(*, stage: str) -> dict:
             "CustomDomain": {"Type": "String", "Default": "", "Description": "e.g. shop.example.com (optional)."},
             "CertificateArn": {"Type": "String", "Default": "", "Description": "ACM certificate for CustomDomain, same region."},
             "HttpApiId": {"Type": "String", "Default": "", "Description": "The HTTP API id Zappa created (after the first deploy)."},
+            "EdgeSecret": {"Type": "String", "Default": "", "NoEcho": True, "Description":
+                           "Sent by CloudFront to the site as X-Shopsite-Edge (stack_deploy reads it from SSM)."},
             "KmsKeyArn": {"Type": "String", "Default": "", "Description":
                           "A customer-managed KMS key for the tables and the log groups (optional; its policy must let "
                           "CloudWatch Logs use it). The alarm topic always has its own key, which CloudWatch may use."},
@@ -385,8 +463,7 @@ def stack_template(*, stage: str) -> dict:
             "HasKmsKey": {"Fn::Not": [{"Fn::Equals": [{"Ref": "KmsKeyArn"}, ""]}]},
             "HasDomain": {"Fn::And": [{"Fn::Not": [{"Fn::Equals": [{"Ref": "CustomDomain"}, ""]}]},
                                       {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]}]},
-            "HasDomainAndApi": {"Fn::And": [{"Condition": "HasDomain"},
-                                            {"Fn::Not": [{"Fn::Equals": [{"Ref": "HttpApiId"}, ""]}]}]},
+            "HasEdge": {"Fn::Not": [{"Fn::Equals": [{"Ref": "HttpApiId"}, ""]}]},
         },
         "Resources": resources,
         "Outputs": {
@@ -397,8 +474,9 @@ def stack_template(*, stage: str) -> dict:
             "ApiAccessLogGroupArn": {"Value": {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]},
                                      "Description": "The post-deploy callback sends the HTTP API's access log here."},
             **stream_outputs,
-            "DomainTarget": {"Condition": "HasDomain", "Value": {"Fn::GetAtt": ["DomainName", "RegionalDomainName"]},
-                             "Description": "Point the custom domain's DNS (CNAME or alias) here."},
+            "EdgeDomainName": {"Condition": "HasEdge", "Value": {"Fn::GetAtt": ["EdgeDistribution", "DomainName"]},
+                               "Description": "The shop's public address (and where the custom domain's DNS points: "
+                                              "a CNAME, or a Route 53 alias)."},
         },
     }
 

@@ -63,6 +63,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "shopsite.context_processors.shop",
                 "orders.cart.cart_count",
+                "shopsite.edge.edge_context",
             ],
         },
     },
@@ -164,6 +165,13 @@ CHECKOUT_RETRY_SECONDS = env_int("CHECKOUT_RETRY_SECONDS", 10)
 # The site's public address (with the API Gateway stage, if any): every link in an email and every link
 # printed outside a request is built on it (shopsite.links), never on the request's Host header.
 SHOP_BASE_URL = env("SHOP_BASE_URL")
+# CloudFront in front (shopsite.edge): how long a catalog page for a visitor without cookies may be served from
+# the edge, and how long a stale one may be while the edge refreshes it in the background.
+EDGE_CACHE_SECONDS = env_int("EDGE_CACHE_SECONDS", 60)
+EDGE_STALE_SECONDS = env_int("EDGE_STALE_SECONDS", 300)
+# The secret CloudFront adds to every request it forwards (X-Shopsite-Edge): only then is its
+# CloudFront-Viewer-Address header trusted as the client address (shopsite.clients). Empty: no CloudFront.
+EDGE_SECRET = env("EDGE_SECRET")
 # How long the link in a guest's order emails shows the order; a guest asks for a fresh one at /orders/link/.
 GUEST_LINK_SECONDS = env_int("GUEST_LINK_SECONDS", 30 * 24 * 60 * 60)
 # How long a staff member's one-time set-password link stays valid.

@@ -9,12 +9,16 @@ from .base import env, env_list
 
 DEBUG = False
 # Each secret from its variable or the SSM SecureString its <NAME>_PARAMETER names: one SSM request in all.
-_secrets = secrets_from_environment(["DJANGO_SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])
+_secrets = secrets_from_environment(["DJANGO_SECRET_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "EDGE_SECRET"])
 SECRET_KEY = _secrets["DJANGO_SECRET_KEY"]
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set DJANGO_SECRET_KEY or DJANGO_SECRET_KEY_PARAMETER (an SSM SecureString).")
 STRIPE_SECRET_KEY = _secrets["STRIPE_SECRET_KEY"]
 STRIPE_WEBHOOK_SECRET = _secrets["STRIPE_WEBHOOK_SECRET"]
+EDGE_SECRET = _secrets["EDGE_SECRET"]
+# Served through CloudFront, whose origin path adds the API Gateway stage: links carry no stage prefix.
+if env("SERVED_FROM_EDGE", "0") == "1":
+    FORCE_SCRIPT_NAME = ""
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 DYNAMODB_HOST = env("DYNAMODB_HOST")  # empty: real AWS

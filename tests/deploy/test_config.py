@@ -97,7 +97,7 @@ def test_stack_has_alarms_backups_and_a_domain_for_the_http_api():
         "lambda-errors", "lambda-throttles", "lambda-duration", "5xx-rate", "dynamodb-throttles", "dynamodb-errors")} <= alarms
     rule = resources["BackupPlan"]["Properties"]["BackupPlan"]["BackupPlanRule"][0]
     assert rule["ScheduleExpression"].startswith("cron(") and rule["Lifecycle"]["DeleteAfterDays"] >= 30
-    assert resources["DomainName"]["Type"] == "AWS::ApiGatewayV2::DomainName"
+    assert resources["EdgeDistribution"]["Properties"]["DistributionConfig"]["Aliases"]["Fn::If"][0] == "HasDomain"
     assert resources["DeployerPolicy"]["Type"] == "AWS::IAM::ManagedPolicy"
 
 
@@ -349,3 +349,37 @@ def test_the_deployer_reaches_nothing_outside_the_stage_but_what_iam_takes_only_
             scope = json.dumps({"Resource": statement["Resource"], "Condition": statement.get("Condition")})
             assert any(name in scope for name in (f"shopsite-{stage}", "shopsite-deploy-artifacts", "/apis", "ExecutionRole")), \
                 statement  # the stage's own resources (or its function, by condition), the artifacts bucket, its API
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_cloudfront_serves_assets_through_oac_and_caches_only_what_is_safe(stage):
+    from shopsite import edge
+
+    resources = committed_stack(stage)["Resources"]
+    config = resources["EdgeDistribution"]["Properties"]["DistributionConfig"]
+    origins = {origin["Id"]: origin for origin in config["Origins"]}
+    assert origins["assets"]["OriginAccessControlId"] == {"Fn::GetAtt": ["EdgeOriginAccessControl", "Id"]}
+    assert origins["assets"]["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert resources["EdgeOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]["SigningBehavior"] == "always"
+    assert origins["site"]["OriginPath"] == f"/{stage}" and origins["site"]["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert origins["site"]["OriginCustomHeaders"] == [{"HeaderName": "X-Shopsite-Edge", "HeaderValue": {"Ref": "EdgeSecret"}}]
+    behaviours = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    for assets in ("/static/*", "/media/*"):
+        assert behaviours[assets]["TargetOriginId"] == "assets" and behaviours[assets]["Compress"] is True
+        assert behaviours[assets]["CachePolicyId"] == stack.CACHING_OPTIMIZED  # long lifetimes for hashed names
+    for path in ("/cart/*", "/checkout/*", "/account/*", "/staff/*", "/payments/*", "/api/*", "/graphql", "/orders/*"):
+        assert behaviours[path]["CachePolicyId"] == {"Ref": "EdgePassThroughCachePolicy"}, path
+    never = resources["EdgePassThroughCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert never["DefaultTTL"] == 0 and never["MinTTL"] == 0
+    catalog = resources["EdgeCatalogCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert config["DefaultCacheBehavior"]["CachePolicyId"] == {"Ref": "EdgeCatalogCachePolicy"}
+    assert catalog["DefaultTTL"] == 0 and catalog["MinTTL"] == 0  # only what Django marks public (s-maxage)
+    key_cookies = catalog["ParametersInCacheKeyAndForwardedToOrigin"]["CookiesConfig"]["Cookies"]
+    assert set(key_cookies) == set(edge.shop_cookie_names())  # cached pages only for visitors without them
+    request_policy = resources["EdgeSiteRequestPolicy"]["Properties"]["OriginRequestPolicyConfig"]
+    assert "CloudFront-Viewer-Address" in request_policy["HeadersConfig"]["Headers"]
+    assert len(request_policy["HeadersConfig"]["Headers"]) <= 10 and "Host" not in request_policy["HeadersConfig"]["Headers"]
+    policy = resources["AssetsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [oac] = [st["Fn::If"][1] for st in policy if "Fn::If" in st]
+    assert oac["Principal"] == {"Service": "cloudfront.amazonaws.com"} and "EdgeDistribution" in json.dumps(oac["Condition"])
+    assert config["ViewerCertificate"]["Fn::If"][1]["MinimumProtocolVersion"] == "TLSv1.2_2021"

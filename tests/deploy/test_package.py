@@ -52,6 +52,7 @@ def package_env(dynamodb_host):
         "PATH": os.environ["PATH"],
         "HOME": os.environ.get("HOME", "/tmp"),
         "DJANGO_SECRET_KEY": "deploy-test-" + "k" * 50,
+        "EDGE_SECRET": "deploy-test-edge-" + "e" * 20,
         "DYNAMODB_HOST": dynamodb_host,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",

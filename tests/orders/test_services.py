@@ -193,7 +193,9 @@ def test_a_new_visitors_concurrent_first_adds_share_one_cart(conflict_hold):
 
     products = [make_product(stock=5) for _ in range(5)]
     first = Client(enforce_csrf_checks=True)
-    first.get(f"/products/{products[0].slug}/")  # the product page gives the browser its CSRF cookie, nothing else
+    first.get(f"/products/{products[0].slug}/")  # shared at the edge: no cookie ...
+    assert not first.cookies
+    assert first.get("/cart/hello/").status_code == 204  # ... so its script asks for the browser secret, once
     csrf = first.cookies["csrftoken"].value
     assert "sessionid" not in first.cookies
 

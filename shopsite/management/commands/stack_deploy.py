@@ -41,10 +41,21 @@ class Command(BaseCommand):
             ssm.put_parameter(Name=parameter, Type="SecureString", Value=secrets.token_urlsafe(50), Overwrite=False)
             self.stdout.write(f"Secret key parameter {parameter}: created (random, never shown)")
 
+        # The secret CloudFront sends the site (X-Shopsite-Edge), so that only its viewer address is trusted:
+        # made once, kept in SSM beside the secret key, handed to the stack as a NoEcho parameter, never printed.
+        edge_parameter = config["environment_variables"]["EDGE_SECRET_PARAMETER"]
+        try:
+            edge_secret = ssm.get_parameter(Name=edge_parameter, WithDecryption=True)["Parameter"]["Value"]
+            self.stdout.write(f"Edge secret parameter {edge_parameter}: already there")
+        except ssm.exceptions.ParameterNotFound:
+            edge_secret = secrets.token_urlsafe(32)
+            ssm.put_parameter(Name=edge_parameter, Type="SecureString", Value=edge_secret, Overwrite=False)
+            self.stdout.write(f"Edge secret parameter {edge_parameter}: created (random, never shown)")
+
         cloudformation = boto3.client("cloudformation", region_name=region)
         name = f"{config['project_name']}-{stage}-base"
         values = {"AlarmEmail": alarm_email, "CustomDomain": custom_domain, "CertificateArn": certificate_arn,
-                  "HttpApiId": http_api_id, "KmsKeyArn": kms_key_arn}
+                  "HttpApiId": http_api_id, "KmsKeyArn": kms_key_arn, "EdgeSecret": edge_secret}
         try:
             previous = {parameter["ParameterKey"]
                         for parameter in cloudformation.describe_stacks(StackName=name)["Stacks"][0].get("Parameters", [])}
