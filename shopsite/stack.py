@@ -272,8 +272,9 @@ def stack_template(*, stage: str) -> dict:
                  "Condition": {"StringLike": {"s3:prefix": ["static/*", "media/*"]}}},
                 # The streams' event source mappings read with the function's role (shopsite.streams).
                 {"Sid": "Streams", "Effect": "Allow", "Action": [
-                    "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+                    "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
                  "Resource": stream_arns},
+                {"Sid": "StreamsList", "Effect": "Allow", "Action": "dynamodb:ListStreams", "Resource": "*"},  # IAM: * only
                 # A stream batch that keeps failing is reported to the alarm topic (its failure destination).
                 {"Sid": "StreamFailures", "Effect": "Allow", "Action": "sns:Publish",
                  "Resource": _sub(f"arn:${{AWS::Partition}}:sns:${{AWS::Region}}:${{AWS::AccountId}}:{function}-alarms")},

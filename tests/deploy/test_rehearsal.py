@@ -107,7 +107,9 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     python = str(ROOT / ".venv" / "bin" / "python")
 
     # 1. The stack: tables, assets bucket, roles, alarms, backups; and the secret key in SSM.
-    out = run([python, "manage.py", "stack_deploy", "--stage", "dev", "--alarm-email", "ops@example.com"], env)
+    out = run([python, "manage.py", "stack_deploy", "--stage", "dev", "--alarm-email", "ops@example.com",
+               "--custom-domain", "shop.example.com",
+               "--certificate-arn", "arn:aws:acm:us-east-1:123456789012:certificate/rehearsal"], env)
     assert "Stack shopsite-dev-base: created" in out and "/shopsite/dev/django-secret-key: created" in out
     role = aws("iam", aws_endpoint).get_role(RoleName="shopsite-dev-lambda")["Role"]
     assert aws("ssm", aws_endpoint).get_parameter(Name="/shopsite/dev/django-secret-key")["Parameter"]["Type"] == "SecureString"
@@ -117,7 +119,8 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     assert "already there" in again  # re-running is safe
     parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in
                   aws("cloudformation", aws_endpoint).describe_stacks(StackName="shopsite-dev-base")["Stacks"][0]["Parameters"]}
-    assert parameters["AlarmEmail"] == "ops@example.com"  # a run without the flag keeps it (UsePreviousValue)
+    assert parameters["AlarmEmail"] == "ops@example.com"  # a run without the flags keeps them (UsePreviousValue)
+    assert parameters["CustomDomain"] == "shop.example.com" and parameters["CertificateArn"].endswith("/rehearsal")
 
     # 2. zappa deploy with the package built by `make package` (runtime requirements only, bytecode included).
     # Zappa runs through tests/deploy/zappa_recorded.py, which writes down every AWS call it makes.
@@ -163,8 +166,9 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     assert {f"static/{hashed}" for hashed in manifest.values()} <= keys
 
     # 5. zappa manage dev createstaff --email=…: a one-time link, no password on the command line.
-    logged = manage(package_dir, dynamodb_local, "createstaff --email=owner@example.com")
-    assert "/staff/set-password/" in logged
+    logged = manage(package_dir, dynamodb_local, "createstaff --email=owner@example.com "
+                    "--base-url=https://abc123.execute-api.us-east-1.amazonaws.com/dev")  # as the README types it
+    assert "https://abc123.execute-api.us-east-1.amazonaws.com/dev/staff/set-password/" in logged
 
     # 5b. zappa manage dev createapikey: refused, since whatever it printed would stay in CloudWatch Logs.
     logged = manage(package_dir, dynamodb_local, "createapikey --name=crm-sync", AWS_LAMBDA_FUNCTION_NAME="shopsite-dev")
@@ -200,3 +204,46 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     refused = sorted(action for action in {_iam_action(*call) for call in made} - {None}
                      if not _allowed_somewhere(policy, action))
     assert not refused, f"the deployer policy refuses calls Zappa makes: {refused}"
+
+
+@pytest.fixture
+def production_settings(tmp_path):
+    config = json.loads((ROOT / "zappa_settings.json").read_text())
+    config["production"]["apigateway_enabled"] = False  # as for dev: moto cannot create the HTTP API
+    path = tmp_path / "zappa_settings.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def test_the_production_stage_as_typed(aws_endpoint, production_settings, tmp_path):  # noqa: F811
+    """The README's steps for production: its own stack (termination-protected), package, deploy with its reserved
+    concurrency, update, undeploy — and its deployer policy allows every call Zappa made."""
+    env = {**operator_env(aws_endpoint), "ZAPPA_CALLS": str(tmp_path / "zappa-calls.jsonl")}
+    python = str(ROOT / ".venv" / "bin" / "python")
+    out = run([python, "manage.py", "stack_deploy", "--stage", "production", "--alarm-email", "ops@example.com"], env)
+    assert "Stack shopsite-production-base: created" in out and "/shopsite/production/edge-secret: created" in out
+    cloudformation = aws("cloudformation", aws_endpoint)
+    assert cloudformation.describe_stacks(StackName="shopsite-production-base")["Stacks"][0]["EnableTerminationProtection"]
+    assert "shopsite-prod-orders" in aws("dynamodb", aws_endpoint).list_tables()["TableNames"]
+
+    package = subprocess.run(["make", "package", "STAGE=production"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert package.returncode == 0, package.stderr[-2000:]
+    archive = ROOT / "dist" / "shopsite-production.zip"
+    assert archive.stat().st_size < 16 * 1024 * 1024
+    out = run([*RECORDED, "deploy", "production", "-z", str(archive), "-s", str(production_settings)], env)
+    assert "Deployment complete" in out
+    function = aws("lambda", aws_endpoint).get_function(FunctionName="shopsite-production")
+    assert function["Configuration"]["MemorySize"] == 1536
+    assert function["Concurrency"]["ReservedConcurrentExecutions"] == 100
+    update = subprocess.run([*RECORDED, "update", "production", "-z", str(archive), "-s", str(production_settings)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert "Updating Lambda function code" in update.stdout + update.stderr
+    run([*RECORDED, "undeploy", "production", "--yes", "-s", str(production_settings)], env)
+    assert "shopsite-prod-orders" in aws("dynamodb", aws_endpoint).list_tables()["TableNames"]  # data stays
+
+    calls = [json.loads(line) for line in (tmp_path / "zappa-calls.jsonl").read_text().splitlines()]
+    made = {(call["prefix"], call["operation"], call["method"]) for call in calls} | set(ROLLBACK_CALLS)
+    policy = stack_template(stage="production")["Resources"]["DeployerPolicy"]["Properties"]["PolicyDocument"]
+    refused = sorted(action for action in {_iam_action(*call) for call in made} - {None}
+                     if not _allowed_somewhere(policy, action))
+    assert not refused, f"the production deployer policy refuses calls Zappa makes: {refused}"
