@@ -453,3 +453,55 @@ def test_console_journey(journey, tmp_path, streams):
     j.goto("/staff/")
     assert "0 to ship" in page.content()
     assert j.validate_html() >= 12
+
+
+def test_account_email_and_guest_link_journey(journey):
+    """The pages this round added: change an email (bad input first), confirm it from the link, ask for a fresh
+    guest-order link (bad input first); each page at 1280 and 375 px, axe and the Nu checker."""
+    from django.core import mail
+
+    from shopsite.emails import outbox_send
+
+    customer = make_customer(email="ada@example.com")
+    j = journey("account-email")
+    page = j.page
+    j.goto("/account/login/")
+    page.get_by_label("Email").fill(customer.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    j.after_navigation()
+    j.goto("/account/")
+    page.get_by_role("link", name="Change email").first.click()
+    j.after_navigation()
+    page.get_by_label("New email").fill("not-an-email")
+    page.get_by_label("Current password").fill("wrong-password-123")
+    page.get_by_role("button", name="Send the link").click()
+    j.after_navigation()
+    assert "Enter a valid email address" in page.content()
+    j.shot("email-change-errors")
+    page.get_by_label("New email").fill("ada.new@example.com")
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_role("button", name="Send the link").click()
+    j.after_navigation()
+    assert "We sent a link to ada.new@example.com" in page.content()
+    link = re.search(r"https?://[^/\s]+(/account/email/confirm/[^/\s]+/)", mail.outbox[0].body).group(1)
+    j.goto(link)
+    j.shot("email-confirm")
+    page.get_by_role("button", name="Yes, use this email").click()
+    j.after_navigation()
+    assert "Your email is now ada.new@example.com" in page.content()
+    j.context.clear_cookies()
+    j.goto("/orders/link/")
+    page.get_by_label("Order number").fill("abc")
+    page.get_by_label("Email").fill("nope")
+    page.get_by_role("button", name="Email me a link").click()
+    j.after_navigation()
+    assert "Type the order number" in page.content()
+    j.shot("guest-link-errors")
+    page.get_by_label("Order number").fill("10042")
+    page.get_by_label("Email").fill("someone@example.com")
+    page.get_by_role("button", name="Email me a link").click()
+    j.after_navigation()
+    assert "If an order with that number" in page.content()
+    outbox_send()
+    assert j.validate_html() >= 5
