@@ -63,7 +63,6 @@ def _rows(text: str) -> list[dict]:
     return rows
 
 
-_unformula = cell_unguard
 _PRODUCT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The product form's limits, checked here too: a row the form would refuse is an error in the preview.
 MAX_NAME, MAX_SLUG, MAX_SKU, MAX_CATEGORY = 120, 120, 40, 80
@@ -71,7 +70,7 @@ MAX_NAME, MAX_SLUG, MAX_SKU, MAX_CATEGORY = 120, 120, 40, 80
 
 def _int(text: str, what: str, errors: list[str], *, low: int, high: int) -> int | None:
     try:
-        value = int(_unformula(text))
+        value = int(text)  # cells were unguarded as the file was read (_rows)
     except ValueError:
         errors.append(f"{what} must be a whole number, not “{text[:20]}”")
         return None

@@ -7,7 +7,6 @@ import uuid
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from pynamodb.exceptions import UpdateError
 
 from catalog import search
 from catalog.cache import catalog_cache_invalidate
@@ -18,7 +17,7 @@ from catalog.stock import StockTooLow, buckets_set_active, is_spread, stock_adju
 from shopsite.audit import audit_add, audit_diff
 from shopsite.counters import tally_add
 from shopsite.metrics import metric_add
-from shopsite.transactions import StaleEdit, Transaction, TransactionCancelled, transaction
+from shopsite.transactions import ConditionFailed, StaleEdit, Transaction, TransactionCancelled, condition_checked, transaction
 
 log = logging.getLogger(__name__)
 PRODUCT_FIELDS = ("name", "slug", "sku", "description", "price_cents", "category_id", "image", "active")
@@ -66,14 +65,14 @@ def category_labels_refresh(*, category: Category) -> int:
     done = 0
     for item in Product.category_index.query(category.category_id, attributes_to_get=["product_id"]):
         try:
-            ProductCategoryLabel(item.product_id).update(
-                actions=[ProductCategoryLabel.category_name.set(category.name),
-                         ProductCategoryLabel.category_slug.set(category.slug)],
-                condition=ProductCategoryLabel.category_id == category.category_id)
+            with condition_checked():
+                ProductCategoryLabel(item.product_id).update(
+                    actions=[ProductCategoryLabel.category_name.set(category.name),
+                             ProductCategoryLabel.category_slug.set(category.slug)],
+                    condition=ProductCategoryLabel.category_id == category.category_id)
             done += 1
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        except ConditionFailed:
+            pass  # moved to another category meanwhile
     return done
 
 

@@ -31,7 +31,7 @@ from catalog.models import ProductStock, StockBucket
 from catalog.selectors import Buckets, bucket_key, bucket_keys, buckets_read, is_spread, product_get_many
 from shopsite.audit import audit_add
 from shopsite.streams import stream_consumer
-from shopsite.transactions import StaleEdit, Transaction, TransactionCancelled, transaction
+from shopsite.transactions import ConditionFailed, StaleEdit, Transaction, TransactionCancelled, condition_checked, transaction
 
 STOCK_BUCKETS = 10
 ADJUST_RETRIES = 5
@@ -247,14 +247,14 @@ def spread_stock_show(records: list[dict]) -> None:
     changed = False
     for product_id, read in buckets_read(products=products).items():
         try:
-            ProductStock(product_id).update(
-                actions=[ProductStock.stock.set(read.available), ProductStock.stock_seq.set(read.changes)],
-                condition=ProductStock.product_id.exists() & (ProductStock.stock_seq.does_not_exist()
-                                                             | (ProductStock.stock_seq < read.changes)),
-                add_version_condition=False)
+            with condition_checked():
+                ProductStock(product_id).update(
+                    actions=[ProductStock.stock.set(read.available), ProductStock.stock_seq.set(read.changes)],
+                    condition=ProductStock.product_id.exists() & (ProductStock.stock_seq.does_not_exist()
+                                                                 | (ProductStock.stock_seq < read.changes)),
+                    add_version_condition=False)
             changed = True
-        except Exception as error:  # noqa: BLE001 - only a failed condition is expected here
-            if getattr(error, "cause_response_code", None) != "ConditionalCheckFailedException":
-                raise
+        except ConditionFailed:
+            pass  # a newer count was shown already, or the product is gone
     if changed:
         catalog_cache_invalidate()

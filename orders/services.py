@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from catalog.selectors import is_spread, product_get, product_get_many
 from catalog.stock import NotEnough, stock_return, stock_take
@@ -34,7 +34,7 @@ from shopsite.counters import NumberBlocks, counter_bump
 from shopsite.errors import is_unavailable
 from shopsite.metrics import metric_add
 from shopsite.dynamodb import retry_pause
-from shopsite.transactions import StaleEdit, Transaction, TransactionCancelled, transaction
+from shopsite.transactions import ConditionFailed, StaleEdit, Transaction, TransactionCancelled, condition_checked, transaction
 
 MAX_LINE_QUANTITY = 999
 TRANSITIONS = {
@@ -113,11 +113,10 @@ def guest_orders_claim(*, customer) -> int:
     moved = 0
     for order in Order.customer_index.query(guest_customer_id(customer.email)):
         try:
-            order.update(actions=[Order.customer_id.set(customer.customer_id)],
-                         condition=Order.customer_id == guest_customer_id(customer.email))
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+            with condition_checked():
+                order.update(actions=[Order.customer_id.set(customer.customer_id)],
+                             condition=Order.customer_id == guest_customer_id(customer.email))
+        except ConditionFailed:
             continue
         moved += 1
     if moved:
@@ -157,10 +156,10 @@ def cart_add(*, cart_id: str, product_id: str, quantity: int) -> tuple[int, bool
     if wanted <= limit:
         return wanted, False
     try:  # cap at what is in stock, unless another add moved the line meanwhile (then that one caps it)
-        line.update(actions=[CartItem.quantity.set(limit)], condition=CartItem.quantity == wanted)
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+        with condition_checked():
+            line.update(actions=[CartItem.quantity.set(limit)], condition=CartItem.quantity == wanted)
+    except ConditionFailed:
+        pass
     return limit, True
 
 
@@ -176,10 +175,9 @@ def cart_set_quantity(*, cart_id: str, product_id: str, quantity: int) -> tuple[
         CartItem(cart_id, product_id).delete()
         return 0, True
     try:
-        CartItem(cart_id, product_id).update(actions=[CartItem.quantity.set(final)], condition=CartItem.cart_id.exists())
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+        with condition_checked():
+            CartItem(cart_id, product_id).update(actions=[CartItem.quantity.set(final)], condition=CartItem.cart_id.exists())
+    except ConditionFailed as error:
         raise LineNotInCart(product_id) from error  # removed or ordered in another tab
     return final, final < quantity
 
@@ -551,9 +549,8 @@ def payment_event_apply(*, event_id: str, kind: str, order_id: str | None,
     else:
         outcome = f"ignored: order is {order.status}"
     try:
-        _record(key, order_id=order.order_id, outcome=outcome).save(condition=PaymentRecord.key.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+        with condition_checked():
+            _record(key, order_id=order.order_id, outcome=outcome).save(condition=PaymentRecord.key.does_not_exist())
+    except ConditionFailed:
         return "duplicate", order
     return outcome, order

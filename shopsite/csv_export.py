@@ -94,11 +94,6 @@ def csv_bytes(*, header: list[str], rows: Iterable[list], limit: int = MAX_BYTES
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def csv_response(*, filename: str, header: list[str], rows: Iterable[list]) -> HttpResponse:
-    """A CSV attachment of *rows*; raises ExportTooLarge beyond MAX_BYTES."""
-    return _attachment(csv_bytes(header=header, rows=rows), filename=filename)
-
-
 def _attachment(data: bytes, *, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

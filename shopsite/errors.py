@@ -16,8 +16,6 @@ def is_unavailable(exception: BaseException | None) -> bool:
     A failed condition or a malformed request is a bug, not an outage, and is
     left to the 500 page.
     """
-    if isinstance(exception, ServiceUnavailable):
-        return True
     if isinstance(exception, TransactionCancelled):
         return exception.retryable  # conflicts and throttling that outlasted the retries
     if not isinstance(exception, UNAVAILABLE_ERRORS):
@@ -26,7 +24,3 @@ def is_unavailable(exception: BaseException | None) -> bool:
     if code is None and isinstance(exception, ClientError):
         code = exception.response.get("Error", {}).get("Code")
     return code not in _NOT_AVAILABILITY
-
-
-class ServiceUnavailable(Exception):
-    """DynamoDB could not be reached or refused the request for now."""

@@ -17,7 +17,7 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -38,6 +38,18 @@ class StaleEdit(Exception):
 
 class ConditionFailed(Exception):
     """A write's condition did not hold (the generic case no domain error names)."""
+
+
+@contextmanager
+def condition_checked() -> Iterator[None]:
+    """Around one conditional PynamoDB write: a condition that did not hold raises ConditionFailed; any other
+    failure (an outage, a bad request) goes on as it was. The one place that reads DynamoDB's error code."""
+    try:
+        yield
+    except PynamoDBException as error:
+        if getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException":
+            raise ConditionFailed() from error
+        raise
 
 
 class TransactionCancelled(Exception):

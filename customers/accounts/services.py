@@ -22,7 +22,7 @@ from shopsite.emails import email_request, email_request_handler, email_send
 from shopsite.links import site_url
 from shopsite.counters import tally_add
 from shopsite.models import Tally
-from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
+from shopsite.transactions import ConditionFailed, StaleEdit, TransactionCancelled, condition_checked, transaction
 
 
 class StaffExists(Exception):
@@ -124,11 +124,10 @@ def staff_set_password(*, email: str, password: str, expected_hash: str | None =
     if expected_hash is not None:
         condition &= Staff.password == expected_hash
     try:
-        staff.update(actions=[Staff.password.set(make_password(password))], condition=condition)
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise StaleEdit(staff_get(email=email)) from error
-        raise
+        with condition_checked():
+            staff.update(actions=[Staff.password.set(make_password(password))], condition=condition)
+    except ConditionFailed as error:
+        raise StaleEdit(staff_get(email=email)) from error
     return staff
 
 
@@ -176,12 +175,11 @@ def api_key_revoke(*, key_hash: str, by: str) -> ApiKey:
     """Switch a key off for good (it stays listed, as revoked). Raise DoesNotExist for an unknown key."""
     api_key = ApiKey(key_hash)
     try:
-        api_key.update(actions=[ApiKey.active.set(False), ApiKey.revoked_by.set(by[:254])],
-                       condition=ApiKey.key_hash.exists())
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise DoesNotExist(key_hash) from error
-        raise
+        with condition_checked():
+            api_key.update(actions=[ApiKey.active.set(False), ApiKey.revoked_by.set(by[:254])],
+                           condition=ApiKey.key_hash.exists())
+    except ConditionFailed as error:
+        raise DoesNotExist(key_hash) from error
     return api_key
 
 
@@ -195,13 +193,12 @@ def _minute_slot(key: str, *, limit: int) -> int:
     minute = now // 60
     item = LoginAttempt(f"{key}#{minute}")
     try:
-        item.update(
-            actions=[LoginAttempt.failures.add(1), LoginAttempt.expires_at.set(timezone.now() + timedelta(minutes=3))],
-            condition=LoginAttempt.key.does_not_exist() | (LoginAttempt.failures < limit),
-        )
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+        with condition_checked():
+            item.update(
+                actions=[LoginAttempt.failures.add(1), LoginAttempt.expires_at.set(timezone.now() + timedelta(minutes=3))],
+                condition=LoginAttempt.key.does_not_exist() | (LoginAttempt.failures < limit),
+            )
+    except ConditionFailed:
         return (minute + 1) * 60 - now
     return 0
 
@@ -252,26 +249,26 @@ def _window_slot(key: str, *, limit: int) -> int:
     for _ in range(3):
         item = LoginAttempt(key)
         try:  # the current window, with room left and no lock
-            item.update(
-                actions=[LoginAttempt.failures.add(1), LoginAttempt.expires_at.set(expires)],
-                condition=(LoginAttempt.window_start > now - window) & (LoginAttempt.failures < limit)
-                & (LoginAttempt.locked_until <= now),
-            )
+            with condition_checked():
+                item.update(
+                    actions=[LoginAttempt.failures.add(1), LoginAttempt.expires_at.set(expires)],
+                    condition=(LoginAttempt.window_start > now - window) & (LoginAttempt.failures < limit)
+                    & (LoginAttempt.locked_until <= now),
+                )
             return 0
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        except ConditionFailed:
+            pass
         try:  # a new window, once the old one (and any lock) is over
-            item.update(
-                actions=[LoginAttempt.failures.set(1), LoginAttempt.window_start.set(now), LoginAttempt.locked_until.set(0),
-                         LoginAttempt.expires_at.set(expires)],
-                condition=LoginAttempt.key.does_not_exist()
-                | ((LoginAttempt.window_start <= now - window) & (LoginAttempt.locked_until <= now)),
-            )
+            with condition_checked():
+                item.update(
+                    actions=[LoginAttempt.failures.set(1), LoginAttempt.window_start.set(now),
+                             LoginAttempt.locked_until.set(0), LoginAttempt.expires_at.set(expires)],
+                    condition=LoginAttempt.key.does_not_exist()
+                    | ((LoginAttempt.window_start <= now - window) & (LoginAttempt.locked_until <= now)),
+                )
             return 0
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        except ConditionFailed:
+            pass
         current = LoginAttempt.get(key, consistent_read=True)
         if current.locked_until > now:
             return int(current.locked_until - now)
@@ -291,13 +288,13 @@ def _lock_after_failure(key: str, *, limit: int) -> None:
     now = int(time.time())
     seconds = min(settings.LOGIN_LOCK_MAX_SECONDS, settings.LOGIN_LOCK_SECONDS * 2 ** int(current.level or 0))
     try:
-        LoginAttempt(key).update(
-            actions=[LoginAttempt.locked_until.set(now + seconds), LoginAttempt.level.add(1)],
-            condition=LoginAttempt.locked_until <= now,
-        )
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+        with condition_checked():
+            LoginAttempt(key).update(
+                actions=[LoginAttempt.locked_until.set(now + seconds), LoginAttempt.level.add(1)],
+                condition=LoginAttempt.locked_until <= now,
+            )
+    except ConditionFailed:
+        pass  # locked already by a concurrent failure
 
 
 def password_reset_request(*, email: str, client: str) -> None:
@@ -352,10 +349,10 @@ class InvalidCredentials(Exception):
 def _slot_return(key: str) -> None:
     """Give back a slot *key* reserved for an attempt that succeeded (a no-op once its window is gone)."""
     try:
-        LoginAttempt(key).update(actions=[LoginAttempt.failures.add(-1)], condition=LoginAttempt.failures > 0)
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+        with condition_checked():
+            LoginAttempt(key).update(actions=[LoginAttempt.failures.add(-1)], condition=LoginAttempt.failures > 0)
+    except ConditionFailed:
+        pass
 
 
 def login_attempt(*, scope: str, email: str, password: str, client: str):

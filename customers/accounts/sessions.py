@@ -31,11 +31,12 @@ from datetime import timedelta
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, SessionBase, UpdateError
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from customers.accounts.auth import CUSTOMER_SESSION_KEY, STAFF_SESSION_KEY
 from customers.models import Customer, Session, Staff
 from shopsite import dynamodb
+from shopsite.transactions import ConditionFailed, condition_checked
 
 
 
@@ -190,10 +191,9 @@ class SessionStore(SessionBase):
         )
         condition = Session.session_key.does_not_exist() if must_create else Session.session_key.exists()
         try:
-            item.save(condition=condition)
-        except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+            with condition_checked():
+                item.save(condition=condition)
+        except ConditionFailed as error:
             if must_create:
                 raise CreateError from error
             raise UpdateError from error
