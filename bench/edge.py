@@ -15,6 +15,7 @@ Prices (us-east-1 / North America, on demand): CloudFront $0.0100 per 10,000 HTT
 API Gateway's data out $0.09/GB. CloudFront's always-free tier (10 M requests and 1 TB a month) is left out.
 """
 import gzip
+import itertools
 import random
 
 CLOUDFRONT_REQUESTS_PER_MILLION = 1.00
@@ -52,13 +53,14 @@ def measure_edge(*, paths: list[str], ttl: int) -> dict:
     share_cart = shareable["with a cart"] / len(paths)
     rng = random.Random(7)
     weights = [1 / (rank + 1) ** ZIPF_S for rank in range(len(paths))]
+    cumulative = list(itertools.accumulate(weights))
     scenarios = {}
     for rate in RATES:
         expires: dict[int, float] = {}
         hits = views = 0
         for n in range(rate * SECONDS):
             now = n / rate
-            page = rng.choices(range(len(paths)), weights)[0]
+            page = rng.choices(range(len(paths)), cum_weights=cumulative)[0]
             views += 1
             has_cookies = rng.random() < VISITORS_WITH_COOKIES
             if has_cookies and share_cart == 0:

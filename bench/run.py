@@ -580,14 +580,14 @@ def main():
         size = package_size()
         print("Cold starts of the unpacked zip and of bare Django, with and without bytecode ...", flush=True)
         cold = measure_cold_start(env, detail_slug=state["detail_slug"])
-        print("Scaling: the same pages at 200 and at 10,000 products ...", flush=True)
-        items_read = ItemsRead()
-        items_read.install(dynamodb.connection().client)
-        scaling = measure_scaling(items_read)
         print("CloudFront: which catalog answers the edge may share, and a mixed workload's hit ratio ...", flush=True)
         from bench.edge import measure_edge
 
         edge = measure_edge(paths=_catalog_paths(), ttl=int(os.environ.get("EDGE_CACHE_SECONDS", "60")))
+        print("Scaling: the same pages at 200 and at 10,000 products ...", flush=True)
+        items_read = ItemsRead()
+        items_read.install(dynamodb.connection().client)
+        scaling = measure_scaling(items_read)
         print("Flash sale: buyers at one instant, through the transaction-conflict emulation ...", flush=True)
         from bench.flash_sale import measure_flash_sale
 

@@ -6,4 +6,3 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from customers import integrity  # noqa: F401  (registers the email-guard check)
-        from customers.accounts import services  # noqa: F401  (registers the queued email requests' handlers)

@@ -5,4 +5,4 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self) -> None:
-        from orders import handlers, integrity, notifications, tallies  # noqa: F401  (signal handlers, checks, stream consumers, email requests)
+        from orders import handlers, integrity, tallies  # noqa: F401  (signal handlers, checks, stream consumers)

@@ -4,7 +4,7 @@ from django.core import signing
 from django.urls import reverse
 
 from orders.selectors import order_find_by_reference
-from shopsite.emails import email_request_handler, email_send
+from shopsite.emails import email_send
 from shopsite.links import site_url
 
 GUEST_LINK_SALT = "shopsite.orders.guest-link"
@@ -32,7 +32,6 @@ def guest_link_order_id(token: str) -> str | None:
         return None
 
 
-@email_request_handler("guest_link")
 def guest_link_deliver(*, to: str, data: str = "") -> bool:
     """A queued "send me my link" request: a fresh link goes out only when order *data* is a guest order placed
     with the email *to* (the request's answer is the same either way)."""

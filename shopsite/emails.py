@@ -9,8 +9,9 @@ Some emails must not be decided inside the request at all: whether "forgot
 password" sends a link depends on whether the email is registered, and a
 response that took longer when it is would tell. Such a request is one
 write to the ``requests`` queue (email_request), the same whatever the
-address; the outbox job hands it to the handler registered for its kind
-(email_request_handler), which looks the address up and sends or not.
+address; the outbox job hands it to the handler settings.EMAIL_REQUEST_HANDLERS
+names for its kind (imported then: the cold start pays nothing for it),
+which looks the address up and sends or not.
 """
 import logging
 import uuid
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from shopsite.models import OutboxMessage
 
@@ -27,16 +29,6 @@ log = logging.getLogger("shopsite.emails")
 OUTBOX_QUEUE = "pending"
 REQUESTS_QUEUE = "requests"
 OUTBOX_MAX_ATTEMPTS = 10
-_request_handlers: dict = {}
-
-
-def email_request_handler(kind: str):
-    """Register the function that decides and sends a queued email request of *kind* (called with ``to=``
-    and ``data=``)."""
-    def register(handler):
-        _request_handlers[kind] = handler
-        return handler
-    return register
 
 
 def email_request(*, kind: str, to: str, data: str = "") -> None:
@@ -50,10 +42,10 @@ def requests_handle(*, limit: int = 100) -> int:
     """Hand every queued email request to its kind's handler; return how many were handled."""
     handled = 0
     for request in OutboxMessage.query(REQUESTS_QUEUE, limit=limit):
-        handler = _request_handlers.get(request.subject)
+        path = settings.EMAIL_REQUEST_HANDLERS.get(request.subject)
         try:
-            if handler is not None:
-                handler(to=request.to, data=request.text)
+            if path is not None:
+                import_string(path)(to=request.to, data=request.text)
         except Exception as error:  # noqa: BLE001 - one request must not stop the others; it stays for the next run
             log.warning("email request %s not handled: %s", request.subject, type(error).__name__)
             continue

@@ -18,7 +18,7 @@ from customers.models import ApiKey, LoginAttempt, Staff
 from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
 from customers.services import customer_authenticate
 from shopsite.audit import audit_add, audit_diff
-from shopsite.emails import email_request, email_request_handler, email_send
+from shopsite.emails import email_request, email_send
 from shopsite.links import site_url
 from shopsite.counters import tally_add
 from shopsite.models import Tally
@@ -319,7 +319,6 @@ def client_request_check(*, purpose: str, client: str) -> None:
         raise LoginLocked(wait)
 
 
-@email_request_handler("password_reset")
 def password_reset_deliver(*, to: str, data: str = "") -> bool:
     """Send the reset (or claim) link to the customer *to* names, within the per-email limit; False when
     nothing goes out (unknown email, inactive account, asked too often)."""

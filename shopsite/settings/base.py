@@ -165,6 +165,12 @@ CHECKOUT_RETRY_SECONDS = env_int("CHECKOUT_RETRY_SECONDS", 10)
 # The site's public address (with the API Gateway stage, if any): every link in an email and every link
 # printed outside a request is built on it (shopsite.links), never on the request's Host header.
 SHOP_BASE_URL = env("SHOP_BASE_URL")
+# Queued email requests (shopsite.emails.email_request): the function that decides and sends each kind, with
+# to= and data=, imported by the outbox job when a request of that kind waits.
+EMAIL_REQUEST_HANDLERS = {
+    "password_reset": "customers.accounts.services.password_reset_deliver",
+    "guest_link": "orders.notifications.guest_link_deliver",
+}
 # CloudFront in front (shopsite.edge): how long a catalog page for a visitor without cookies may be served from
 # the edge, and how long a stale one may be while the edge refreshes it in the background.
 EDGE_CACHE_SECONDS = env_int("EDGE_CACHE_SECONDS", 60)
