@@ -15,12 +15,11 @@ from django.urls import get_script_prefix, reverse
 from django.utils.encoding import filepath_to_uri
 
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path
-from catalog.models import CARD_FIELDS
+from catalog.models import CARD_FIELDS, stock_state_of
 from shopsite.templatetags.shop import money
 
 # What a card reads of a product item; a listing Query projects these plus the index's key attributes.
 CARD_ATTRIBUTES = ("product_id", *CARD_FIELDS)
-LOW_STOCK = 5
 _SENTINEL = "__card__"
 
 
@@ -44,11 +43,7 @@ class ProductCard:
 
     @property
     def stock_state(self) -> str:
-        if self.stock is None:
-            return ""
-        if self.stock <= 0:
-            return "sold_out"
-        return "low" if self.stock <= LOW_STOCK else "in_stock"
+        return stock_state_of(self.stock)
 
 
 def card_from_item(raw: dict) -> ProductCard:

@@ -13,6 +13,18 @@ from shopsite.dynamodb import BaseModel, register
 CARD_FIELDS = ("name", "slug", "price_cents", "stock", "image")
 
 
+
+LOW_STOCK = 5  # at or below this, a product shows as "low stock" (the shopper page says "only a few left")
+
+
+def stock_state_of(stock: int | None) -> str:
+    """How a stock level reads to shoppers: "sold_out", "low" (at most LOW_STOCK) or "in_stock"; "" when unknown."""
+    if stock is None:
+        return ""
+    if stock <= 0:
+        return "sold_out"
+    return "low" if stock <= LOW_STOCK else "in_stock"
+
 class CategoryListIndex(GlobalSecondaryIndex):
     """Every category in one partition, by position: the category list is one Query."""
 
@@ -228,11 +240,7 @@ class Product(BaseModel):
 
     @property
     def stock_state(self) -> str:
-        if self.stock <= 0:
-            return "sold_out"
-        if self.stock <= 5:
-            return "low"
-        return "in_stock"
+        return stock_state_of(self.stock)
 
 
 @register("products", view=True)

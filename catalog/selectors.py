@@ -8,7 +8,7 @@ from pynamodb.exceptions import DoesNotExist
 from catalog import search
 from catalog.cache import catalog_cached
 from catalog.cards import CARD_ATTRIBUTES, ProductCard, card_from_item
-from catalog.models import Category, Product, SearchTerm, StockBucket
+from catalog.models import LOW_STOCK, Category, Product, SearchTerm, StockBucket
 from shopsite.counters import tally_value
 from shopsite.cursors import cursor_decode, cursor_encode
 from shopsite.dynamodb import items_get_many
@@ -161,7 +161,6 @@ def buckets_read(*, products: list) -> dict[str, Buckets]:
 
 
 PRODUCTS_TALLY = "products"
-LOW_STOCK = 5  # at or below this, a product shows as "low stock" (the shopper page says "only a few left")
 STAFF_SORTS = {"newest": "Newest first", "name": "Name A–Z", "stock": "Lowest stock first"}
 SHOWN_FILTERS = {"": "Shown and hidden", "shown": "Shown in the shop", "hidden": "Hidden"}
 
