@@ -93,6 +93,20 @@ def account(request):
     return render_form(request, "customers/account.html", {"form": form})
 
 
+def _current_password_confirmed(request, form, *, customer) -> bool:
+    """Check the form's current_password through the sign-in throttle; on failure say why on that field."""
+    try:
+        account_services.login_attempt(scope="customer", email=customer.email, client=client_address(request),
+                                       password=form.cleaned_data["current_password"])
+    except account_services.LoginLocked as locked:
+        form.add_error("current_password", str(locked))
+    except account_services.InvalidCredentials:
+        form.add_error("current_password", "That is not your current password.")
+    else:
+        return True
+    return False
+
+
 @customer_required
 @require_http_methods(["GET", "POST"])
 def email_change(request):
@@ -102,14 +116,7 @@ def email_change(request):
     form = EmailChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         new_email = form.cleaned_data["new_email"]
-        try:
-            account_services.login_attempt(scope="customer", email=customer.email, client=client_address(request),
-                                           password=form.cleaned_data["current_password"])
-        except account_services.LoginLocked as locked:
-            form.add_error("current_password", str(locked))
-        except account_services.InvalidCredentials:
-            form.add_error("current_password", "That is not your current password.")
-        else:
+        if _current_password_confirmed(request, form, customer=customer):
             if new_email != customer.email:
                 token = signing.dumps({"c": customer.customer_id, "old": customer.email, "new": new_email},
                                       salt=EMAIL_CHANGE_SALT)
@@ -157,14 +164,7 @@ def password_change(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         customer = request.customer
-        try:
-            account_services.login_attempt(scope="customer", email=customer.email, client=client_address(request),
-                                           password=form.cleaned_data["current_password"])
-        except account_services.LoginLocked as locked:
-            form.add_error("current_password", str(locked))
-        except account_services.InvalidCredentials:
-            form.add_error("current_password", "That is not your current password.")
-        else:
+        if _current_password_confirmed(request, form, customer=customer):
             customer = services.customer_update(customer_id=customer.customer_id, password=form.cleaned_data["new_password"])
             auth.customer_session_refresh(request, customer=customer)
             messages.success(request, "Your password is changed. Other devices have been signed out.")
