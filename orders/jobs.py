@@ -5,12 +5,11 @@ import django
 def release_unpaid(event=None, context=None) -> dict:
     """Cancel unpaid orders whose time ran out; the same as ``manage.py release_unpaid``."""
     django.setup(set_prefix=False)
-    from django.conf import settings
 
     from orders.notifications import order_notify
     from orders.services import order_release_unpaid
 
     released = order_release_unpaid()
     for order in released:
-        order_notify(order=order, base_url=settings.SHOP_BASE_URL)
+        order_notify(order=order)
     return {"released": len(released)}

@@ -73,12 +73,11 @@ ORDER_EMAILS = {
 }
 
 
-def order_notify(*, order, request=None, base_url: str = "", refunded: bool = False) -> bool:
+def order_notify(*, order, refunded: bool = False) -> bool:
     """Email the shopper about the order's current status, if that status has an email.
 
     The link is absolute, on SHOP_BASE_URL (shopsite.links) — never the
-    request's Host; *request* and *base_url* are accepted for the callers'
-    sake and not used for it. Returns False when nothing went out now (no
+    request's Host, so jobs and views send the same. Returns False when nothing went out now (no
     email for this status, or the message waits in the outbox).
     """
     if order.status not in ORDER_EMAILS:

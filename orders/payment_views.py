@@ -107,5 +107,5 @@ def stripe_webhook(request):
         return _answer(502, "retry_later")
     log.info("stripe event %s (%s): %s", event["id"], event["type"], outcome)
     if outcome in ("paid", "cancelled", "refunded") and order is not None:
-        order_notify(order=order, request=request, refunded=outcome == "refunded")
+        order_notify(order=order, refunded=outcome == "refunded")
     return _answer(200, outcome)

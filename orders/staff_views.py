@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from catalog.selectors import LOW_STOCK, product_count, product_low_stock
+from customers.selectors import customer_count, customer_list
 from orders import selectors, services
 from orders.forms import OrderFilterForm, ShipForm, TransitionForm
 from orders.notifications import order_notify
@@ -56,7 +58,7 @@ def _order_bulk(status: str, done: str):
             raise BulkRefused(STALE) from None
         except services.TransitionRefused as refused:
             raise BulkRefused(str(refused)) from None
-        order_notify(order=order, request=request)
+        order_notify(order=order)
         return done + (f", tracking {order.tracking_number}" if status == "shipped" and order.tracking_number else "")
     return run
 
@@ -122,7 +124,7 @@ def staff_order_transition(request, order_id):
     except services.StaleOrder:
         messages.error(request, "Someone else changed this order in the meantime. Check its status and try again.")
     else:
-        order_notify(order=order, request=request)
+        order_notify(order=order)
         messages.success(request, f"Order marked {form.cleaned_data['status']}.")
     return redirect("orders:staff_detail", order_id=order.order_id)
 
@@ -141,3 +143,18 @@ def staff_order_export(request):
             for order in pages_all(selectors.order_list_by_status, **filters) for line in order.lines)
     return csv_download(request, filename=f"orders-{status}.csv", header=header, rows=rows,
                         back=f"{reverse('orders:staff_list')}?status={status}")
+
+
+@staff_required
+def staff_dashboard(request):
+    """The day at a glance: orders and revenue, what waits for staff, low stock, newest customers.
+
+    Five reads whatever the shop's size: the order tallies (one BatchGet), the
+    customer and product totals, one Query each for newest customers and low stock.
+    It lives here, downstream of catalog and customers, because it reads all three apps.
+    """
+    return render(request, "staff/dashboard.html", {
+        "figures": selectors.order_figures(), "customer_count": customer_count(), "product_count": product_count(),
+        "newest_customers": customer_list(limit=5).items, "low_stock": product_low_stock(limit=8),
+        "low_stock_level": LOW_STOCK,
+    })

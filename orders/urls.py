@@ -21,6 +21,7 @@ urlpatterns = [
     path("orders/link/<str:token>/", views.guest_link, name="guest_link"),
     path("account/orders/claim/<str:token>/", views.claim, name="claim"),
     path("payments/stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
+    path("staff/", staff_views.staff_dashboard, name="staff_dashboard"),
     path("staff/orders/", staff_views.staff_order_list, name="staff_list"),
     path("staff/orders/export.csv", staff_views.staff_order_export, name="staff_export"),
     path("staff/orders/bulk/", staff_views.staff_order_bulk, name="staff_bulk"),

@@ -198,7 +198,7 @@ def place(request):
     if not request.customer.is_authenticated:
         _guest_orders_remember(request, order.order_id)
     if created:
-        order_notify(order=order, request=request)
+        order_notify(order=order)
         request.session.pop(ADDRESS_SESSION_KEY, None)
         cart_count_refresh(request, Cart(cart_id=""))  # every line went into the order
     return _payment_start(request, order)
@@ -377,6 +377,6 @@ def order_cancel(request, order_id):
     except (services.TransitionRefused, services.StaleOrder):
         messages.error(request, "This order can no longer be cancelled.")
     else:
-        order_notify(order=order, request=request)
+        order_notify(order=order)
         messages.success(request, "Your order is cancelled.")
     return redirect("orders:detail", order_id=order.order_id)

@@ -10,7 +10,6 @@ handler500 = "shopsite.views.server_error"
 
 urlpatterns = [
     path("healthz/", views.health, name="health"),
-    path("staff/", views.staff_dashboard, name="staff_dashboard"),
     path("staff/exports/<path:name>", views.staff_export_file, name="staff_export_file"),
     path("", include("customers.urls")),
     path("", include("orders.urls")),

@@ -1,11 +1,10 @@
-"""Project-level error pages, the staff dashboard and local media."""
+"""Project-level error pages, staff export files and local media."""
 import mimetypes
 import sys
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import render
 from django.utils._os import safe_join
 
 from shopsite.decorators import staff_required
@@ -49,24 +48,6 @@ def server_error(request):
     if is_unavailable(error):
         return unavailable_response(request, error)
     return error_response(request, "500.html", status=500, code="server_error", message="Something went wrong on our side.")
-
-
-@staff_required
-def staff_dashboard(request):
-    """The day at a glance: orders and revenue, what waits for staff, low stock, newest customers.
-
-    Five reads whatever the shop's size: the order tallies (one BatchGet), the
-    customer and product totals, one Query each for newest customers and low stock.
-    """
-    from catalog.selectors import LOW_STOCK, product_count, product_low_stock
-    from customers.selectors import customer_count, customer_list
-    from orders.selectors import order_figures
-
-    return render(request, "staff/dashboard.html", {
-        "figures": order_figures(), "customer_count": customer_count(), "product_count": product_count(),
-        "newest_customers": customer_list(limit=5).items, "low_stock": product_low_stock(limit=8),
-        "low_stock_level": LOW_STOCK,
-    })
 
 
 @staff_required

@@ -67,7 +67,7 @@ def _sign_out(*, then: str):
 
 
 staff_login = _sign_in_page(
-    scope="staff", template="staff/login.html", default_next="staff_dashboard",
+    scope="staff", template="staff/login.html", default_next="orders:staff_dashboard",
     on_success=lambda request, staff: auth.staff_login(request, staff=staff),
 )
 staff_logout = _sign_out(then="customers:staff_login")

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from orders.notifications import order_notify
@@ -12,5 +11,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         released = order_release_unpaid()
         for order in released:
-            order_notify(order=order, base_url=settings.SHOP_BASE_URL)
+            order_notify(order=order)
         self.stdout.write(f"Released {len(released)} unpaid order{'' if len(released) == 1 else 's'}.")
