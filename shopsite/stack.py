@@ -218,7 +218,13 @@ def stack_template(*, stage: str) -> dict:
             "PublicAccessBlockConfiguration": {
                 "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False,
             },
-            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+            # The customer-managed key only when CloudFront is in front: anonymous reads (no CDN) cannot decrypt
+            # SSE-KMS objects, and the public statement below goes away with it (OAC reads remain).
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"Fn::If": [
+                "AssetsOnKms",
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "KmsKeyArn"}},
+                 "BucketKeyEnabled": True},
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}]},
             "VersioningConfiguration": {"Status": "Enabled"},
             "CorsConfiguration": {"CorsRules": [{"AllowedMethods": ["GET", "HEAD"], "AllowedOrigins": ["*"], "MaxAge": 86400}]},
             # Large staff exports (customer data) are private, fetched by presigned link, gone after a day.
@@ -231,8 +237,10 @@ def stack_template(*, stage: str) -> dict:
         "Properties": {
             "Bucket": {"Ref": "AssetsBucket"},
             "PolicyDocument": {"Version": "2012-10-17", "Statement": [
-                {"Sid": "PublicReadOfStaticAndMedia", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
-                 "Resource": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/static/*"), _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/media/*")]},
+                {"Fn::If": ["AssetsOnKms", {"Ref": "AWS::NoValue"}, {
+                    "Sid": "PublicReadOfStaticAndMedia", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                    "Resource": [_sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/static/*"),
+                                 _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}/media/*")]}]},
                 {"Fn::If": ["HasEdge", {
                     "Sid": "CloudFrontReadsStaticAndMedia", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
                     "Action": "s3:GetObject",
@@ -294,6 +302,14 @@ def stack_template(*, stage: str) -> dict:
             "Sid": "TablesKey", "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": {"Ref": "KmsKeyArn"},
             "Condition": {"StringEquals": {"kms:ViaService": _sub("dynamodb.${AWS::Region}.amazonaws.com")}}}]},
+    }}
+    # ... and through S3 for the media, static files and exports it writes and reads, when the bucket uses the key.
+    resources["ExecutionRoleAssetsKey"] = {"Type": "AWS::IAM::Policy", "Condition": "AssetsOnKms", "Properties": {
+        "PolicyName": "shopsite-assets-key", "Roles": [{"Ref": "ExecutionRole"}],
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Sid": "AssetsKey", "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": {"Ref": "KmsKeyArn"},
+            "Condition": {"StringEquals": {"kms:ViaService": _sub("s3.${AWS::Region}.amazonaws.com")}}}]},
     }}
     artifacts = config["s3_bucket"]
     function_arn = _sub(f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{function}")
@@ -456,8 +472,9 @@ def stack_template(*, stage: str) -> dict:
             "EdgeSecret": {"Type": "String", "Default": "", "NoEcho": True, "Description":
                            "Sent by CloudFront to the site as X-Shopsite-Edge (stack_deploy reads it from SSM)."},
             "KmsKeyArn": {"Type": "String", "Default": "", "Description":
-                          "A customer-managed KMS key for the tables and the log groups (optional; its policy must let "
-                          "CloudWatch Logs use it). The alarm topic always has its own key, which CloudWatch may use."},
+                          "A customer-managed KMS key for the tables, the log groups and, with CloudFront in front, the "
+                          "assets bucket (optional; its policy must let CloudWatch Logs and this stack's distribution "
+                          "use it). The alarm topic always has its own key, which CloudWatch may use."},
         },
         "Conditions": {
             "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
@@ -465,6 +482,7 @@ def stack_template(*, stage: str) -> dict:
             "HasDomain": {"Fn::And": [{"Fn::Not": [{"Fn::Equals": [{"Ref": "CustomDomain"}, ""]}]},
                                       {"Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]}]},
             "HasEdge": {"Fn::Not": [{"Fn::Equals": [{"Ref": "HttpApiId"}, ""]}]},
+            "AssetsOnKms": {"Fn::And": [{"Condition": "HasKmsKey"}, {"Condition": "HasEdge"}]},
         },
         "Resources": resources,
         "Outputs": {

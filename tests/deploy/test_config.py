@@ -334,6 +334,25 @@ def test_each_table_has_its_own_throttle_alarm_and_the_optional_key_reaches_tabl
 
 
 @pytest.mark.parametrize("stage", STAGES)
+def test_the_key_reaches_the_assets_bucket_only_behind_cloudfront_where_no_one_reads_it_anonymously(stage):
+    template = committed_stack(stage)
+    resources = template["Resources"]
+    assert template["Conditions"]["AssetsOnKms"] == {"Fn::And": [{"Condition": "HasKmsKey"}, {"Condition": "HasEdge"}]}
+    [rule] = resources["AssetsBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    condition, with_key, without = rule["Fn::If"]
+    assert condition == "AssetsOnKms"
+    assert with_key["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "KmsKeyArn"}}
+    assert without["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    statements = resources["AssetsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [public] = [st for st in statements if "Fn::If" in st and st["Fn::If"][0] == "AssetsOnKms"]
+    assert public["Fn::If"][1] == {"Ref": "AWS::NoValue"} and public["Fn::If"][2]["Principal"] == "*"
+    grant = resources["ExecutionRoleAssetsKey"]
+    assert grant["Condition"] == "AssetsOnKms"
+    [statement] = grant["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Resource"] == {"Ref": "KmsKeyArn"} and "s3." in statement["Condition"]["StringEquals"]["kms:ViaService"]["Fn::Sub"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_the_deployer_reaches_nothing_outside_the_stage_but_what_iam_takes_only_on_star(stage):
     star_only = {"events:ListRuleNamesByTarget", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
                  "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy",
@@ -380,7 +399,7 @@ def test_cloudfront_serves_assets_through_oac_and_caches_only_what_is_safe(stage
     assert "CloudFront-Viewer-Address" in request_policy["HeadersConfig"]["Headers"]
     assert len(request_policy["HeadersConfig"]["Headers"]) <= 10 and "Host" not in request_policy["HeadersConfig"]["Headers"]
     policy = resources["AssetsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
-    [oac] = [st["Fn::If"][1] for st in policy if "Fn::If" in st]
+    [oac] = [st["Fn::If"][1] for st in policy if "Fn::If" in st and st["Fn::If"][0] == "HasEdge"]
     assert oac["Principal"] == {"Service": "cloudfront.amazonaws.com"} and "EdgeDistribution" in json.dumps(oac["Condition"])
     assert config["ViewerCertificate"]["Fn::If"][1]["MinimumProtocolVersion"] == "TLSv1.2_2021"
 
@@ -412,7 +431,8 @@ def test_parliament_finds_nothing_in_the_stacks_iam_policies(stage):
     resources = committed_stack(stage)["Resources"]
     documents = {"execution role": resources["ExecutionRole"]["Properties"]["Policies"][0]["PolicyDocument"],
                  "deployer": resources["DeployerPolicy"]["Properties"]["PolicyDocument"],
-                 "tables key": resources["ExecutionRoleTablesKey"]["Properties"]["PolicyDocument"]}
+                 "tables key": resources["ExecutionRoleTablesKey"]["Properties"]["PolicyDocument"],
+                 "assets key": resources["ExecutionRoleAssetsKey"]["Properties"]["PolicyDocument"]}
     for name, document in documents.items():
         findings = analyze_policy_string(json.dumps(_concrete(document, stage=stage))).findings
         assert not findings, (name, [(finding.issue, finding.detail) for finding in findings])
