@@ -10,14 +10,20 @@ things the emulator cannot do are proved offline instead, as the README says:
 - moto cannot run a Lambda function without Docker, so each ``zappa manage``
   step sends the very event Zappa would send (``{"manage": "…"}``) to Zappa's
   handler in the unpacked zip, against DynamoDB Local and moto's S3.
+- moto's ``GetFunction`` links a version's code to an S3 key it does not
+  serve, so for ``zappa rollback`` the recorder (``zappa_recorded.py``)
+  answers that one download with the package Zappa uploaded under that key,
+  as Lambda's own code store would; the AWS calls go to moto as usual.
 """
 import base64
 import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -28,10 +34,6 @@ from tests.deploy.test_package import PREFIX, ZIP, Lambda, package_dir  # noqa: 
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = [str(ROOT / ".venv-package" / "bin" / "python"), str(Path(__file__).with_name("zappa_recorded.py"))]
-# What `zappa rollback` calls (zappa/core.py, rollback_lambda_function_version): moto cannot serve the old code's
-# download link, so the rehearsal cannot run it; its calls are read from Zappa's source instead.
-ROLLBACK_CALLS = [("lambda", "ListVersionsByFunction", "GET"), ("lambda", "GetFunction", "GET"),
-                  ("lambda", "UpdateFunctionCode", "PUT")]
 # IAM actions whose name differs from the API operation's (S3's HEAD and listing calls; Lambda's Invoke).
 IAM_ACTION = {("s3", "HeadBucket"): "s3:ListBucket", ("s3", "HeadObject"): "s3:GetObject",
               ("s3", "ListObjectsV2"): "s3:ListBucket", ("s3", "ListObjects"): "s3:ListBucket",
@@ -61,6 +63,11 @@ def _allowed_somewhere(policy: dict, action: str) -> bool:
         if statement["Effect"] == "Allow" and any(fnmatch.fnmatchcase(action, pattern) for pattern in actions):
             return True
     return False
+
+
+def _sha(path: Path) -> str:
+    """Lambda's CodeSha256 of a package."""
+    return base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
 
 
 def operator_env(endpoint):
@@ -125,7 +132,7 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     # 2. zappa deploy with the package built by `make package` (runtime requirements only, bytecode included).
     # Zappa runs through tests/deploy/zappa_recorded.py, which writes down every AWS call it makes.
     calls_log = tmp_path / "zappa-calls.jsonl"
-    env = {**env, "ZAPPA_CALLS": str(calls_log)}
+    env = {**env, "ZAPPA_CALLS": str(calls_log), "ZAPPA_CODE_STORE": str(tmp_path / "code-store.json")}
     zappa = RECORDED
     out = run([*zappa, "deploy", "dev", "-z", str(ZIP), "-s", str(rehearsal_settings)], env)
     assert "Deployment complete" in out
@@ -174,16 +181,29 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
     logged = manage(package_dir, dynamodb_local, "createapikey --name=crm-sync", AWS_LAMBDA_FUNCTION_NAME="shopsite-dev")
     assert "No key created" in logged and "sk_" not in logged
 
-    # 6. zappa update: new code and configuration. Its last step removes any Lambda function URL,
-    # an API moto does not have (ListFunctionUrlConfigs answers 404), so that one failure is expected here.
-    update = subprocess.run([*zappa, "update", "dev", "-z", str(ZIP), "-s", str(rehearsal_settings)], cwd=ROOT, env=env,
+    # 6. zappa update: new code (the package with one more file) and configuration. Its last step removes any
+    # Lambda function URL, an API moto does not have (ListFunctionUrlConfigs answers 404), so that one failure
+    # is expected here.
+    newer = tmp_path / "shopsite-dev-newer.zip"
+    shutil.copyfile(ZIP, newer)
+    with zipfile.ZipFile(newer, "a") as archive:
+        archive.writestr("REHEARSAL_UPDATE", "the second release")
+    update = subprocess.run([*zappa, "update", "dev", "-z", str(newer), "-s", str(rehearsal_settings)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=300)
     output = update.stdout + update.stderr
     assert "Updating Lambda function code" in output and "Updating Lambda function configuration" in output
     assert update.returncode == 0 or "ListFunctionUrlConfigs operation: <!doctype html>" in output, output[-3000:]
     after = aws("lambda", aws_endpoint).get_function(FunctionName="shopsite-dev")["Configuration"]
     assert after["Handler"] == "shopsite.lambda_handler.handler"
-    assert after["CodeSha256"] == base64.b64encode(hashlib.sha256(ZIP.read_bytes()).digest()).decode()
+    assert after["CodeSha256"] == _sha(newer)
+
+    # 6a. zappa rollback -n 1: the code of the release before, published as a new version.
+    out = run([*zappa, "rollback", "dev", "-n", "1", "-s", str(rehearsal_settings)], env)
+    assert "Rolling back" in out, out
+    rolled = aws("lambda", aws_endpoint).get_function(FunctionName="shopsite-dev")["Configuration"]
+    assert rolled["CodeSha256"] == _sha(ZIP) and rolled["Handler"] == "shopsite.lambda_handler.handler"
+    versions = aws("lambda", aws_endpoint).list_versions_by_function(FunctionName="shopsite-dev")["Versions"]
+    assert [v["CodeSha256"] for v in versions if v["Version"] != "$LATEST"] == [_sha(ZIP), _sha(newer), _sha(ZIP)]
 
     # 6b. zappa schedule / unschedule: the jobs' rules come and go.
     run([*zappa, "unschedule", "dev", "-s", str(rehearsal_settings)], env)
@@ -195,11 +215,13 @@ def test_operator_path_from_an_empty_account(aws_endpoint, package_dir, dynamodb
         aws("lambda", aws_endpoint).get_function(FunctionName="shopsite-dev")
     assert f"{PREFIX}orders" in aws("dynamodb", aws_endpoint).list_tables()["TableNames"]
 
-    # 8. The deployer policy, simulated against every call Zappa made above (and rollback's, from its source).
+    # 8. The deployer policy, simulated against every call Zappa made above.
     calls = [json.loads(line) for line in calls_log.read_text().splitlines()]
     commands = {call["command"] for call in calls}
-    assert {"deploy", "update", "schedule", "unschedule", "undeploy"} <= commands, commands
-    made = {(call["prefix"], call["operation"], call["method"]) for call in calls} | set(ROLLBACK_CALLS)
+    assert {"deploy", "update", "rollback", "schedule", "unschedule", "undeploy"} <= commands, commands
+    assert {"ListVersionsByFunction", "GetFunction", "UpdateFunctionCode"} <= {
+        call["operation"] for call in calls if call["command"] == "rollback"}
+    made = {(call["prefix"], call["operation"], call["method"]) for call in calls}
     policy = stack_template(stage="dev")["Resources"]["DeployerPolicy"]["Properties"]["PolicyDocument"]
     refused = sorted(action for action in {_iam_action(*call) for call in made} - {None}
                      if not _allowed_somewhere(policy, action))
@@ -215,10 +237,12 @@ def production_settings(tmp_path):
     return path
 
 
-def test_the_production_stage_as_typed(aws_endpoint, production_settings, tmp_path):  # noqa: F811
+def test_the_production_stage_as_typed(aws_endpoint, dynamodb_local, production_settings, tmp_path):  # noqa: F811
     """The README's steps for production: its own stack (termination-protected), package, deploy with its reserved
-    concurrency, update, undeploy — and its deployer policy allows every call Zappa made."""
-    env = {**operator_env(aws_endpoint), "ZAPPA_CALLS": str(tmp_path / "zappa-calls.jsonl")}
+    concurrency, the `zappa manage` steps with the secrets read from SSM, update, rollback, undeploy — and its
+    deployer policy allows every call Zappa made."""
+    env = {**operator_env(aws_endpoint), "ZAPPA_CALLS": str(tmp_path / "zappa-calls.jsonl"),
+           "ZAPPA_CODE_STORE": str(tmp_path / "code-store.json")}
     python = str(ROOT / ".venv" / "bin" / "python")
     out = run([python, "manage.py", "stack_deploy", "--stage", "production", "--alarm-email", "ops@example.com"], env)
     assert "Stack shopsite-production-base: created" in out and "/shopsite/production/edge-secret: created" in out
@@ -235,14 +259,36 @@ def test_the_production_stage_as_typed(aws_endpoint, production_settings, tmp_pa
     function = aws("lambda", aws_endpoint).get_function(FunctionName="shopsite-production")
     assert function["Configuration"]["MemorySize"] == 1536
     assert function["Concurrency"]["ReservedConcurrentExecutions"] == 100
-    update = subprocess.run([*RECORDED, "update", "production", "-z", str(archive), "-s", str(production_settings)],
+
+    # zappa manage production …: the production package, its secrets from the SSM parameters the stack step made.
+    unpacked = tmp_path / "production"
+    with zipfile.ZipFile(archive) as packed:
+        packed.extractall(unpacked)
+    from_ssm = {"DJANGO_SECRET_KEY": "", "EDGE_SECRET": "", "AWS_ENDPOINT_URL": aws_endpoint,
+                "AWS_ACCESS_KEY_ID": "rehearsal", "AWS_SECRET_ACCESS_KEY": "rehearsal"}
+    assert "shopsite-prod-orders: " in manage(unpacked, dynamodb_local, "create_tables", **from_ssm)
+    logged = manage(unpacked, dynamodb_local, "createstaff --email=owner@example.com --base-url=https://shop.example.com",
+                    **from_ssm)
+    assert "https://shop.example.com/staff/set-password/" in logged
+    secret = aws("ssm", aws_endpoint).get_parameter(Name="/shopsite/production/django-secret-key", WithDecryption=True)
+    assert secret["Parameter"]["Value"] not in logged
+
+    newer = tmp_path / "shopsite-production-newer.zip"
+    shutil.copyfile(archive, newer)
+    with zipfile.ZipFile(newer, "a") as packed:
+        packed.writestr("REHEARSAL_UPDATE", "the second release")
+    update = subprocess.run([*RECORDED, "update", "production", "-z", str(newer), "-s", str(production_settings)],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert "Updating Lambda function code" in update.stdout + update.stderr
+    run([*RECORDED, "rollback", "production", "-n", "1", "-s", str(production_settings)], env)
+    rolled = aws("lambda", aws_endpoint).get_function(FunctionName="shopsite-production")["Configuration"]
+    assert rolled["CodeSha256"] == _sha(archive)
     run([*RECORDED, "undeploy", "production", "--yes", "-s", str(production_settings)], env)
     assert "shopsite-prod-orders" in aws("dynamodb", aws_endpoint).list_tables()["TableNames"]  # data stays
 
     calls = [json.loads(line) for line in (tmp_path / "zappa-calls.jsonl").read_text().splitlines()]
-    made = {(call["prefix"], call["operation"], call["method"]) for call in calls} | set(ROLLBACK_CALLS)
+    assert "rollback" in {call["command"] for call in calls}
+    made = {(call["prefix"], call["operation"], call["method"]) for call in calls}
     policy = stack_template(stage="production")["Resources"]["DeployerPolicy"]["Properties"]["PolicyDocument"]
     refused = sorted(action for action in {_iam_action(*call) for call in made} - {None}
                      if not _allowed_somewhere(policy, action))
