@@ -237,7 +237,7 @@ def production_settings(tmp_path):
     return path
 
 
-def test_the_production_stage_as_typed(aws_endpoint, dynamodb_local, production_settings, tmp_path):  # noqa: F811
+def test_the_production_stage_as_typed(aws_endpoint, dynamodb_local, production_settings, tmp_path):
     """The README's steps for production: its own stack (termination-protected), package, deploy with its reserved
     concurrency, the `zappa manage` steps with the secrets read from SSM, update, rollback, undeploy — and its
     deployer policy allows every call Zappa made."""

@@ -7,6 +7,7 @@ Usage: python zappa_recorded.py <zappa arguments>; the calls go to the file in $
 import json
 import os
 import sys
+from pathlib import Path
 
 import botocore.client
 
@@ -25,7 +26,7 @@ def _store_code(api_params, answer):
     store = os.environ.get("ZAPPA_CODE_STORE")
     if not store or "-z" not in sys.argv or "ZipFile" not in {**api_params, **api_params.get("Code", {})}:
         return
-    known = json.loads(open(store).read()) if os.path.exists(store) else {}
+    known = json.loads(Path(store).read_text()) if os.path.exists(store) else {}
     known[answer["CodeSha256"]] = os.path.abspath(sys.argv[sys.argv.index("-z") + 1])
     with open(store, "w") as out:
         out.write(json.dumps(known))
@@ -38,9 +39,9 @@ def _code_download(real_get):
         import requests
 
         answer = requests.models.Response()
-        known = json.loads(open(os.environ["ZAPPA_CODE_STORE"]).read())
+        known = json.loads(Path(os.environ["ZAPPA_CODE_STORE"]).read_text())
         path = known.get(_LINKS.get(url, ""))
-        answer.status_code, answer._content = (200, open(path, "rb").read()) if path else (404, b"")
+        answer.status_code, answer._content = (200, Path(path).read_bytes()) if path else (404, b"")
         return answer
     return get
 
