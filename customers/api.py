@@ -6,6 +6,7 @@ staff session works too (and then CSRF applies to writes).
 from __future__ import annotations
 
 import json
+import re
 from functools import wraps
 
 from django.http import HttpResponse, JsonResponse
@@ -166,6 +167,54 @@ def _customer(customer_id: str):
         raise ApiError(404, "not_found", "No customer with that id.") from None
 
 
+_ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*')
+
+
+def _if_match(request) -> str | set[int] | None:
+    """RFC 9110's If-Match: None when absent, "*", or the versions its strong entity tags name.
+
+    Weak tags (``W/"3"``) never match under the strong comparison If-Match uses, and a tag that is not one of
+    our versions cannot match either: both leave the set without them (an empty set matches nothing).
+    """
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    if header.strip() == "*":
+        return "*"
+    refused = ApiError(400, "invalid_if_match", 'If-Match must be "*" or entity tags such as "3" (a comma-separated list).')
+    versions, rest, tags = set(), header, 0
+    while rest := rest.lstrip(" \t,"):  # empty list elements are allowed and ignored (RFC 9110, 5.6.1)
+        tag = _ENTITY_TAG.match(rest)
+        if tag is None:
+            raise refused
+        weak, opaque = tag.groups()
+        if not weak and opaque.isascii() and opaque.isdigit() and len(opaque) < 17:
+            versions.add(int(opaque))
+        rest, tags = rest[tag.end():], tags + 1
+        if rest and not rest.startswith(","):
+            raise refused
+    if not tags:
+        raise refused
+    return versions
+
+
+def _expected_version(request, customer_id: str) -> int | None:
+    """The version a conditional write must find (None: unconditional); 412 when If-Match cannot hold."""
+    condition = _if_match(request)
+    if condition is None:
+        return None
+    stale = ApiError(412, "precondition_failed", "The customer was changed since that version.")
+    try:
+        current = selectors.customer_get(customer_id=customer_id).version
+    except selectors.CustomerNotFound:
+        if condition == "*":
+            raise stale from None  # "*" holds only when there is a current representation
+        raise ApiError(404, "not_found", "No customer with that id.") from None
+    if condition != "*" and current not in condition:
+        raise stale
+    return current
+
+
 def _with_etag(response, customer):
     response["ETag"] = f'"{customer.version}"'
     return response
@@ -202,22 +251,19 @@ def customer_detail(request, customer_id):
         customer = _customer(customer_id)
         return _with_etag(JsonResponse(customer_json(customer)), customer)
     if request.method == "DELETE":
+        expected = _expected_version(request, customer_id)
         try:
-            services.customer_delete(customer_id=customer_id, actor=_actor(request))
+            services.customer_delete(customer_id=customer_id, expected_version=expected, actor=_actor(request))
         except selectors.CustomerNotFound:
             raise ApiError(404, "not_found", "No customer with that id.") from None
         except services.StaleEdit:
+            if expected is not None:
+                raise ApiError(412, "precondition_failed", "The customer was changed since that version.") from None
             raise ApiError(409, "conflict", "The customer changed while deleting; try again.") from None
         return HttpResponse(status=204)
 
-    expected = None
-    if_match = request.headers.get("If-Match", "").strip()
-    if if_match and if_match != "*":
-        try:
-            expected = int(if_match.removeprefix("W/").strip('"'))
-        except ValueError:
-            raise ApiError(400, "invalid_if_match", "If-Match must be the customer's version, e.g. \"3\".") from None
     data = _validated(_body(request))
+    expected = _expected_version(request, customer_id)
     if "email" not in data:
         raise ApiError(400, "invalid", "Some fields are not valid.", {"email": ["This field is required."]})
     replacement = {name: data.get(name, "") for name in API_FIELDS}

@@ -130,6 +130,25 @@ def test_put_replaces_editable_fields_and_honours_if_match(api):
     assert put(api, path, {"email": "changed@example.com"}).status_code == 200
 
 
+def test_if_match_compares_strongly_takes_a_list_and_a_star_as_rfc_9110_says(api):
+    customer = make_customer()
+    path = f"/api/customers/{customer.customer_id}"
+    body = {"email": customer.email}
+    assert_error(put(api, path, body, HTTP_IF_MATCH='W/"1"'), 412, "precondition_failed")  # weak never matches
+    assert_error(put(api, path, body, HTTP_IF_MATCH='"abc"'), 412, "precondition_failed")  # not one of our tags
+    assert put(api, path, body, HTTP_IF_MATCH='"7", "1"').status_code == 200  # a list: any strong match
+    assert put(api, path, body, HTTP_IF_MATCH='W/"2",  "2" ,"9"').status_code == 200
+    assert_error(put(api, path, body, HTTP_IF_MATCH='"1", W/"3"'), 412, "precondition_failed")
+    assert put(api, path, body, HTTP_IF_MATCH="*").status_code == 200
+    assert put(api, path, body, HTTP_IF_MATCH=', "4",').status_code == 200  # empty list elements are ignored
+    for malformed in ('"1" "2"', ",", "", "3", '"1', 'W/ "1"', '"1"x'):
+        assert_error(put(api, path, body, HTTP_IF_MATCH=malformed), 400, "invalid_if_match")
+    assert_error(put(api, "/api/customers/nobody", body, HTTP_IF_MATCH="*"), 412, "precondition_failed")
+    assert_error(api.delete(path, HTTP_IF_MATCH='"1"'), 412, "precondition_failed")
+    assert api.get(path).status_code == 200  # still there
+    assert api.delete(path, HTTP_IF_MATCH='"5", "4"').status_code == 204
+
+
 def test_put_to_a_taken_email_is_409(api):
     make_customer(email="one@example.com")
     other = make_customer(email="two@example.com")
