@@ -63,6 +63,11 @@ class Holds:
                 self._transactions.update(items)
             return conflicts
 
+    def transactions_held(self) -> int:
+        """How many items transactions hold now."""
+        with self._lock:
+            return len(self._transactions)
+
     def transact_write_end(self, items: list[Identity]) -> None:
         with self._lock:
             self._transactions.difference_update(items)

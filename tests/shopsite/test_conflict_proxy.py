@@ -13,16 +13,25 @@ from tests.dynamodb_conflicts import ConflictProxy
 
 @pytest.fixture
 def slow_proxy(dynamodb_local):
-    """A second proxy in front of the same DynamoDB Local whose transactions hold their items for 600 ms."""
+    """A second proxy in front of the same DynamoDB Local whose transactions hold their items for 2 s (long enough
+    for the test's own calls to land inside the hold on a busy machine)."""
     from tests.conftest import upstream_url
 
-    proxy = ConflictProxy(upstream_url(), hold_ms=600)
+    proxy = ConflictProxy(upstream_url(), hold_ms=2000)
     proxy.start()
     client = boto3.client("dynamodb", endpoint_url=proxy.url, region_name=settings.AWS_REGION,
                           aws_access_key_id="local", aws_secret_access_key="local",
                           config=Config(retries={"total_max_attempts": 1}))  # see each refusal, no retries
     yield proxy, client
     proxy.stop()
+
+
+def wait_for_hold(proxy) -> None:
+    """Return once the proxy holds a transaction's items (a started thread may take a while on a busy machine)."""
+    deadline = time.monotonic() + 10
+    while not proxy.holds.transactions_held():
+        assert time.monotonic() < deadline, "the first transaction never reached the proxy"
+        time.sleep(0.005)
 
 
 def update(name, amount=1):
@@ -35,7 +44,7 @@ def test_a_transaction_touching_a_held_item_is_cancelled_and_others_go_through(s
     proxy, client = slow_proxy
     holder = threading.Thread(target=client.transact_write_items, kwargs={"TransactItems": [update("a"), update("b")]})
     holder.start()
-    time.sleep(0.2)  # the first transaction now holds a and b
+    wait_for_hold(proxy)  # the first transaction now holds a and b
     with pytest.raises(client.exceptions.TransactionCanceledException) as cancelled:
         client.transact_write_items(TransactItems=[update("c"), update("b")])
     reasons = [reason["Code"] for reason in cancelled.value.response["CancellationReasons"]]
@@ -60,7 +69,7 @@ def test_a_put_is_held_by_the_key_inside_its_item(slow_proxy):
     put = {"Put": {"TableName": Counter.Meta.table_name, "Item": {"name": {"S": "p"}, "value": {"N": "1"}}}}
     holder = threading.Thread(target=client.transact_write_items, kwargs={"TransactItems": [put]})
     holder.start()
-    time.sleep(0.2)
+    wait_for_hold(proxy)
     with pytest.raises(client.exceptions.TransactionCanceledException):
         client.transact_write_items(TransactItems=[update("p")])
     holder.join()
