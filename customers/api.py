@@ -25,10 +25,22 @@ API_FIELDS = ("email", "first_name", "last_name", "phone", "line1", "line2", "ci
 OUTPUT_FIELDS = ("customer_id",) + API_FIELDS
 
 
+# Every error code the API answers with, and its status; the OpenAPI document lists them from here.
+ERROR_CODES = {
+    "malformed_json": 400, "duplicate_keys": 400, "too_deep": 400, "invalid_text": 400, "invalid_type": 400,
+    "unknown_fields": 400, "unknown_parameters": 400, "invalid": 400, "invalid_limit": 400, "invalid_cursor": 400, "invalid_if_match": 400,
+    "unauthorized": 401, "forbidden": 403, "csrf_failed": 403, "not_found": 404, "method_not_allowed": 405,
+    "email_taken": 409, "conflict": 409, "precondition_failed": 412, "too_large": 413,
+    "unsupported_media_type": 415, "rate_limited": 429, "unavailable": 503,
+}
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: dict | None = None, retry_after: int | None = None):
+    """An answer other than success: *code* (one of ERROR_CODES, which gives the status) and a message."""
+
+    def __init__(self, code: str, message: str, fields: dict | None = None, retry_after: int | None = None):
         super().__init__(message)
-        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        self.status, self.code, self.message, self.fields = ERROR_CODES[code], code, message, fields or {}
         self.retry_after = retry_after
 
 
@@ -57,25 +69,26 @@ def _authenticate(request):
         scheme, _, key = header.partition(" ")
         api_key = account_selectors.api_key_find(key=key.strip()) if scheme.lower() == "bearer" else None
         if api_key is None:
-            raise ApiError(401, "unauthorized", "The API key is missing, unknown or revoked.")
+            raise ApiError("unauthorized", "The API key is missing, unknown or revoked.")
         if "customers" not in api_key.scope_set:
-            raise ApiError(403, "forbidden", "This API key has no 'customers' scope.")
+            raise ApiError("forbidden", "This API key has no 'customers' scope.")
         wait = account_services.api_key_rate_check(api_key=api_key)
         if wait:
-            raise ApiError(429, "rate_limited", f"Too many requests for this key; try again in {wait} seconds.",
+            raise ApiError("rate_limited", f"Too many requests for this key; try again in {wait} seconds.",
                            retry_after=wait)
         request.api_actor = f"api key {api_key.name}"
         return
     if not request.staff.is_authenticated:
-        raise ApiError(401, "unauthorized", "Send an API key as 'Authorization: Bearer <key>'.")
+        raise ApiError("unauthorized", "Send an API key as 'Authorization: Bearer <key>'.")
     if request.method not in ("GET", "HEAD"):
         refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
         if refused is not None:
-            raise ApiError(403, "csrf_failed", "A session-authenticated write needs a CSRF token.")
+            raise ApiError("csrf_failed", "A session-authenticated write needs a CSRF token.")
 
 
-def api_view(methods: list[str]):
-    """Wrap an API view: 405, authentication and JSON errors (CORS is django-cors-headers' middleware)."""
+def api_view(methods: list[str], *, query: tuple[str, ...] = ()):
+    """Wrap an API view: 405, authentication, query parameters other than *query* refused, JSON errors (CORS is
+    django-cors-headers' middleware)."""
 
     def decorator(view):
         @csrf_exempt
@@ -86,11 +99,15 @@ def api_view(methods: list[str]):
                 response["Allow"] = ", ".join(methods + ["OPTIONS"])
                 return response
             if request.method not in methods:
-                response = error_response(405, "method_not_allowed", f"Use {', '.join(methods)}.")
+                response = error_response(ERROR_CODES["method_not_allowed"], "method_not_allowed", f"Use {', '.join(methods)}.")
                 response["Allow"] = ", ".join(methods + ["OPTIONS"])
                 return response
             try:
                 _authenticate(request)
+                unknown = sorted(set(request.GET) - set(query))
+                if unknown:
+                    raise ApiError("unknown_parameters", "Unknown query parameters.",
+                                   {name[:100]: ["Unknown parameter."] for name in unknown[:20]})
                 return view(request, *args, **kwargs)
             except ApiError as error:
                 response = error_response(error.status, error.code, error.message, error.fields)
@@ -106,7 +123,7 @@ def api_view(methods: list[str]):
 def _no_duplicate_keys(pairs: list) -> dict:
     keys = [key for key, _ in pairs]
     if len(keys) != len(set(keys)):
-        raise ApiError(400, "duplicate_keys", "A JSON object names the same key twice.")
+        raise ApiError("duplicate_keys", "A JSON object names the same key twice.")
     return dict(pairs)
 
 
@@ -116,7 +133,7 @@ def _encodable(value) -> None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise ApiError(400, "invalid_text", "The body holds text that is not valid Unicode.") from None
+            raise ApiError("invalid_text", "The body holds text that is not valid Unicode.") from None
     elif isinstance(value, dict):
         for key, item in value.items():
             _encodable(key)
@@ -127,21 +144,21 @@ def _body(request) -> dict:
     """Parse the request's JSON object, refusing what a careful server should refuse, as a 4xx."""
     content_type = request.content_type or ""
     if content_type != "application/json":
-        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+        raise ApiError("unsupported_media_type", "Send the body as application/json.")
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
     if length > MAX_BODY_BYTES or len(request.body) > MAX_BODY_BYTES:
-        raise ApiError(413, "too_large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
+        raise ApiError("too_large", f"The body must be at most {MAX_BODY_BYTES} bytes.")
     try:
         data = json.loads(request.body.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
     except RecursionError:
-        raise ApiError(400, "too_deep", "The JSON is nested too deeply.") from None
+        raise ApiError("too_deep", "The JSON is nested too deeply.") from None
     except (UnicodeDecodeError, ValueError):
-        raise ApiError(400, "malformed_json", "The body is not valid UTF-8 JSON.") from None
+        raise ApiError("malformed_json", "The body is not valid UTF-8 JSON.") from None
     if not isinstance(data, dict):
-        raise ApiError(400, "malformed_json", "The body must be a JSON object.")
+        raise ApiError("malformed_json", "The body must be a JSON object.")
     _encodable(data)
     return data
 
@@ -149,14 +166,14 @@ def _body(request) -> dict:
 def _validated(data: dict) -> dict:
     unknown = sorted(set(data) - set(API_FIELDS))
     if unknown:
-        raise ApiError(400, "unknown_fields", "Unknown fields.", {name: ["Unknown field."] for name in unknown[:20]})
+        raise ApiError("unknown_fields", "Unknown fields.", {name: ["Unknown field."] for name in unknown[:20]})
     wrong = sorted(name for name, value in data.items() if not isinstance(value, str))
     if wrong:
-        raise ApiError(400, "invalid_type", "Fields must be strings.", {name: ["Must be a string."] for name in wrong})
+        raise ApiError("invalid_type", "Fields must be strings.", {name: ["Must be a string."] for name in wrong})
     form = CustomerForm({"status": "active", **data})
     if not form.is_valid():
         fields = {name: [str(message) for message in messages] for name, messages in form.errors.items()}
-        raise ApiError(400, "invalid", "Some fields are not valid.", fields)
+        raise ApiError("invalid", "Some fields are not valid.", fields)
     return {name: form.cleaned_data[name] for name in API_FIELDS}
 
 
@@ -164,7 +181,7 @@ def _customer(customer_id: str):
     try:
         return selectors.customer_get(customer_id=customer_id)
     except selectors.CustomerNotFound:
-        raise ApiError(404, "not_found", "No customer with that id.") from None
+        raise ApiError("not_found", "No customer with that id.") from None
 
 
 _ENTITY_TAG = re.compile(r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*')
@@ -181,7 +198,7 @@ def _if_match(request) -> str | set[int] | None:
         return None
     if header.strip() == "*":
         return "*"
-    refused = ApiError(400, "invalid_if_match", 'If-Match must be "*" or entity tags such as "3" (a comma-separated list).')
+    refused = ApiError("invalid_if_match", 'If-Match must be "*" or entity tags such as "3" (a comma-separated list).')
     versions, rest, tags = set(), header, 0
     while rest := rest.lstrip(" \t,"):  # empty list elements are allowed and ignored (RFC 9110, 5.6.1)
         tag = _ENTITY_TAG.match(rest)
@@ -203,13 +220,13 @@ def _expected_version(request, customer_id: str) -> int | None:
     condition = _if_match(request)
     if condition is None:
         return None
-    stale = ApiError(412, "precondition_failed", "The customer was changed since that version.")
+    stale = ApiError("precondition_failed", "The customer was changed since that version.")
     try:
         current = selectors.customer_get(customer_id=customer_id).version
     except selectors.CustomerNotFound:
         if condition == "*":
             raise stale from None  # "*" holds only when there is a current representation
-        raise ApiError(404, "not_found", "No customer with that id.") from None
+        raise ApiError("not_found", "No customer with that id.") from None
     if condition != "*" and current not in condition:
         raise stale
     return current
@@ -220,14 +237,14 @@ def _with_etag(response, customer):
     return response
 
 
-@api_view(["GET", "POST"])
+@api_view(["GET", "POST"], query=("limit", "cursor"))
 def customer_collection(request):
     if request.method == "POST":
         data = _validated(_body(request))
         try:
             customer = services.customer_create(actor=_actor(request), **data)
         except services.EmailTaken:
-            raise ApiError(409, "email_taken", "Another customer already uses this email.", {"email": ["Already in use."]}) from None
+            raise ApiError("email_taken", "Another customer already uses this email.", {"email": ["Already in use."]}) from None
         response = JsonResponse(customer_json(customer), status=201)
         response["Location"] = request.build_absolute_uri(reverse("customers:api_detail", args=[customer.customer_id]))
         return _with_etag(response, customer)
@@ -237,11 +254,14 @@ def customer_collection(request):
     except ValueError:
         limit = 0
     if not 1 <= limit <= 100:
-        raise ApiError(400, "invalid_limit", "limit must be a whole number from 1 to 100.", {"limit": ["1 to 100."]})
+        raise ApiError("invalid_limit", "limit must be a whole number from 1 to 100.", {"limit": ["1 to 100."]})
     try:
-        page = selectors.customer_list(limit=limit, cursor=request.GET.get("cursor"))
+        cursor = request.GET.get("cursor")
+        if cursor == "":
+            raise InvalidCursor("empty")  # a client that sends the parameter means a page; "" names none
+        page = selectors.customer_list(limit=limit, cursor=cursor)
     except InvalidCursor:
-        raise ApiError(400, "invalid_cursor", "The cursor is not valid; start again without it.") from None
+        raise ApiError("invalid_cursor", "The cursor is not valid; start again without it.") from None
     return JsonResponse({"items": [customer_json(c) for c in page.items], "next_cursor": page.next_cursor})
 
 
@@ -255,26 +275,26 @@ def customer_detail(request, customer_id):
         try:
             services.customer_delete(customer_id=customer_id, expected_version=expected, actor=_actor(request))
         except selectors.CustomerNotFound:
-            raise ApiError(404, "not_found", "No customer with that id.") from None
+            raise ApiError("not_found", "No customer with that id.") from None
         except services.StaleEdit:
             if expected is not None:
-                raise ApiError(412, "precondition_failed", "The customer was changed since that version.") from None
-            raise ApiError(409, "conflict", "The customer changed while deleting; try again.") from None
+                raise ApiError("precondition_failed", "The customer was changed since that version.") from None
+            raise ApiError("conflict", "The customer changed while deleting; try again.") from None
         return HttpResponse(status=204)
 
     data = _validated(_body(request))
     expected = _expected_version(request, customer_id)
     if "email" not in data:
-        raise ApiError(400, "invalid", "Some fields are not valid.", {"email": ["This field is required."]})
+        raise ApiError("invalid", "Some fields are not valid.", {"email": ["This field is required."]})
     replacement = {name: data.get(name, "") for name in API_FIELDS}
     replacement["status"] = data.get("status") or "active"
     try:
         customer = services.customer_update(customer_id=customer_id, expected_version=expected, actor=_actor(request),
                                             **replacement)
     except services.StaleEdit:
-        raise ApiError(412, "precondition_failed", "The customer was changed since that version.") from None
+        raise ApiError("precondition_failed", "The customer was changed since that version.") from None
     except services.EmailTaken:
-        raise ApiError(409, "email_taken", "Another customer already uses this email.", {"email": ["Already in use."]}) from None
+        raise ApiError("email_taken", "Another customer already uses this email.", {"email": ["Already in use."]}) from None
     except selectors.CustomerNotFound:
-        raise ApiError(404, "not_found", "No customer with that id.") from None
+        raise ApiError("not_found", "No customer with that id.") from None
     return _with_etag(JsonResponse(customer_json(customer)), customer)

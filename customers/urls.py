@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import api, staff_views, views
+from customers import api, api_docs, staff_views, views
 from customers.accounts import staff_views as account_staff_views
 from customers.accounts import views as account_views
 
@@ -31,6 +31,8 @@ urlpatterns = [
     path("staff/people/", account_staff_views.staff_people, name="staff_people"),
     path("staff/people/<str:email>/change/", account_staff_views.staff_person_change, name="staff_person_change"),
     path("staff/api-keys/<str:key_hash>/revoke/", account_staff_views.staff_api_key_revoke, name="staff_api_key_revoke"),
+    path("api/openapi.json", api_docs.openapi_json, name="api_openapi"),
+    path("api/docs/", api_docs.api_docs, name="api_docs"),
     path("api/customers", api.customer_collection, name="api_list"),
     path("api/customers/<str:customer_id>", api.customer_detail, name="api_detail"),
 ]

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "customers",
     "catalog",
     "orders",
+    "graphapi",  # its management command only: the schema itself loads on the first GraphQL request
 ]
 
 MIDDLEWARE = [

@@ -505,3 +505,22 @@ def test_account_email_and_guest_link_journey(journey):
     assert "If an order with that number" in page.content()
     outbox_send()
     assert j.validate_html() >= 5
+
+
+def test_integrator_reads_the_api_docs_journey(journey):
+    """The customers API's reference page: Redoc renders the OpenAPI document from our static files; the page
+    passes axe, fits 375 px and the Nu checker, and the JSON it links to is the document."""
+    j = journey("api-docs")
+    page = j.page
+    j.goto("/api/docs/")
+    off_site = []
+    page.on("request", lambda request: off_site.append(request.url)
+            if not request.url.startswith((j.base_url, "blob:", "data:")) else None)  # blob: Redoc's search worker
+    page.reload()
+    page.wait_for_selector("[data-item-id='operation/listCustomers']", timeout=20_000)  # Redoc has rendered
+    j.axe()
+    j.shot("api-docs")
+    document = page.request.get(j.url("/api/openapi.json")).json()
+    assert document["openapi"] == "3.1.0" and "/api/customers/{customer_id}" in document["paths"]
+    assert not off_site, off_site  # no CDN: everything from the shop's own static files
+    assert j.validate_html() >= 1
