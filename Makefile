@@ -62,7 +62,7 @@ run: $(VENV)/.runtime node_modules/.installed java
 # Coverage is collected for the apps; the gate then fails the run if any services
 # module is under 90 % (it prints nothing when all pass, so pytest's summary stays last).
 test: $(VENV)/.dev node_modules/.installed java chromium $(DJANGO_SESSION_TESTS)
-	$(PY) -m pytest --cov=customers --cov=catalog --cov=orders --cov-report=
+	$(PY) -m pytest --cov=customers --cov=catalog --cov=orders --cov=webhooks --cov-report=
 	@$(PY) tests/coverage_gate.py
 
 e2e: $(VENV)/.dev node_modules/.installed java chromium

@@ -4,7 +4,7 @@ from django.core import signing
 from django.urls import reverse
 
 from orders.selectors import order_find_by_reference
-from shopsite.emails import email_send
+from shopsite.emails import email_render, email_send
 from shopsite.links import site_url
 
 GUEST_LINK_SALT = "shopsite.orders.guest-link"
@@ -73,18 +73,17 @@ ORDER_EMAILS = {
 }
 
 
-def order_notify(*, order, refunded: bool = False) -> bool:
-    """Email the shopper about the order's current status, if that status has an email.
+def order_email(*, order, message_id: str | None = None):
+    """The email about the order's current status (an unsaved outbox message), or None when that status has none.
 
-    The link is absolute, on SHOP_BASE_URL (shopsite.links) — never the
-    request's Host, so jobs and views send the same. Returns False when nothing went out now (no
-    email for this status, or the message waits in the outbox).
+    The link is absolute, on SHOP_BASE_URL (shopsite.links) — never a request's Host: these emails are sent by
+    the orders stream's consumer (orders.order_emails), after the request that changed the order.
     """
     if order.status not in ORDER_EMAILS:
-        return False
+        return None
     template, subject = ORDER_EMAILS[order.status]
     guest = order.customer_id.startswith("guest#")
     path = guest_link_path(order) if guest else reverse("orders:detail", kwargs={"order_id": order.order_id})
-    order_url = site_url(path)
-    return email_send(to=order.email, template=template, subject=subject.format(reference=order.reference),
-                      context={"order": order, "order_url": order_url, "refunded": refunded or order.status == "refunded"})
+    return email_render(to=order.email, template=template, subject=subject.format(reference=order.reference),
+                        context={"order": order, "order_url": site_url(path), "refunded": order.status == "refunded"},
+                        message_id=message_id)

@@ -9,7 +9,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from orders import services
-from orders.notifications import order_notify
 
 log = logging.getLogger("shopsite.payments")
 MAX_BODY = 256 * 1024
@@ -100,12 +99,10 @@ def stripe_webhook(request):
     if kind == "refunded" and event["amount_refunded"] < event["amount"]:
         return _answer(200, "ignored", "A partial refund leaves the order as it is.")
     try:
-        outcome, order = services.payment_event_apply(event_id=f"stripe:{event['id']}", kind=kind, order_id=order_id,
+        outcome, _ = services.payment_event_apply(event_id=f"stripe:{event['id']}", kind=kind, order_id=order_id,
                                                       payment_ref=payment_ref)
     except services.PaymentError:
         log.warning("stripe event %s: the refund of a late payment failed; Stripe will retry", event["id"])
         return _answer(502, "retry_later")
-    log.info("stripe event %s (%s): %s", event["id"], event["type"], outcome)
-    if outcome in ("paid", "cancelled", "refunded") and order is not None:
-        order_notify(order=order, refunded=outcome == "refunded")
+    log.info("stripe event %s (%s): %s", event["id"], event["type"], outcome)  # emails: orders.order_emails
     return _answer(200, outcome)

@@ -11,7 +11,6 @@ from catalog.selectors import LOW_STOCK, product_count, product_low_stock
 from customers.selectors import customer_count, customer_list
 from orders import selectors, services
 from orders.forms import OrderFilterForm, ShipForm, TransitionForm
-from orders.notifications import order_notify
 from shopsite.bulk import STALE, BulkAction, BulkRefused, bulk_view, version_seen
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import refreshable, staff_required
@@ -58,7 +57,6 @@ def _order_bulk(status: str, done: str):
             raise BulkRefused(STALE) from None
         except services.TransitionRefused as refused:
             raise BulkRefused(str(refused)) from None
-        order_notify(order=order)
         return done + (f", tracking {order.tracking_number}" if status == "shipped" and order.tracking_number else "")
     return run
 
@@ -124,7 +122,6 @@ def staff_order_transition(request, order_id):
     except services.StaleOrder:
         messages.error(request, "Someone else changed this order in the meantime. Check its status and try again.")
     else:
-        order_notify(order=order)
         messages.success(request, f"Order marked {form.cleaned_data['status']}.")
     return redirect("orders:staff_detail", order_id=order.order_id)
 

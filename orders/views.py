@@ -18,7 +18,6 @@ from customers import services as customer_services
 from orders import notifications
 from customers.accounts import services as account_services
 from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, GuestCheckoutForm, GuestLinkForm, PlaceOrderForm
-from orders.notifications import order_notify
 from orders.payments import PaymentError, provider_get, providers
 from orders.selectors import Cart
 from shopsite.decorators import customer_required, login_redirect, refreshable, same_origin_post
@@ -197,8 +196,7 @@ def place(request):
         raise Http404("No such order.")
     if not request.customer.is_authenticated:
         _guest_orders_remember(request, order.order_id)
-    if created:
-        order_notify(order=order)
+    if created:  # its confirmation email goes from the orders stream (orders.order_emails)
         request.session.pop(ADDRESS_SESSION_KEY, None)
         cart_count_refresh(request, Cart(cart_id=""))  # every line went into the order
     return _payment_start(request, order)
@@ -377,6 +375,5 @@ def order_cancel(request, order_id):
     except (services.TransitionRefused, services.StaleOrder):
         messages.error(request, "This order can no longer be cancelled.")
     else:
-        order_notify(order=order)
         messages.success(request, "Your order is cancelled.")
     return redirect("orders:detail", order_id=order.order_id)

@@ -41,7 +41,7 @@ def owner_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.staff.is_authenticated and not getattr(request.staff, "is_owner", False):
-            raise PermissionDenied("Only owners may manage people and API keys.")
+            raise PermissionDenied("Only owners may manage people, API keys and webhooks.")
         return view(request, *args, **kwargs)
 
     return staff_required(wrapper)

@@ -60,20 +60,38 @@ def _send(*, to: str, subject: str, text: str, html: str) -> None:
     message.send()
 
 
-def email_send(*, to: str, template: str, subject: str, context: dict) -> bool:
-    """Render and send one email; return True if it went, False if it waits in the outbox."""
+def email_render(*, to: str, template: str, subject: str, context: dict, message_id: str | None = None) -> OutboxMessage:
+    """Render one email into an outbox message (not saved): what email_send sends, or a stream consumer saves
+    in the transaction that marks its record before sending it (outbox_message_send)."""
     context = {"SHOP_NAME": settings.SHOP_NAME, "subject": subject, **context}
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
-    subject = f"{settings.SHOP_NAME}: {subject}"
+    return OutboxMessage(OUTBOX_QUEUE, message_id or str(uuid.uuid4()), to=to, subject=f"{settings.SHOP_NAME}: {subject}",
+                         text=text, html=html, expires_at=timezone.now() + timedelta(days=7))
+
+
+def outbox_message_send(message: OutboxMessage) -> bool:
+    """Send a saved outbox message now and drop it; on failure it stays for the outbox job. True if it went."""
+    try:
+        _send(to=message.to, subject=message.subject, text=message.text, html=message.html)
+    except Exception as error:  # noqa: BLE001 - the outbox job tries again
+        log.warning("email not sent, left in the outbox: %s", type(error).__name__)
+        return False
+    message.delete()
+    return True
+
+
+def email_send(*, to: str, template: str, subject: str, context: dict) -> bool:
+    """Render and send one email; return True if it went, False if it waits in the outbox."""
+    message = email_render(to=to, template=template, subject=subject, context=context)
+    text, html, subject = message.text, message.html, message.subject
     try:
         _send(to=to, subject=subject, text=text, html=html)
         return True
     except Exception as error:  # noqa: BLE001 - any failure of the mail service must not reach the shopper
         log.warning("email %s not sent, queued for retry: %s", template, type(error).__name__)
     try:
-        OutboxMessage(OUTBOX_QUEUE, str(uuid.uuid4()), to=to, subject=subject, text=text, html=html,
-                      expires_at=timezone.now() + timedelta(days=7)).save()
+        message.save()
     except Exception as error:  # noqa: BLE001 - nothing more can be done; the log says so
         log.error("email %s lost: not sent and not queued: %s", template, type(error).__name__)
     return False

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("orders.urls")),
     path("", include("graphapi.urls")),
+    path("", include("webhooks.urls")),
     path("", include("catalog.urls")),
 ]
 

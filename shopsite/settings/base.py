@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "graphapi",  # its management command only: the schema itself loads on the first GraphQL request
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -230,3 +231,12 @@ DEFAULT_AUTO_FIELD = None
 
 # Serve uploaded media from Django (local runs only; S3 serves it in production).
 SERVE_MEDIA = env("SERVE_MEDIA", "0") == "1"
+
+# Webhooks (webhooks/): where endpoints may be, and how long one attempt may take. Production refuses plain http
+# and any address that is not public (169.254.169.254, 10.0.0.0/8, a name resolving to 127.0.0.1, …).
+WEBHOOK_REQUIRE_HTTPS = env("WEBHOOK_REQUIRE_HTTPS", "1") == "1"
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "0") == "1"
+WEBHOOK_CONNECT_TIMEOUT = 3.0
+WEBHOOK_READ_TIMEOUT = 5.0
+# What `make run` runs on a timer in place of zappa_settings.json's schedules (job: seconds between runs).
+LOCAL_JOBS = {"shopsite.jobs.send_outbox": 3.0, "webhooks.jobs.retry_due": 30.0}

@@ -14,3 +14,6 @@ STORAGES = {
                 "OPTIONS": {"location": str(BASE_DIR / "var" / "exports")}},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A receiver on this machine is the usual way to try webhooks locally.
+WEBHOOK_REQUIRE_HTTPS = env("WEBHOOK_REQUIRE_HTTPS", "0") == "1"
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "1") == "1"

@@ -24,6 +24,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 DYNAMODB_HOST = env("DYNAMODB_HOST")  # empty: real AWS
 # The schema is not advertised in production (no introspection, no "Did you mean" suggestions) unless asked for.
 GRAPHQL_INTROSPECTION = env("GRAPHQL_INTROSPECTION", "0") == "1"
+# Webhooks only to public https addresses, whatever the environment says.
+WEBHOOK_REQUIRE_HTTPS = True
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
 
 # API Gateway terminates TLS and forwards the scheme.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

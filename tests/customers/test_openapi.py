@@ -10,14 +10,15 @@ import re
 
 import pytest
 import schemathesis
-from schemathesis.config import SchemathesisConfig
 from django.core.wsgi import get_wsgi_application
 from django.test import Client
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from schemathesis.config import SchemathesisConfig
 
 from customers import api
-from customers.openapi import IF_MATCH_PATTERN
 from customers.accounts import services as account_services
+from customers.openapi import IF_MATCH_PATTERN
 from graphapi.documents import DOCUMENTS_DIR, documents
 
 pytestmark = pytest.mark.slow

@@ -237,7 +237,7 @@ def test_customers_journey(journey):
     j.after_navigation()
     assert "Customer marie.curie@example.com deleted" in page.content()
     j.goto("/staff/")
-    page.get_by_role("link", name="API keys").click()
+    page.get_by_role("link", name="API keys", exact=True).first.click()
     j.after_navigation()
     page.get_by_label("Name").fill("Phone app")
     page.get_by_label("catalog:read").check()
@@ -253,7 +253,7 @@ def test_customers_journey(journey):
     assert j.validate_html() >= 11
 
 
-def test_guest_checkout_with_a_card_journey(journey, site_url, settings):
+def test_guest_checkout_with_a_card_journey(journey, site_url, settings, streams):
     """Browse → cart → guest checkout → (test) card payment → confirmation and emails → the order by its number.
 
     The card payment page is the Stripe stand-in's (tests/stripe_stand_in.py); its "Pay" sends the
@@ -300,6 +300,7 @@ def test_guest_checkout_with_a_card_journey(journey, site_url, settings):
         j.after_navigation()
         number = re.search(r"Order (\d+) is paid", page.content()).group(1)
         j.shot("guest-paid")
+        streams.drain()  # the order emails go from the orders stream, as the stream's Lambda sends them on AWS
         subjects = [m.subject for m in mail.outbox if m.to == ["ada@example.com"]]
         assert subjects == [f"Shopsite: Order {number} received", f"Shopsite: Payment received for order {number}"]
         link = re.search(r"(http://\S+/orders/link/\S+/)", mail.outbox[-1].body).group(1)
@@ -524,3 +525,42 @@ def test_integrator_reads_the_api_docs_journey(journey):
     assert document["openapi"] == "3.1.0" and "/api/customers/{customer_id}" in document["paths"]
     assert not off_site, off_site  # no CDN: everything from the shop's own static files
     assert j.validate_html() >= 1
+
+
+def test_webhooks_console_journey(journey, streams):
+    """An owner registers an endpoint (bad address first), copies its secret, and reads its delivery log after an
+    order; every page at 1280 and 375 px, axe and the Nu checker."""
+    from tests.webhooks.test_webhooks import Receiver, place_order
+
+    receiver = Receiver(status=500)
+    try:
+        owner = make_staff()
+        j = journey("webhooks")
+        page = j.page
+        _staff_login(j, owner)
+        page.get_by_role("link", name="Webhooks").click()
+        j.after_navigation()
+        page.get_by_label("Endpoint URL").fill("ftp://example.com/hook")
+        page.get_by_label("order.paid", exact=False).check()
+        page.get_by_role("button", name="Register endpoint").click()
+        j.after_navigation()
+        assert "The address must start with" in page.content()
+        page.get_by_label("Endpoint URL").fill(receiver.url)
+        page.get_by_label("order.placed", exact=False).check()
+        page.get_by_role("button", name="Register endpoint").click()
+        j.after_navigation()
+        assert "whsec_" in page.content() and "not shown again" in page.content()
+        j.shot("webhooks")
+        place_order()
+        streams.drain()
+        page.get_by_role("link", name=receiver.url).click()
+        j.after_navigation()
+        assert "order.placed" in page.content() and "HTTP 500." in page.content() and "Retrying" in page.content()
+        j.shot("webhook-log")
+        receiver.status = 200
+        page.get_by_role("button", name="Send again").first.click()
+        j.after_navigation()
+        assert "delivered" in page.content() and "Succeeded" in page.content()
+        assert j.validate_html() >= 4
+    finally:
+        receiver.close()

@@ -7,7 +7,8 @@ tests/customers/test_openapi.py with the other documents); example counts keep i
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from schemathesis.config import SchemathesisConfig
 
 from customers.accounts import services as account_services

@@ -426,7 +426,7 @@ def test_staff_find_orders_by_email_and_see_them_on_the_customer_page(staff_clie
         "/staff/orders/", {"number": "nobody@example.com"}).content.decode()
 
 
-def test_shipping_with_a_tracking_number_tells_the_shopper_and_the_slip_lists_the_box(staff_client):
+def test_shipping_with_a_tracking_number_tells_the_shopper_and_the_slip_lists_the_box(staff_client, streams):
     from django.core import mail
 
     product = make_product(stock=5, name="Oak Board", price_cents=2500)
@@ -444,6 +444,7 @@ def test_shipping_with_a_tracking_number_tells_the_shopper_and_the_slip_lists_th
                       {"status": "shipped", "version": order.version, "carrier": "UPS", "tracking_number": "1Z999"})
     shipped = selectors.order_find(order_id=order.order_id)
     assert (shipped.status, shipped.carrier, shipped.tracking_number) == ("shipped", "UPS", "1Z999")
+    streams.drain()  # the email goes from the orders stream
     assert "Tracking: UPS 1Z999" in mail.outbox[-1].body
     shopper = Client()
     shopper.post("/account/login/", {"email": customer.email, "password": PASSWORD})

@@ -27,7 +27,7 @@ def link_in(message) -> str:
     return re.search(r"http://testserver(/orders/link/[^/\s]+/)", message.body).group(1)
 
 
-def test_a_guest_orders_with_an_email_and_reads_the_order_through_the_emailed_link():
+def test_a_guest_orders_with_an_email_and_reads_the_order_through_the_emailed_link(streams):
     product = make_product(stock=5, price_cents=1500)
     browser = Client()
     order_id = guest_order(browser, product)
@@ -35,6 +35,7 @@ def test_a_guest_orders_with_an_email_and_reads_the_order_through_the_emailed_li
     assert order.email == "guest@example.com" and order.customer_id == "guest#guest@example.com"
     assert catalog_selectors.product_get(product_id=product.product_id).stock == 3
     assert f"Order {order.reference}" in browser.get(f"/checkout/done/{order_id}/").content.decode()
+    streams.drain()  # the confirmation goes from the orders stream
     [confirmation] = mail.outbox
     assert confirmation.to == ["guest@example.com"] and order.reference in confirmation.subject
     link = link_in(confirmation)
@@ -79,11 +80,12 @@ def test_an_account_without_guest_orders_gets_no_claim_email():
     assert [m.subject for m in mail.outbox] == ["Shopsite: Confirm your email to finish signing up", "Shopsite: Welcome"]
 
 
-def test_a_guest_link_expires_and_a_fresh_one_goes_only_to_the_orders_email(settings):
+def test_a_guest_link_expires_and_a_fresh_one_goes_only_to_the_orders_email(settings, streams):
     from orders import selectors as order_selectors
     from shopsite.emails import outbox_send
 
     order_id = guest_order(Client(), make_product(stock=5), email="guest@example.com")
+    streams.drain()
     link = link_in(mail.outbox[-1])
     settings.GUEST_LINK_SECONDS = -1  # its time is over
     expired = Client().get(link)

@@ -90,7 +90,7 @@ def signed_in_client():
     return client, customer
 
 
-def test_manual_payment_shows_how_to_pay_and_staff_mark_it_paid(staff_client):
+def test_manual_payment_shows_how_to_pay_and_staff_mark_it_paid(staff_client, streams):
     client, customer = signed_in_client()
     product = make_product(stock=5, price_cents=1500)
     review, placed = shopper_checkout(client, product)
@@ -103,10 +103,11 @@ def test_manual_payment_shows_how_to_pay_and_staff_mark_it_paid(staff_client):
     assert stock_of(product) == 3  # held while the shopper pays
     staff_client.post(f"/staff/orders/{order.order_id}/status/", {"status": "paid", "version": order.version})
     assert selectors.order_find(order_id=order.order_id).status == "paid"
+    streams.drain()  # the email goes from the orders stream
     assert "Payment received" in mail.outbox[-1].subject
 
 
-def test_stripe_checkout_sends_the_shopper_to_stripe_and_the_webhook_marks_it_paid(stripe_shop):
+def test_stripe_checkout_sends_the_shopper_to_stripe_and_the_webhook_marks_it_paid(stripe_shop, streams):
     client, customer = signed_in_client()
     product = make_product(stock=5, price_cents=1500)
     client.post("/cart/add/", {"product_id": make_product().product_id, "quantity": 1})
@@ -128,6 +129,7 @@ def test_stripe_checkout_sends_the_shopper_to_stripe_and_the_webhook_marks_it_pa
     assert response.status_code == 200 and response.json()["result"] == "paid"
     paid = selectors.order_find(order_id=order.order_id)
     assert paid.status == "paid" and paid.payment_ref == "pi_123" and stock_of(product) == 3
+    streams.drain()
     assert "Payment received" in mail.outbox[-1].subject
 
 
@@ -164,7 +166,7 @@ def test_completed_after_expired_refunds_the_late_payment_exactly_once(stripe_sh
     assert "refunded" in stored.history[-1].actor
 
 
-def test_a_full_refund_marks_the_order_refunded_and_restocks_what_never_shipped(stripe_shop):
+def test_a_full_refund_marks_the_order_refunded_and_restocks_what_never_shipped(stripe_shop, streams):
     order, product = placed_order()
     deliver(session_completed(order, intent="pi_r"))
     charge = {"id": "ch_1", "object": "charge", "payment_intent": "pi_r", "amount": 3000, "amount_refunded": 1000, "metadata": {}}
@@ -172,6 +174,7 @@ def test_a_full_refund_marks_the_order_refunded_and_restocks_what_never_shipped(
     charge["amount_refunded"] = 3000
     assert deliver(event("charge.refunded", charge)).json()["result"] == "refunded"  # found through the payment id
     assert selectors.order_find(order_id=order.order_id).status == "refunded" and stock_of(product) == 5
+    streams.drain()
     assert "is refunded" in mail.outbox[-1].subject and "Your payment is refunded." in mail.outbox[-1].body
 
 
@@ -230,7 +233,7 @@ def test_without_stripe_keys_the_webhook_is_absent_and_checkout_offers_manual_on
     assert "Card" not in html and 'type="hidden" name="payment" value="manual"' in html
 
 
-def test_unpaid_orders_release_their_stock_when_time_runs_out():
+def test_unpaid_orders_release_their_stock_when_time_runs_out(streams):
     due, due_product = placed_order(provider="manual")
     fresh, fresh_product = placed_order(provider="manual")
     later = timezone.now() + timedelta(hours=24 * 7 + 1)
@@ -241,6 +244,7 @@ def test_unpaid_orders_release_their_stock_when_time_runs_out():
     assert "Released 1 unpaid order." in out.getvalue()
     assert selectors.order_find(order_id=due.order_id).status == "cancelled" and stock_of(due_product) == 5
     assert selectors.order_find(order_id=fresh.order_id).status == "placed" and stock_of(fresh_product) == 3
+    streams.drain()
     assert "is cancelled" in mail.outbox[-1].subject
     call_command("release_unpaid", stdout=out)
     assert out.getvalue().endswith("Released 0 unpaid orders.\n")

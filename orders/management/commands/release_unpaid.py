@@ -1,6 +1,5 @@
 from django.core.management.base import BaseCommand
 
-from orders.notifications import order_notify
 from orders.services import order_release_unpaid
 
 
@@ -9,7 +8,5 @@ class Command(BaseCommand):
             "(a Zappa schedule runs this every 15 minutes in production).")
 
     def handle(self, *args, **options):
-        released = order_release_unpaid()
-        for order in released:
-            order_notify(order=order)
+        released = order_release_unpaid()  # their shoppers are emailed from the orders stream
         self.stdout.write(f"Released {len(released)} unpaid order{'' if len(released) == 1 else 's'}.")

@@ -9,14 +9,16 @@ from shopsite import dynamodb, localdb
 from shopsite.streams import StreamReader
 
 
-def _outbox_follow(*, stop: threading.Event, every: float = 3.0) -> None:
-    from shopsite.emails import outbox_send
+def _job_follow(*, path: str, every: float, stop: threading.Event) -> None:
+    """Run the scheduled job *path* every *every* seconds, as Zappa's schedule does on AWS."""
+    from django.utils.module_loading import import_string
 
+    job = import_string(path)
     while not stop.wait(every):
         try:
-            outbox_send()
+            job()
         except Exception as error:  # noqa: BLE001 - DynamoDB Local restarting: try again at the next tick
-            print(f"outbox: {type(error).__name__}")
+            print(f"{path}: {type(error).__name__}")
 
 
 class Command(BaseCommand):
@@ -56,8 +58,11 @@ class Command(BaseCommand):
                 # tallies, spread stock shown). From the oldest record kept: consumers skip what they applied.
                 reader = StreamReader(start="TRIM_HORIZON")
                 threading.Thread(target=reader.follow, kwargs={"stop": stop}, daemon=True, name="streams").start()
-                # What the send_outbox schedule does on AWS: queued email requests ("forgot password") go out.
-                threading.Thread(target=_outbox_follow, kwargs={"stop": stop}, daemon=True, name="outbox").start()
+                # What the schedules do on AWS: queued email requests ("forgot password") go out, webhook
+                # deliveries are retried when due.
+                for path, every in settings.LOCAL_JOBS.items():
+                    threading.Thread(target=_job_follow, kwargs={"path": path, "every": every, "stop": stop},
+                                     daemon=True, name=path).start()
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=not noreload)
         except KeyboardInterrupt:
             pass
