@@ -260,3 +260,8 @@ def order_list_for_email(*, email: str, limit: int = 25) -> list[Order]:
         pass
     found = [order for owner in owners for order in order_list_for_customer(customer_id=owner, limit=limit).items]
     return sorted(found, key=lambda order: order.created_at, reverse=True)[:limit]
+
+
+def order_from_image(image: dict | None) -> Order | None:
+    """The order a change-stream image holds (``NewImage``/``OldImage`` in DynamoDB's JSON), or None."""
+    return Order.from_raw_data(image) if image else None

@@ -12,7 +12,7 @@ import hashlib
 from datetime import datetime
 from datetime import timezone as dt_timezone
 
-from orders.models import Order
+from orders.selectors import order_from_image
 from shopsite.streams import stream_consumer
 from webhooks.selectors import endpoint_list, endpoints_for
 from webhooks.services import Event, event_deliver
@@ -33,7 +33,7 @@ def _occurred_at(record: dict) -> datetime:
     return datetime.fromtimestamp(float(when), tz=dt_timezone.utc) if when else datetime.now(dt_timezone.utc)
 
 
-def order_data(order: Order) -> dict:
+def order_data(order) -> dict:
     """What an order event carries: the order as the shopper's order page shows it, without internals."""
     return {"order": {
         "id": order.order_id, "number": int(order.number) if order.number is not None else None,
@@ -49,8 +49,7 @@ def order_data(order: Order) -> dict:
 def order_events(record: dict) -> list[Event]:
     """The events one change of an order makes: placed on insert, one per status it moved to."""
     images = record["dynamodb"]
-    after = Order.from_raw_data(images["NewImage"]) if images.get("NewImage") else None
-    before = Order.from_raw_data(images["OldImage"]) if images.get("OldImage") else None
+    after, before = order_from_image(images.get("NewImage")), order_from_image(images.get("OldImage"))
     if after is None:
         return []
     names = []
@@ -70,7 +69,7 @@ def sold_out_events(record: dict) -> list[Event]:
     images = record["dynamodb"]
     if images.get("OldImage") or not images.get("NewImage"):
         return []
-    order = Order.from_raw_data(images["NewImage"])
+    order = order_from_image(images["NewImage"])
     products = product_get_many(product_ids=[line.product_id for line in order.lines])
     events = []
     for product_id, product in products.items():
