@@ -85,5 +85,6 @@ def order_email(*, order, message_id: str | None = None):
     guest = order.customer_id.startswith("guest#")
     path = guest_link_path(order) if guest else reverse("orders:detail", kwargs={"order_id": order.order_id})
     return email_render(to=order.email, template=template, subject=subject.format(reference=order.reference),
-                        context={"order": order, "order_url": site_url(path), "refunded": order.status == "refunded"},
+                        context={"order": order, "order_url": site_url(path), "refunded": order.status == "refunded",
+                                 "instructions": settings.MANUAL_PAYMENT_INSTRUCTIONS},
                         message_id=message_id)

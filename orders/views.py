@@ -355,7 +355,8 @@ def history(request):
 @require_GET
 @refreshable(_shopper_orders_mark)
 def order_detail(request, order_id):
-    return render(request, "orders/detail.html", {"order": _own_order_or_404(request, order_id)})
+    return render(request, "orders/detail.html", {"order": _own_order_or_404(request, order_id),
+                                                  "instructions": settings.MANUAL_PAYMENT_INSTRUCTIONS})
 
 
 @_guest_aware

@@ -107,6 +107,23 @@ def test_manual_payment_shows_how_to_pay_and_staff_mark_it_paid(staff_client, st
     assert "Payment received" in mail.outbox[-1].subject
 
 
+def test_how_to_pay_stays_on_the_order_page_and_is_in_the_email_until_the_order_is_paid(staff_client, streams):
+    """A shopper who closed the confirmation can still pay: the order page and the "received" email say how,
+    how much, with which reference and by when."""
+    client, customer = signed_in_client()
+    _, placed = shopper_checkout(client, make_product(stock=5, price_cents=1500))
+    order = selectors.order_list_for_customer(customer_id=customer.customer_id).items[0]
+    page = client.get(f"/account/orders/{order.order_id}/").content.decode()
+    assert "How to pay" in page and "IBAN" in page and order.reference in page and "Please pay by" in page
+    streams.drain()
+    [received] = [m for m in mail.outbox if "received" in m.subject]
+    html = received.alternatives[0][0]
+    for text in (received.body, html):
+        assert "How to pay" in text and "IBAN" in text and "$35.00" in text and "Please pay by" in text
+    staff_client.post(f"/staff/orders/{order.order_id}/status/", {"status": "paid", "version": order.version})
+    assert "How to pay" not in client.get(f"/account/orders/{order.order_id}/").content.decode()
+
+
 def test_stripe_checkout_sends_the_shopper_to_stripe_and_the_webhook_marks_it_paid(stripe_shop, streams):
     client, customer = signed_in_client()
     product = make_product(stock=5, price_cents=1500)
