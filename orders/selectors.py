@@ -265,3 +265,32 @@ def order_list_for_email(*, email: str, limit: int = 25) -> list[Order]:
 def order_from_image(image: dict | None) -> Order | None:
     """The order a change-stream image holds (``NewImage``/``OldImage`` in DynamoDB's JSON), or None."""
     return Order.from_raw_data(image) if image else None
+
+
+# Where each carrier shows a parcel (lower-case name, or a word of it → its tracking page for one number).
+CARRIER_TRACKING_URLS = {
+    "ups": "https://www.ups.com/track?tracknum={number}",
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={number}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={number}",
+    "dhl": "https://www.dhl.com/global-en/home/tracking/tracking-parcel.html?tracking-id={number}",
+    "royal mail": "https://www.royalmail.com/track-your-item#/tracking-results/{number}",
+    "postnl": "https://jouw.postnl.nl/track-and-trace/{number}",
+    "dpd": "https://tracking.dpd.de/status/en_US/parcel/{number}",
+    "gls": "https://gls-group.com/track/{number}",
+    "canada post": "https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor={number}",
+    "australia post": "https://auspost.com.au/mypost/track/details/{number}",
+}
+
+
+def tracking_url(*, carrier: str | None, number: str | None) -> str | None:
+    """The carrier's tracking page for *number*, or None for a carrier we do not know (the number is then shown as
+    text)."""
+    from urllib.parse import quote
+
+    name = " ".join((carrier or "").lower().split())
+    if not number or not name:
+        return None
+    for known, url in CARRIER_TRACKING_URLS.items():
+        if name == known or name.startswith(f"{known} ") or known in name.split():
+            return url.format(number=quote(number.strip(), safe=""))
+    return None

@@ -564,3 +564,32 @@ def test_webhooks_console_journey(journey, streams):
         assert j.validate_html() >= 4
     finally:
         receiver.close()
+
+
+def test_long_names_and_a_full_cart_keep_their_shape_journey(journey):
+    """A product name with no spaces and a cart of 12 items: the product page and the cart fit 375 px (the width
+    check runs on every page), the cart's Total and Remove columns stay visible, and the badge holds two digits."""
+    name = "Superextralongunbreakableproductnamethatneverstopsgoingonandon"
+    product = make_product(name=name, slug="long-name", stock=50, price_cents=1999)
+    j = journey("long-names")
+    page = j.page
+    j.goto("/products/long-name/")
+    page.get_by_label("Quantity").fill("12")
+    page.get_by_role("button", name="Add to cart").click()
+    j.after_navigation()
+    j.goto("/cart/")
+    badge = page.locator(".cart-count").first
+    assert badge.inner_text().strip() == "12"
+    # the digits sit inside the pill with room on both sides (they used to touch its edge)
+    fits = """el => { const text = document.createRange(); text.selectNodeContents(el);
+                      return text.getBoundingClientRect().width <= el.getBoundingClientRect().width - 8; }"""
+    assert badge.evaluate(fits)
+    for size in ({"width": 375, "height": 812}, {"width": 1280, "height": 800}):
+        page.set_viewport_size(size)
+        for label, cell in (("Total", page.locator("td[data-label='Total']").first),
+                            ("Remove", page.get_by_role("button", name=re.compile("Remove")).first)):
+            box = cell.bounding_box()
+            assert box and box["x"] + box["width"] <= size["width"] + 1, (label, size, box)
+    j.shot("long-cart")
+    assert product.name in page.content()
+    assert j.validate_html() >= 3

@@ -446,6 +446,12 @@ def test_shipping_with_a_tracking_number_tells_the_shopper_and_the_slip_lists_th
     assert (shipped.status, shipped.carrier, shipped.tracking_number) == ("shipped", "UPS", "1Z999")
     streams.drain()  # the email goes from the orders stream
     assert "Tracking: UPS 1Z999" in mail.outbox[-1].body
+    assert "https://www.ups.com/track?tracknum=1Z999" in mail.outbox[-1].body  # the carrier's page, in one click
+    page = Client()
+    page.post("/account/login/", {"email": customer.email, "password": PASSWORD})
+    detail = page.get(f"/account/orders/{order.order_id}/").content.decode()
+    assert 'href="https://www.ups.com/track?tracknum=1Z999"' in detail
+    assert detail.count(order.created_at.strftime("%Y")) == 1  # the placed date once, not twice in two formats
     shopper = Client()
     shopper.post("/account/login/", {"email": customer.email, "password": PASSWORD})
     assert "UPS 1Z999" in shopper.get(f"/account/orders/{order.order_id}/").content.decode()
@@ -465,3 +471,13 @@ def test_checkout_under_endless_conflicts_shows_try_again_and_keeps_the_address(
     assert Order.count() == 0
     assert client.get("/checkout/review/").status_code == 200  # the address is still there: placing again works
     assert client.post("/checkout/place/", placing)["Location"].startswith("/checkout/done/")
+
+
+@pytest.mark.parametrize(("carrier", "number", "expected"), [
+    ("UPS", "1Z 999", "https://www.ups.com/track?tracknum=1Z%20999"),
+    ("  fedex ground ", "1234", "https://www.fedex.com/fedextrack/?trknbr=1234"),
+    ("Royal  Mail", "AB1<GB>", "https://www.royalmail.com/track-your-item#/tracking-results/AB1%3CGB%3E"),
+    ("Own van", "7", None), ("", "7", None), ("DHL", "", None),
+])
+def test_a_tracking_number_links_to_its_carriers_page_when_the_carrier_is_known(carrier, number, expected):
+    assert selectors.tracking_url(carrier=carrier, number=number) == expected
