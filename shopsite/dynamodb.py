@@ -363,12 +363,21 @@ def tables_converge(*, wait: bool = True) -> Iterator[str]:
     # Indexes first, for every table, then the other settings: DynamoDB Local leaves an index it is
     # adding in CREATING for good once TTL was switched on for other tables in between (seen with 2026-05-28).
     added = {model: _indexes_converge(client, model) if wait else [] for model in _registry.values()}
+    no_pitr = 0
     for model in _registry.values():
         name = model.Meta.table_name
         changes = (["created"] if model in missing else []) + added[model]
         if wait:
             changes += _table_settings_converge(client, model)
+        if PITR_UNSUPPORTED in changes:
+            changes.remove(PITR_UNSUPPORTED)
+            no_pitr += 1
         yield f"{name}: {', '.join(changes) if changes else 'already as configured'}"
+    if no_pitr:  # said once, not once per table (DynamoDB Local has no backups; on AWS the stack sets them)
+        yield f"point-in-time recovery not supported by this endpoint ({no_pitr} tables)"
+
+
+PITR_UNSUPPORTED = "point-in-time recovery not supported by this endpoint"
 
 
 def _table_exists(client, name: str) -> bool:
@@ -454,7 +463,7 @@ def _table_settings_converge(client, model: type[Model]) -> list[str]:
         code = error.response.get("Error", {}).get("Code", "")
         if code not in ("UnknownOperationException", "ContinuousBackupsUnavailableException"):
             raise
-        changes.append("point-in-time recovery not supported by this endpoint")
+        changes.append(PITR_UNSUPPORTED)
     return changes
 
 

@@ -292,12 +292,16 @@ def test_a_sale_does_not_make_a_staff_edit_stale():
     assert updated.name == "Renamed" and selectors.product_get(product_id=product.product_id).stock == 4
 
 
-def test_seed_demo_is_deterministic_and_idempotent(settings):
+def test_seed_demo_is_deterministic_and_idempotent(settings, monkeypatch):
     from django.core.management import call_command
 
+    from catalog.management.commands import seed_demo
+
+    monkeypatch.setattr(seed_demo, "PROGRESS_LINE_SECONDS", 0)  # no terminal here: progress comes as lines
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     assert "8 categories, 200 products" in out.getvalue()
+    assert "Seeding products: 1 of 200" in out.getvalue() and "Seeding products: 200 of 200" in out.getvalue()
     assert len(selectors.category_list()) == 8
     first = [p.slug for p in selectors.product_list_staff(limit=300).items]
     call_command("seed_demo", stdout=io.StringIO())

@@ -1,4 +1,5 @@
 import random
+import time
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -24,6 +25,7 @@ CATEGORIES = [
 ADJECTIVES = ["Classic", "Compact", "Deluxe", "Everyday", "Handmade", "Modern", "Rustic", "Travel", "Premium", "Eco", "Mini", "Heritage"]
 COLOURS = ["oak", "slate", "sage", "coral", "ivory", "charcoal", "amber", "teal"]
 PRODUCTS_PER_CATEGORY = 25
+PROGRESS_LINE_SECONDS = 5  # without a terminal: how often a progress line is written
 IMAGE_VARIANTS = 5
 
 
@@ -40,8 +42,9 @@ class Command(BaseCommand):
             return
         rng = random.Random(20261124)
         total = len(CATEGORIES) * PRODUCTS_PER_CATEGORY
-        # A progress bar on a terminal (stderr), nothing when output goes to a file or a test.
+        # A progress bar on a terminal (stderr); otherwise (a log, CI) a line every few seconds.
         progress = tqdm(total=total, desc="Seeding products", unit="product", disable=None)
+        done, last_line = 0, time.monotonic()
         started = timezone.now() - timedelta(days=60)
         for position, (name, slug, colour, nouns) in enumerate(CATEGORIES):
             category = existing.get(slug) or catalog_services.category_create(
@@ -70,6 +73,10 @@ class Command(BaseCommand):
                 except catalog_services.SlugTaken:
                     pass  # seeded before: running twice adds nothing
                 progress.update()
+                done += 1
+                if progress.disable and time.monotonic() - last_line >= PROGRESS_LINE_SECONDS:
+                    self.stdout.write(f"Seeding products: {done} of {total}")
+                    last_line = time.monotonic()
         progress.close()
         self.stdout.write(self.style.SUCCESS(f"Demo catalog ready: {len(CATEGORIES)} categories, {total} products."))
 

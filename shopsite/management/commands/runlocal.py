@@ -49,8 +49,14 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from error
         try:
             if not child:
-                for line in dynamodb.tables_converge():
-                    self.stdout.write(f"  {line}")
+                unchanged = 0
+                for line in dynamodb.tables_converge():  # a quiet start: only what changed, then a count
+                    if line.endswith(": already as configured"):
+                        unchanged += 1
+                    else:
+                        self.stdout.write(f"  {line}")
+                if unchanged:
+                    self.stdout.write(f"  {unchanged} tables already as configured")
                 call_command("seed_demo", if_empty=True, stdout=self.stdout)
                 if not localdb.port_free(port):
                     raise CommandError(f"Port {port} is already in use: stop what runs there or set PORT.")
