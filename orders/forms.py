@@ -101,7 +101,7 @@ class OrderFilterForm(forms.Form):
 
     def selector_filters(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}
-        return {"status": data.get("status") or self.initial.get("status", "placed"), "date_from": data.get("date_from"),
+        return {"status": data.get("status") or self.initial.get("status", "all"), "date_from": data.get("date_from"),
                 "date_to": data.get("date_to"), "provider": data.get("provider", "")}
 
 

@@ -33,7 +33,7 @@ def staff_order_list(request):
         if order is not None:
             return redirect("orders:staff_detail", order_id=order.order_id)
         messages.error(request, f"No order has the number “{number[:20]}”.")
-    form = OrderFilterForm(request.GET, initial={"status": "placed"})
+    form = OrderFilterForm(request.GET, initial={"status": "all"})
     filters = form.selector_filters()
     page = page_or_first(request, selectors.order_list_by_status, **filters)
     counts = selectors.order_figures().by_status
@@ -94,7 +94,9 @@ def _order_or_404(order_id):
 @require_GET
 def staff_order_detail(request, order_id):
     order = _order_or_404(order_id)
-    return render(request, "staff/orders/detail.html", {"order": order, "next_statuses": sorted(services.TRANSITIONS[order.status])})
+    # In the order an order lives them (paid, shipped, …): cancelling and refunding come last, not first.
+    next_statuses = [status for status in selectors.ORDER_STATUSES if status in services.TRANSITIONS[order.status]]
+    return render(request, "staff/orders/detail.html", {"order": order, "next_statuses": next_statuses})
 
 
 @staff_required
@@ -130,7 +132,7 @@ def staff_order_transition(request, order_id):
 @require_GET
 def staff_order_export(request):
     """The orders on screen (tab, dates, payment), as CSV, one row per order line."""
-    filters = OrderFilterForm(request.GET, initial={"status": "placed"}).selector_filters()
+    filters = OrderFilterForm(request.GET, initial={"status": "all"}).selector_filters()
     status = filters["status"]
     header = ["number", "order_id", "placed_at", "status", "email", "product", "quantity", "unit_price_cents",
               "shipping_cents", "total_cents", "carrier", "tracking_number"]

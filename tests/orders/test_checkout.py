@@ -481,3 +481,22 @@ def test_checkout_under_endless_conflicts_shows_try_again_and_keeps_the_address(
 ])
 def test_a_tracking_number_links_to_its_carriers_page_when_the_carrier_is_known(carrier, number, expected):
     assert selectors.tracking_url(carrier=carrier, number=number) == expected
+
+
+def test_the_staff_order_list_opens_on_all_and_the_order_page_offers_paying_before_cancelling(staff_client):
+    shopper = make_customer()
+    product = make_product(stock=5)
+    for status in ("placed", "paid"):
+        services.cart_add(cart_id=cart_of(shopper), product_id=product.product_id, quantity=1)
+        order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()),
+                                        address=ADDRESS)
+        if status == "paid":
+            services.order_transition(order_id=order.order_id, status="paid", actor="staff")
+    listing = staff_client.get("/staff/orders/").content.decode()
+    assert 'status=all" aria-current="page"' in listing
+    orders = selectors.order_list_for_customer(customer_id=shopper.customer_id).items
+    assert {o.status for o in orders} == {"placed", "paid"}
+    assert all(f">Order {o.reference}<" in listing for o in orders)  # both, paid and unpaid
+    placed = [o for o in orders if o.status == "placed"][0]
+    page = staff_client.get(f"/staff/orders/{placed.order_id}/").content.decode()
+    assert page.index("Mark paid") < page.index("Mark cancelled")  # the everyday step first, the destructive last
