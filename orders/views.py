@@ -146,8 +146,10 @@ def review(request):
         return redirect("orders:cart")
     form = PlaceOrderForm(initial={"token": str(uuid.uuid4()), "reviewed": current.fingerprint})
     payment = provider_get(address.get("payment", "manual"))
-    return render(request, "orders/review.html", {"cart": current, "address": address, "form": form, "payment": payment,
-                                                  "max_lines": selectors.MAX_CART_LINES})
+    response = render(request, "orders/review.html", {"cart": current, "address": address, "form": form,
+                                                      "payment": payment, "max_lines": selectors.MAX_CART_LINES})
+    response["Cache-Control"] = "no-store"  # Back after placing asks again (and finds the cart empty)
+    return response
 
 
 @require_POST
@@ -156,12 +158,17 @@ def place(request):
     form = PlaceOrderForm(request.POST)
     address = request.session.get(ADDRESS_SESSION_KEY)
     shopper = _shopper(request)
-    if shopper is None and not request.customer.is_authenticated:
-        return redirect("orders:checkout")
     if not form.is_valid():
         messages.error(request, "This checkout form is not valid; review your order again.")
         return redirect("orders:review")
-    if not address and selectors.order_find(order_id=form.cleaned_data["token"]) is None:
+    token_order_id = services.order_id_from_token(form.cleaned_data["token"])
+    if shopper is None and not request.customer.is_authenticated:
+        if token_order_id in request.session.get(GUEST_ORDERS_SESSION_KEY, []):  # a guest's second click
+            order = selectors.order_find(order_id=token_order_id)
+            messages.info(request, f"Order {order.reference} is already placed; nothing was ordered twice.")
+            return redirect("orders:done", order_id=token_order_id)
+        return redirect("orders:checkout")
+    if not address and selectors.order_find(order_id=token_order_id) is None:
         return redirect("orders:checkout")
     try:
         address = dict(address or {})
@@ -199,6 +206,8 @@ def place(request):
     if created:  # its confirmation email goes from the orders stream (orders.order_emails)
         request.session.pop(ADDRESS_SESSION_KEY, None)
         cart_count_refresh(request, Cart(cart_id=""))  # every line went into the order
+    else:  # this review was submitted before (the Back button, a second click): that order, not an error
+        messages.info(request, f"Order {order.reference} is already placed; nothing was ordered twice.")
     return _payment_start(request, order)
 
 

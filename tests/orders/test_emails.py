@@ -2,6 +2,7 @@
 import io
 import re
 
+import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
@@ -104,3 +105,21 @@ def test_every_scheduled_job_in_zappa_settings_runs():
         result = getattr(importlib.import_module(module), name)({"source": "aws.events"}, None)
         assert isinstance(result, dict), event
         assert event["expression"].startswith("rate(")
+
+
+@pytest.mark.parametrize("who", ["shopper", "guest"])
+def test_placing_the_same_review_again_shows_the_order_once_placed_not_an_empty_cart(who):
+    """Back after checkout, then "Place order" on the old review page: the shopper (or guest) lands on their order,
+    told it is already placed, and nothing is ordered twice."""
+    client = signed_up() if who == "shopper" else Client()
+    client.post("/cart/add/", {"product_id": make_product(stock=5).product_id, "quantity": 1})
+    client.post("/checkout/", ADDRESS if who == "shopper" else dict(ADDRESS, email="guest@example.com"))
+    review = client.get("/checkout/review/")
+    assert review["Cache-Control"] == "no-store"  # Back asks the server again
+    placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', review.content.decode()))
+    first = client.post("/checkout/place/", placing)
+    again = client.post("/checkout/place/", placing, follow=True)
+    assert again.redirect_chain[-1][0] == first["Location"]
+    page = again.content.decode()
+    assert "is already placed; nothing was ordered twice." in page and "Your cart is empty" not in page
+    assert client.get("/checkout/review/", follow=True).redirect_chain[-1][0] == "/cart/"  # the old review is gone
