@@ -217,8 +217,14 @@ def product_count(*, max_age: int = 0) -> int:
 
 
 def product_low_stock(*, limit: int = 8) -> list[Product]:
-    """The products with the least stock, at most LOW_STOCK each: one Query on the stock index."""
-    return list(Product.stock_index.query("all", Product.stock <= LOW_STOCK, limit=limit, page_size=limit))
+    """The products running low (1 to LOW_STOCK left), least first: one Query on the stock index. Sold-out ones
+    are product_sold_out's: they would otherwise fill the list."""
+    return list(Product.stock_index.query("all", Product.stock.between(1, LOW_STOCK), limit=limit, page_size=limit))
+
+
+def product_sold_out(*, limit: int = 8) -> list[Product]:
+    """Products with no stock left: one Query on the stock index."""
+    return list(Product.stock_index.query("all", Product.stock <= 0, limit=limit, page_size=limit))
 
 
 def name_key_for(text: str) -> str:

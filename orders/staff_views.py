@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.selectors import LOW_STOCK, product_count, product_low_stock
+from catalog.selectors import LOW_STOCK, product_count, product_low_stock, product_sold_out
 from customers.selectors import customer_count, customer_list
 from orders import selectors, services
 from orders.forms import OrderFilterForm, ShipForm, TransitionForm
@@ -155,5 +155,6 @@ def staff_dashboard(request):
     return render(request, "staff/dashboard.html", {
         "figures": selectors.order_figures(), "customer_count": customer_count(), "product_count": product_count(),
         "newest_customers": customer_list(limit=5).items, "low_stock": product_low_stock(limit=8),
+        "sold_out": product_sold_out(limit=8),
         "low_stock_level": LOW_STOCK,
     })

@@ -326,3 +326,12 @@ def test_a_refused_product_does_not_leave_its_upload_behind(staff_client):
     assert response.status_code == 400
     after = set(default_storage.listdir("products")[1]) if default_storage.exists("products") else set()
     assert after == before
+
+
+def test_breadcrumbs_start_at_the_shop_so_a_category_called_home_reads_once(client):
+    home = make_category(name="Home", slug="home")
+    make_product(category=home, name="Doormat", slug="doormat")
+    for path, crumbs in (("/categories/home/", "Shop</a> › <span aria-current=\"page\">Home</span>"),
+                         ("/products/doormat/", "Shop</a> › <a href=\"/categories/home/\">Home</a> › ")):
+        page = client.get(path).content.decode()
+        assert crumbs in page and "Home</a> › Home" not in page

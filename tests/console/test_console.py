@@ -479,3 +479,17 @@ def test_product_and_order_searches_page_through_every_match_once():
     seen = [o.order_id for o in every_page(order_selectors.order_list_by_status, status="all",
                                            date_from=timezone.localdate(), limit=2)]
     assert sorted(seen) == sorted(o.order_id for o in placed)
+
+
+def test_the_dashboard_keeps_running_low_apart_from_sold_out_and_tells_namesakes_apart(staff_client):
+    for n in range(9):
+        make_product(name=f"Gone {n}", stock=0)
+    make_product(name="Last Two", stock=2)
+    make_product(name="Plenty", stock=40)
+    make_customer(email="ann.one@example.com", first_name="Ann", last_name="Lee")
+    make_customer(email="ann.two@example.com", first_name="Ann", last_name="Lee")
+    page = staff_client.get("/staff/").content.decode()
+    low, sold_out = page.split('id="low-stock"')[1].split('id="sold-out"')
+    assert "Last Two</a> — 2 left" in low and "Gone" not in low and "Plenty" not in page  # 9 sold out hid it before
+    assert sold_out.count("Gone ") == 8  # the first eight, with a link to all of them above
+    assert "ann.one@example.com" in page and "ann.two@example.com" in page
