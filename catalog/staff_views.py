@@ -250,7 +250,9 @@ def _product_page(request, product, stock_form, *, status=200):
     category = selectors.category_by_id(category_id=product.category_id)
     return render(request, "staff/catalog/product_detail.html", {
         "product": product, "category": category, "stock_form": stock_form,
-        "audit": audit_list(subject=f"product#{product.product_id}", limit=AUDIT_LIMIT), "audit_limit": AUDIT_LIMIT,
+        "audit": audit_list(subject=f"product#{product.product_id}", limit=AUDIT_LIMIT,
+                            names={c.category_id: c.name for c in selectors.category_list()}),
+        "audit_limit": AUDIT_LIMIT,
     }, status=status)
 
 

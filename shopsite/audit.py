@@ -59,11 +59,37 @@ class AuditRow:
     reason: str
 
 
-def audit_list(*, subject: str, limit: int = 20) -> list[AuditRow]:
-    """The latest *limit* entries for *subject*, newest first: one Query."""
+# How a stored field reads in the history: its label, and its values as staff know them.
+FIELD_LABELS = {"active": "Shown in the shop", "category_id": "Category", "price_cents": "Price",
+                "compare_at_cents": "Compare-at price", "postal_code": "Postal code", "line1": "Address line 1",
+                "line2": "Address line 2", "first_name": "First name", "last_name": "Last name", "sku": "SKU"}
+NOT_SHOWN_ON_CREATE = {"password"}  # a new account's password "changing" from nothing says nothing
+
+
+def _value(field: str, value, names: dict[str, str]):
+    if value is None or value == "":
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field.endswith("_cents") and isinstance(value, (int, float)):
+        from django.contrib.humanize.templatetags.humanize import intcomma
+
+        return f"${intcomma(f'{value / 100:.2f}')}"
+    if field.endswith("_id") and isinstance(value, str):
+        return names.get(value, value[:8])
+    return value
+
+
+def audit_list(*, subject: str, limit: int = 20, names: dict[str, str] | None = None) -> list[AuditRow]:
+    """The latest *limit* entries for *subject*, newest first: one Query. Fields read as staff know them
+    (labels, money, yes/no, *names* for the ids they reference: a category's id → its name)."""
+    names = names or {}
     rows = []
     for entry in AuditEntry.query(subject, scan_index_forward=False, limit=limit, page_size=limit):
         changes = json.loads(entry.changes or "{}")
-        rows.append(AuditRow(at=entry.at, actor=entry.actor, action=entry.action, reason=entry.reason,
-                             changes=[(field, pair[0], pair[1]) for field, pair in changes.items()]))
+        shown = [(FIELD_LABELS.get(field, field.replace("_", " ").capitalize()),
+                  _value(field, pair[0], names), _value(field, pair[1], names))
+                 for field, pair in changes.items()
+                 if not (entry.action == "created" and field in NOT_SHOWN_ON_CREATE)]
+        rows.append(AuditRow(at=entry.at, actor=entry.actor, action=entry.action, reason=entry.reason, changes=shown))
     return rows

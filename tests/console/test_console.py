@@ -348,7 +348,7 @@ def test_audit_entries_for_customers_products_stock_and_orders(staff_client):
         "email": "audit@example.com", "first_name": "Alan", "status": "active", "version": customer.version})
     entries = audit_list(subject=f"customer#{customer.customer_id}")
     assert [e.action for e in entries] == ["changed", "created"] and response.status_code == 302
-    assert entries[0].actor == staff_client.staff.email and ("first_name", "Al", "Alan") in entries[0].changes
+    assert entries[0].actor == staff_client.staff.email and ("First name", "Al", "Alan") in entries[0].changes
     page = html(staff_client.get(f"/staff/customers/{customer.customer_id}/"))
     assert "History" in page and "<del>Al</del> → Alan" in page
     product = make_product(stock=2)
@@ -356,14 +356,27 @@ def test_audit_entries_for_customers_products_stock_and_orders(staff_client):
     staff_client.post(f"/staff/products/{product.product_id}/toggle/")
     entries = audit_list(subject=f"product#{product.product_id}")
     assert [e.action for e in entries] == ["changed", "stock", "created"]
-    assert entries[1].reason == "Delivery from Acme" and ("active", True, False) in entries[0].changes
+    assert entries[1].reason == "Delivery from Acme" and ("Shown in the shop", "yes", "no") in entries[0].changes
     assert "Delivery from Acme" in html(staff_client.get(f"/staff/products/{product.product_id}/"))
     order = place(make_customer(), make_product())
     staff_client.post(f"/staff/orders/{order.order_id}/status/", {"status": "cancelled", "version": order.version})
     history = order_selectors.order_find(order_id=order.order_id).history  # the order's own audit trail
     assert [(h.status, h.actor) for h in history][-1] == ("cancelled", staff_client.staff.email)
     customer_services.customer_update(customer_id=customer.customer_id, password="a-new-long-passphrase")
-    assert ("password", "", "(changed)") in audit_list(subject=f"customer#{customer.customer_id}")[0].changes
+    assert ("Password", "", "(changed)") in audit_list(subject=f"customer#{customer.customer_id}")[0].changes
+
+
+def test_history_reads_as_staff_know_the_fields_not_as_they_are_stored(staff_client):
+    kitchen, garden = make_category(name="Kitchen"), make_category(name="Garden")
+    product = make_product(category=kitchen, price_cents=499)
+    catalog_services.product_update(product_id=product.product_id, actor="staff", category_id=garden.category_id,
+                                    price_cents=1250, expected_version=product.version)
+    page = html(staff_client.get(f"/staff/products/{product.product_id}/"))
+    assert "Category: <del>Kitchen</del> → Garden" in page and "Price: <del>$4.99</del> → $12.50" in page
+    assert "category_id" not in page and "price_cents" not in page
+    customer = make_customer()  # signs up with a password
+    created = audit_list(subject=f"customer#{customer.customer_id}")[-1]
+    assert created.action == "created" and not any(label == "Password" for label, _, _ in created.changes)
 
 
 # Request counts at ten times the demo catalog
