@@ -1,7 +1,9 @@
 """CSV import of products and stock: a dry-run plan first, then one conditional write per row.
 
 The file has the columns of the product export (``product_id, name, slug,
-sku, category, price_cents, stock, shown``; others are ignored). A row whose
+sku, category, price, stock, shown, description``; ``image`` and others are
+ignored; an older file's ``price_cents`` is read too). Prices are in the
+shop's currency with a decimal point (``12.50``). A row whose
 product_id exists updates that product; a row without one creates a
 product. Exporting and importing the same file changes nothing.
 
@@ -25,7 +27,9 @@ from shopsite.csv_export import cell_unguard
 
 MAX_ROWS = 500  # one request applies them all: stays well inside API Gateway's 29 s
 MAX_BYTES = 2 * 1024 * 1024
-REQUIRED = ("name", "slug", "category", "price_cents")
+REQUIRED = ("name", "slug", "category")  # and a price: "price" (12.50), or an older export's "price_cents"
+MAX_DESCRIPTION = 5000  # the product form's limit
+_PRICE = re.compile(r"\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?")
 _SALT = "shopsite.import"
 
 
@@ -45,12 +49,33 @@ class RowPlan:
     errors: list[str] = field(default_factory=list)
     outcome: str = ""  # after applying: what happened
 
+    @property
+    def shown_changes(self) -> list[tuple[str, object, object]]:
+        """The changes as the file names them: a price in the CSV's form, a category by name."""
+        return [(_COLUMN.get(key, key), *(_shown(key, value) for value in pair)) for key, pair in self.changes.items()]
+
+
+_COLUMN = {"price_cents": "price", "category_id": "category", "active": "shown"}
+
+
+def _shown(key: str, value):
+    if key == "price_cents" and isinstance(value, (int, float)):
+        return price_text(int(value))
+    if key == "category_id" and value:
+        category = selectors.category_get(category_id=value)
+        return category.name if category else value
+    if key == "active":
+        return "yes" if value else "no"
+    return value
+
 
 def _rows(text: str) -> list[dict]:
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise ImportRefused("The file is over 2 MB; split it.")
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
+    if not {"price", "price_cents"} & set(reader.fieldnames or []):
+        missing.append("price")
     if missing:
         raise ImportRefused(f"The file has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}. "
                             "Start from a product export.")
@@ -78,6 +103,24 @@ def _int(text: str, what: str, errors: list[str], *, low: int, high: int) -> int
         errors.append(f"{what} must be between {low} and {high}")
         return None
     return value
+
+
+def price_text(cents: int) -> str:
+    """A price as the CSV writes it: 12.50 (no currency sign, no thousands separator)."""
+    return f"{int(cents) // 100}.{int(cents) % 100:02d}"
+
+
+def _price(text: str, errors: list[str]) -> int | None:
+    """Cents from "12.50", "12", "$1,250.00"; an error in the row's words otherwise."""
+    match = _PRICE.fullmatch(text.strip())
+    if not match:
+        errors.append(f"price “{text[:20]}” is not an amount like 12.50")
+        return None
+    cents = int(match.group(1).replace(",", "")) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+    if not 1 <= cents <= 10_000_000:
+        errors.append("price must be from 0.01 to 100000.00")
+        return None
+    return cents
 
 
 def import_plan(*, text: str) -> tuple[list[RowPlan], str]:
@@ -119,13 +162,19 @@ def import_plan(*, text: str) -> tuple[list[RowPlan], str]:
         category = categories.get(row.get("category", "")[:MAX_CATEGORY + 1].casefold())
         if category is None:
             errors.append(f"no category is called “{row.get('category', '')[:40]}”")
-        price = _int(row.get("price_cents", ""), "price_cents", errors, low=1, high=10_000_000)
+        price = (_price(row["price"], errors) if "price" in row
+                 else _int(row.get("price_cents", ""), "price_cents", errors, low=1, high=10_000_000))
+        description = row.get("description")
+        if description is not None and len(description) > MAX_DESCRIPTION:
+            errors.append(f"description is {len(description)} characters; at most {MAX_DESCRIPTION}")
         stock = _int(row["stock"], "stock", errors, low=0, high=1_000_000) if row.get("stock", "") != "" else None
         shown = row.get("shown", "yes").casefold() not in ("no", "false", "0", "hidden")
         if errors:
             continue
         wanted = {"name": name, "slug": slug, "sku": sku or None, "category_id": category.category_id,
                   "price_cents": price, "active": shown}
+        if description is not None:  # a file without the column leaves descriptions as they are
+            wanted["description"] = description
         product = existing.get(row.get("product_id", ""))
         if row.get("product_id") and product is None:
             errors.append("no product has this product_id (leave it empty to create one)")
@@ -170,7 +219,7 @@ def import_apply(*, token: str, actor: str) -> list[RowPlan]:
 
 def _create(plan: RowPlan, *, actor: str) -> str:
     try:
-        product = services.product_create(actor=actor, stock=plan.stock or 0, description="", **plan.changes)
+        product = services.product_create(actor=actor, stock=plan.stock or 0, **{"description": "", **plan.changes})
     except services.SlugTaken:
         return "not created: another product uses this slug"
     except services.SkuTaken:
@@ -187,7 +236,7 @@ def _update(plan: RowPlan, *, version: int, stock_seen: int, actor: str, reason:
     try:
         if fields:
             services.product_update(product_id=plan.product_id, expected_version=version, actor=actor, **fields)
-            done.append(", ".join(sorted(fields)))
+            done.append(", ".join(sorted(_COLUMN.get(key, key) for key in fields)))
         if plan.stock is not None:
             services.product_stock_adjust(product_id=plan.product_id, delta=plan.stock - stock_seen, reason=reason,
                                           actor=actor, expected_stock=stock_seen)

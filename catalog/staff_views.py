@@ -342,6 +342,15 @@ def staff_product_delete(request, product_id):
     )
 
 
+def _image_url(request, image: str | None) -> str:
+    """The product image's address, absolute (a spreadsheet has no page to be relative to)."""
+    if not image:
+        return ""
+    from django.core.files.storage import default_storage
+
+    return request.build_absolute_uri(default_storage.url(image))
+
+
 @staff_required
 @require_GET
 def staff_product_export(request):
@@ -352,8 +361,10 @@ def staff_product_export(request):
     query = form.cleaned_data.get("q", "") if form.is_valid() else ""
     found = (pages_all(selectors.product_search_staff, query=query) if query
              else pages_all(selectors.product_list_staff, **form.selector_filters()))
-    header = ["product_id", "name", "slug", "sku", "category", "price_cents", "stock", "shown", "created_at"]
-    rows = ([p.product_id, p.name, p.slug, p.sku or "", categories.get(p.category_id, ""), p.price_cents, p.stock,
-             "yes" if p.active else "no", p.created_at.isoformat()] for p in found)
+    header = ["product_id", "name", "slug", "sku", "category", "price", "stock", "shown", "description", "image",
+              "created_at"]
+    rows = ([p.product_id, p.name, p.slug, p.sku or "", categories.get(p.category_id, ""), imports.price_text(p.price_cents),
+             p.stock, "yes" if p.active else "no", p.description or "", _image_url(request, p.image),
+             p.created_at.isoformat()] for p in found)
     return csv_download(request, filename="products.csv", header=header, rows=rows,
                         back=reverse("catalog:staff_product_list"))

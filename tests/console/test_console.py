@@ -239,22 +239,29 @@ def test_csv_round_trip_preview_apply_and_stale_rows(staff_client):
     applied = html(staff_client.post("/staff/products/import/", {"token": token}))
     assert applied.count(">unchanged<") == 2 and snapshot() == before  # round trip: the same catalog
 
-    edited = exported.replace(",2500,3,", ",2600,5,") + ",Kettle,kettle,K-9,Kitchen,3000,4,yes,\n" + ",,bad slug!,,Nowhere,x,,,\n"
+    assert exported.splitlines()[0].startswith("product_id,name,slug,sku,category,price,stock,shown,description,image")
+    assert ",25.00,3," in exported  # prices as people write them, not in cents
+    edited = (exported.replace(",25.00,3,", ",26.00,5,") + ",Kettle,kettle,K-9,Kitchen,30,4,yes,A copper kettle.\n"
+              + ",,bad slug!,,Nowhere,x,,,\n")
     preview = html(upload(edited))
-    assert "price_cents: 2500 → 2600" in preview and "stock: 3 → 5" in preview and ">create<" in preview
+    assert "price: 25.00 → 26.00" in preview and "stock: 3 → 5" in preview and ">create<" in preview
+    assert "price “x” is not an amount like 12.50" in preview
     assert "no category is called “Nowhere”" in preview and before == snapshot()  # a preview changes nothing
     token = re.search(r'name="token" value="([^"]+)"', preview).group(1)
     pan = next(p for p in Product.scan() if p.name == "Pan")
     catalog_services.product_stock_adjust(product_id=pan.product_id, delta=-1, reason="sold at the counter")
     applied = html(staff_client.post("/staff/products/import/", {"token": token}))
-    assert "stale: the product changed since the preview (after updating price_cents)" in applied
+    assert "stale: the product changed since the preview (after updating price)" in applied
     assert "created" in applied and "skipped" in applied
     after = {p.name: p for p in Product.scan()}
     assert after["Pan"].price_cents == 2600 and after["Pan"].stock == 2  # the sale is kept, not overwritten
-    assert after["Kettle"].sku == "K-9" and after["Kettle"].stock == 4
+    assert after["Kettle"].sku == "K-9" and after["Kettle"].stock == 4 and after["Kettle"].price_cents == 3000
+    assert after["Kettle"].description == "A copper kettle."
+    legacy = upload("name,slug,category,price_cents\nOld File,old-file,Kitchen,1999\n")  # an export from before
+    assert legacy.status_code == 200 and ">create<" in html(legacy)
     assert "expired or was altered" in html(staff_client.post("/staff/products/import/", {"token": token + "x"}, follow=True))
     wrong = upload("just,some,columns\n1,2,3\n")
-    assert wrong.status_code == 400 and "The file has no name, slug, category, price_cents columns" in html(wrong)
+    assert wrong.status_code == 400 and "The file has no name, slug, category, price columns" in html(wrong)
 
 
 TRICKY_NAMES = ["=1+1 pan", "+pot", "-lid", "@kettle", "\uff1dSUM(A1)", "\u200b=HYPERLINK(1)", "  =2", "a|b pan",
