@@ -96,7 +96,8 @@ def staff_order_detail(request, order_id):
     order = _order_or_404(order_id)
     # In the order an order lives them (paid, shipped, …): cancelling and refunding come last, not first.
     next_statuses = [status for status in selectors.ORDER_STATUSES if status in services.TRANSITIONS[order.status]]
-    return render(request, "staff/orders/detail.html", {"order": order, "next_statuses": next_statuses})
+    return render(request, "staff/orders/detail.html", {"order": order, "next_statuses": next_statuses,
+                                                        "guest": order.customer_id.startswith("guest#")})
 
 
 @staff_required

@@ -500,3 +500,12 @@ def test_the_staff_order_list_opens_on_all_and_the_order_page_offers_paying_befo
     placed = [o for o in orders if o.status == "placed"][0]
     page = staff_client.get(f"/staff/orders/{placed.order_id}/").content.decode()
     assert page.index("Mark paid") < page.index("Mark cancelled")  # the everyday step first, the destructive last
+
+
+def test_the_staff_order_page_names_the_payment_and_links_to_the_buyer(staff_client):
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=make_product(stock=5).product_id, quantity=1)
+    order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    page = staff_client.get(f"/staff/orders/{order.order_id}/").content.decode()
+    assert f'href="/staff/customers/{shopper.customer_id}/"' in page
+    assert "Manual (bank transfer or on delivery)" in page and "to be paid by" in page
