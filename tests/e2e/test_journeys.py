@@ -237,6 +237,7 @@ def test_customers_journey(journey):
     j.after_navigation()
     assert "Customer marie.curie@example.com deleted" in page.content()
     j.goto("/staff/")
+    page.locator(".nav-more > summary").click()  # the owners' Settings menu
     page.get_by_role("link", name="API keys", exact=True).first.click()
     j.after_navigation()
     page.get_by_label("Name").fill("Phone app")
@@ -442,6 +443,7 @@ def test_console_journey(journey, tmp_path, streams):
     j.shot("orders-shipped")
 
     # people: invite a colleague
+    page.locator(".nav-more > summary").click()  # the owners' Settings menu
     page.get_by_role("navigation", name="Staff").get_by_role("link", name="People").click()
     j.after_navigation()
     page.get_by_label("Email").fill("colleague@example.com")
@@ -538,6 +540,7 @@ def test_webhooks_console_journey(journey, streams):
         j = journey("webhooks")
         page = j.page
         _staff_login(j, owner)
+        page.locator(".nav-more > summary").click()  # the owners' Settings menu
         page.get_by_role("link", name="Webhooks").click()
         j.after_navigation()
         page.get_by_label("Endpoint URL").fill("ftp://example.com/hook")
