@@ -212,3 +212,18 @@ def test_a_signup_repeated_after_its_first_try_committed_still_gets_its_account(
     assert refused.status_code == 409 and "already has an account" in refused.content.decode()
     assert services.signup_pending(token=token)
     assert client.post("/account/login/", {"email": "again@example.com", "password": PASSWORD}).status_code == 302
+
+
+def test_signing_up_from_the_header_with_a_full_cart_comes_back_to_the_cart(client):
+    from tests.factories import PASSWORD, make_product, signup_confirmed
+
+    client.post("/cart/add/", {"product_id": make_product(stock=5).product_id, "quantity": 2})
+    cart = client.get("/cart/").content.decode()
+    signup_link = re.search(r'href="(/account/signup/[^"]*)"', cart).group(1)
+    assert signup_link == "/account/signup/?next=/cart/"
+    assert 'href="/account/login/?next=/cart/"' in cart
+    form = client.get(signup_link).content.decode()
+    carried = re.search(r'name="next" value="([^"]*)"', form).group(1)  # the form carries it on
+    done = signup_confirmed(client, {"email": "new.buyer@example.com", "password": PASSWORD,
+                                     "password_confirm": PASSWORD, "next": carried}, path=signup_link)
+    assert done["Location"] == "/cart/"
