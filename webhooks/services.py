@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.utils import timezone
 
 from shopsite.audit import audit_add
@@ -122,11 +124,15 @@ def delivery_attempt(*, delivery: WebhookDelivery, endpoint: WebhookEndpoint | N
 
 
 def deliveries_retry_due(*, now: datetime | None = None, limit: int = 100) -> tuple[int, int]:
-    """Attempt every delivery whose next attempt is due (one Query on the sparse due index); (succeeded, not)."""
+    """Attempt every delivery whose next attempt is due (one Query on the sparse due index), oldest first, until
+    twice WEBHOOK_BATCH_SECONDS are spent (the rest wait for the next run); return (succeeded, not)."""
     now = now or timezone.now()
+    stop_at = time.monotonic() + 2 * settings.WEBHOOK_BATCH_SECONDS
     endpoints = {endpoint.endpoint_id: endpoint for endpoint in endpoint_list()}
     succeeded = failed = 0
     for due in WebhookDelivery.due_index.query("due", WebhookDelivery.next_attempt_at <= now, limit=limit):
+        if succeeded + failed and time.monotonic() > stop_at:  # at least one per run, however slow
+            break
         endpoint = endpoints.get(due.endpoint_id)
         delivery = WebhookDelivery.get(due.endpoint_id, due.delivery_key)
         if endpoint is None or not endpoint.active:
@@ -145,11 +151,12 @@ def delivery_resend(*, endpoint_id: str, delivery_key: str) -> WebhookDelivery |
     return delivery_attempt(delivery=delivery) if delivery else None
 
 
-def event_deliver(*, event: Event, endpoints: list[WebhookEndpoint]) -> None:
-    """Record *event* for each endpoint that wants it and attempt it at once, in the order events come."""
+def event_deliver(*, event: Event, endpoints: list[WebhookEndpoint], attempt: bool = True) -> None:
+    """Record *event* for each endpoint that wants it and, with *attempt*, try it at once, in the order events
+    come. Without, the delivery waits, due now, for the retry job (the stream batch's time is spent)."""
     for endpoint in endpoints:
         if not endpoint.active or event.event_type not in (endpoint.events or set()):
             continue
         delivery = delivery_record(endpoint=endpoint, event=event)
-        if delivery is not None:
+        if delivery is not None and attempt:
             delivery_attempt(delivery=delivery, endpoint=endpoint)

@@ -238,5 +238,6 @@ WEBHOOK_REQUIRE_HTTPS = env("WEBHOOK_REQUIRE_HTTPS", "1") == "1"
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "0") == "1"
 WEBHOOK_CONNECT_TIMEOUT = 3.0
 WEBHOOK_READ_TIMEOUT = 5.0
+WEBHOOK_BATCH_SECONDS = 10.0  # first attempts per stream batch; the rest go to the retry job (function timeout 29 s)
 # What `make run` runs on a timer in place of zappa_settings.json's schedules (job: seconds between runs).
 LOCAL_JOBS = {"shopsite.jobs.send_outbox": 3.0, "webhooks.jobs.retry_due": 30.0}

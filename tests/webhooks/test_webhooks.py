@@ -260,3 +260,15 @@ def test_shoppers_and_non_owners_cannot_reach_the_webhook_pages(customer_client)
     colleague.post("/staff/login/", {"email": clerk.email, "password": PASSWORD})
     assert colleague.get("/staff/webhooks/").status_code == 403
     assert colleague.post("/staff/webhooks/", {"url": "https://example.com/", "events": ["order.paid"]}).status_code == 403
+
+
+def test_a_batch_that_spent_its_time_records_the_rest_for_the_retry_job(streams, receiver, settings):
+    settings.WEBHOOK_BATCH_SECONDS = 0  # as if a dead endpoint had eaten the batch's time
+    endpoint, _ = services.endpoint_create(url=receiver.url, events={"order.placed"}, actor="owner@example.com")
+    place_order()
+    streams.drain()
+    [delivery] = WebhookDelivery.query(endpoint.endpoint_id)
+    assert receiver.requests == [] and (delivery.status, delivery.attempts, delivery.due) == ("pending", 0, "due")
+    settings.WEBHOOK_BATCH_SECONDS = 10
+    assert services.deliveries_retry_due() == (1, 0)  # the next run of the job sends it
+    assert receiver.types() == ["order.placed"]
