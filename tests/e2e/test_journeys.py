@@ -142,6 +142,10 @@ def test_staff_journey(journey, tmp_path):
     page.get_by_role("navigation", name="Staff").get_by_role("link", name="Products").click()
     j.after_navigation()
     j.shot("products")
+    page.set_viewport_size({"width": 375, "height": 812})  # a phone: each product a short block, not a long card
+    heights = page.locator("table.compact tbody tr").evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert heights and max(heights) < 120, heights
     page.get_by_role("link", name="New product").click()
     j.after_navigation()
     image = tmp_path / "lamp.png"
