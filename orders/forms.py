@@ -105,6 +105,12 @@ class OrderFilterForm(forms.Form):
                 "date_to": data.get("date_to"), "provider": data.get("provider", "")}
 
 
+class OrderNoteForm(forms.Form):
+    text = forms.CharField(label="Note", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    to_customer = forms.BooleanField(label="Send it to the customer (emailed, and shown on their order page)",
+                                     required=False)
+
+
 class ShipForm(forms.Form):
     carrier = forms.CharField(max_length=60, required=False, help_text="The same carrier for every order below.")
 

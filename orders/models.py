@@ -1,5 +1,6 @@
 """Carts and orders in DynamoDB. Order lines embed the price paid."""
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     TTLAttribute,
     MapAttribute,
@@ -56,6 +57,15 @@ class StatusChange(MapAttribute):
     status = UnicodeAttribute()
     at = UTCDateTimeAttribute()
     actor = UnicodeAttribute()
+
+
+class OrderNote(MapAttribute):
+    """A note staff add to an order: internal (staff only) or to the customer (emailed, shown on their order)."""
+
+    text = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    author = UnicodeAttribute()
+    to_customer = BooleanAttribute(default=False)
 
 
 class CustomerOrdersIndex(GlobalSecondaryIndex):
@@ -122,6 +132,7 @@ class Order(BaseModel):
     total_cents = NumberAttribute()
     status = UnicodeAttribute()
     history = ListAttribute(of=StatusChange)
+    notes = ListAttribute(of=OrderNote, null=True)
     created_at = UTCDateTimeAttribute()
     payment_provider = UnicodeAttribute(default="manual")
     pay_by = UTCDateTimeAttribute(null=True)  # unpaid after this, the order is cancelled and its stock released

@@ -88,3 +88,11 @@ def order_email(*, order, message_id: str | None = None):
                         context={"order": order, "order_url": site_url(path), "refunded": order.status == "refunded",
                                  "instructions": settings.MANUAL_PAYMENT_INSTRUCTIONS},
                         message_id=message_id)
+
+
+def order_note_send(*, order, note) -> bool:
+    """Email the shopper a note staff wrote to them about the order, with the link to it."""
+    guest = order.customer_id.startswith("guest#")
+    path = guest_link_path(order) if guest else reverse("orders:detail", kwargs={"order_id": order.order_id})
+    return email_send(to=order.email, template="order_note", subject=f"A message about order {order.reference}",
+                      context={"order": order, "note": note, "order_url": site_url(path)})

@@ -19,7 +19,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
 from catalog.selectors import is_spread, product_get, product_get_many
 from catalog.stock import NotEnough, stock_return, stock_take
-from orders.models import Address, CartItem, Order, OrderLine, PaymentRecord, StatusChange
+from orders.models import Address, CartItem, Order, OrderLine, OrderNote, PaymentRecord, StatusChange
 from orders.payments import PaymentError, provider_get  # noqa: F401  (views catch services.PaymentError)
 from orders.selectors import (
     MAX_CART_LINES,
@@ -554,3 +554,29 @@ def payment_event_apply(*, event_id: str, kind: str, order_id: str | None,
     except ConditionFailed:
         return "duplicate", order
     return outcome, order
+
+
+MAX_NOTE = 2000
+MAX_NOTES = 100  # an order item stays far below DynamoDB's 400 KB
+NOTE_ATTEMPTS = 12  # notes race only with each other and status changes; each round one of them lands
+
+
+def order_note_add(*, order_id: str, text: str, author: str, to_customer: bool = False) -> tuple[Order, OrderNote]:
+    """Append a note to the order (it keeps every note: who, when, internal or to the customer); one update.
+    Raises TransitionRefused for a missing order or one with too many notes."""
+    text = text.strip()[:MAX_NOTE]
+    note = OrderNote(text=text, at=timezone.now(), author=author, to_customer=to_customer)
+    for attempt in range(NOTE_ATTEMPTS):
+        order = order_find(order_id=order_id)
+        if order is None:
+            raise TransitionRefused("No such order.")
+        if len(order.notes or []) >= MAX_NOTES:
+            raise TransitionRefused(f"An order keeps at most {MAX_NOTES} notes.")
+        try:
+            with condition_checked():  # the order's version moved (a note or a status change): read it again
+                order.update(actions=[Order.notes.set((Order.notes | []).append([note]))],
+                             condition=Order.order_id.exists())
+            return order, note
+        except ConditionFailed:
+            time.sleep(retry_pause(attempt + 1))
+    raise StaleOrder()

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.selectors import LOW_STOCK, product_count, product_low_stock, product_sold_out
 from customers.selectors import customer_count, customer_list
 from orders import selectors, services
-from orders.forms import OrderFilterForm, ShipForm, TransitionForm
+from orders.forms import OrderFilterForm, OrderNoteForm, ShipForm, TransitionForm
+from orders.notifications import order_note_send
 from shopsite.bulk import STALE, BulkAction, BulkRefused, bulk_view, version_seen
 from shopsite.csv_export import csv_download, pages_all
 from shopsite.decorators import refreshable, staff_required
@@ -97,7 +98,34 @@ def staff_order_detail(request, order_id):
     # In the order an order lives them (paid, shipped, …): cancelling and refunding come last, not first.
     next_statuses = [status for status in selectors.ORDER_STATUSES if status in services.TRANSITIONS[order.status]]
     return render(request, "staff/orders/detail.html", {"order": order, "next_statuses": next_statuses,
-                                                        "guest": order.customer_id.startswith("guest#")})
+                                                        "guest": order.customer_id.startswith("guest#"),
+                                                        "note_form": OrderNoteForm()})
+
+
+@staff_required
+@require_POST
+def staff_order_note(request, order_id):
+    """Add a note: internal, or to the customer (emailed, and shown on their order page)."""
+    _order_or_404(order_id)
+    form = OrderNoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the note first (at most 2,000 characters).")
+        return redirect("orders:staff_detail", order_id=order_id)
+    try:
+        order, note = services.order_note_add(order_id=order_id, text=form.cleaned_data["text"],
+                                              author=request.staff.email, to_customer=form.cleaned_data["to_customer"])
+    except services.TransitionRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("orders:staff_detail", order_id=order_id)
+    except services.StaleOrder:
+        messages.error(request, "The order kept changing while the note was saved; nothing was added. Try again.")
+        return redirect("orders:staff_detail", order_id=order_id)
+    if note.to_customer:
+        order_note_send(order=order, note=note)
+        messages.success(request, f"Note sent to {order.email}.")
+    else:
+        messages.success(request, "Internal note added.")
+    return redirect("orders:staff_detail", order_id=order_id)
 
 
 @staff_required

@@ -509,3 +509,36 @@ def test_the_staff_order_page_names_the_payment_and_links_to_the_buyer(staff_cli
     page = staff_client.get(f"/staff/orders/{order.order_id}/").content.decode()
     assert f'href="/staff/customers/{shopper.customer_id}/"' in page
     assert "Manual (bank transfer or on delivery)" in page and "to be paid by" in page
+
+
+def test_staff_notes_stay_internal_or_reach_the_customer_by_email_and_on_their_order_page(staff_client):
+    from django.core import mail
+
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=make_product(stock=5).product_id, quantity=1)
+    order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    notes = f"/staff/orders/{order.order_id}/notes/"
+    staff_client.post(notes, {"text": "Fragile: pack twice. <b>not bold</b>"})
+    staff_client.post(notes, {"text": "Your parcel leaves on Monday.", "to_customer": "on"})
+    assert "Write the note first" in staff_client.post(notes, {"text": "  "}, follow=True).content.decode()
+    page = staff_client.get(f"/staff/orders/{order.order_id}/").content.decode()
+    assert "Internal" in page and "Fragile: pack twice. &lt;b&gt;not bold&lt;/b&gt;" in page
+    assert "To the customer" in page and staff_client.staff.email in page
+    [message] = [m for m in mail.outbox if "A message about order" in m.subject]
+    assert message.to == [shopper.email] and "Your parcel leaves on Monday." in message.body
+    assert "Fragile" not in message.body
+    shopper_view = Client()
+    shopper_view.post("/account/login/", {"email": shopper.email, "password": PASSWORD})
+    mine = shopper_view.get(f"/account/orders/{order.order_id}/").content.decode()
+    assert "Your parcel leaves on Monday." in mine and "Fragile" not in mine  # internal notes stay internal
+    assert selectors.order_find(order_id=order.order_id).status == "placed"  # a note changes nothing else
+
+
+def test_notes_added_at_once_are_all_kept():
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=make_product(stock=5).product_id, quantity=1)
+    order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: services.order_note_add(order_id=order.order_id, text=f"note {n}", author="staff"),
+                      range(8)))
+    assert sorted(note.text for note in selectors.order_find(order_id=order.order_id).notes) == [f"note {n}" for n in range(8)]
