@@ -580,3 +580,26 @@ def order_note_add(*, order_id: str, text: str, author: str, to_customer: bool =
         except ConditionFailed:
             time.sleep(retry_pause(attempt + 1))
     raise StaleOrder()
+
+
+ADDRESS_EDITABLE = ("placed", "paid")  # once shipped, the parcel has its label
+
+
+def order_address_update(*, order_id: str, address: dict, expected_version: int, actor: str) -> Order:
+    """Change where an unshipped order goes, from the version staff saw; the change is in the order's history.
+    Raises StaleOrder or TransitionRefused (no such order, or already shipped)."""
+    order = order_find(order_id=order_id)
+    if order is None:
+        raise TransitionRefused("No such order.")
+    if order.version != expected_version:
+        raise StaleOrder()
+    if order.status not in ADDRESS_EDITABLE:
+        raise TransitionRefused(f"An order that is {order.status_label.lower()} keeps its address.")
+    change = StatusChange(status=order.status, at=timezone.now(), actor=f"{actor} (address changed)")
+    try:
+        with condition_checked():
+            order.update(actions=[Order.address.set(Address(**address)), Order.history.set(Order.history.append([change]))],
+                         condition=Order.status.is_in(*ADDRESS_EDITABLE))
+    except ConditionFailed:
+        raise StaleOrder() from None
+    return order

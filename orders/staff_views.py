@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.selectors import LOW_STOCK, product_count, product_low_stock, product_sold_out
 from customers.selectors import customer_count, customer_list
 from orders import selectors, services
-from orders.forms import OrderFilterForm, OrderNoteForm, ShipForm, TransitionForm
+from orders.forms import AddressForm, OrderFilterForm, OrderNoteForm, ShipForm, TransitionForm
 from orders.notifications import order_note_send
 from shopsite.bulk import STALE, BulkAction, BulkRefused, bulk_view, version_seen
 from shopsite.csv_export import csv_download, pages_all
@@ -99,7 +99,33 @@ def staff_order_detail(request, order_id):
     next_statuses = [status for status in selectors.ORDER_STATUSES if status in services.TRANSITIONS[order.status]]
     return render(request, "staff/orders/detail.html", {"order": order, "next_statuses": next_statuses,
                                                         "guest": order.customer_id.startswith("guest#"),
-                                                        "note_form": OrderNoteForm()})
+                                                        "note_form": OrderNoteForm(),
+                                                        "address_form": AddressForm(initial=order.address.as_dict(),
+                                                                                    prefix="address")
+                                                        if order.status in services.ADDRESS_EDITABLE else None})
+
+
+@staff_required
+@require_POST
+def staff_order_address(request, order_id):
+    """Change the shipping address of an order not shipped yet (from the version on screen)."""
+    order = _order_or_404(order_id)
+    form = AddressForm(request.POST, prefix="address")
+    if not form.is_valid():
+        messages.error(request, "The address needs a name, line 1, city, postal code and country: "
+                       + "; ".join(f"{form.fields[name].label or name}: {' '.join(errors)}"
+                                   for name, errors in form.errors.items()))
+        return redirect("orders:staff_detail", order_id=order_id)
+    try:
+        services.order_address_update(order_id=order_id, address=form.cleaned_data, actor=request.staff.email,
+                                      expected_version=int(request.POST.get("version") or -1))
+    except services.StaleOrder:
+        messages.error(request, "Someone else changed this order in the meantime. Check it and try again.")
+    except services.TransitionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"The shipping address of order {order.reference} is changed.")
+    return redirect("orders:staff_detail", order_id=order_id)
 
 
 @staff_required

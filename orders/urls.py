@@ -28,5 +28,6 @@ urlpatterns = [
     path("staff/orders/<str:order_id>/", staff_views.staff_order_detail, name="staff_detail"),
     path("staff/orders/<str:order_id>/status/", staff_views.staff_order_transition, name="staff_transition"),
     path("staff/orders/<str:order_id>/notes/", staff_views.staff_order_note, name="staff_note"),
+    path("staff/orders/<str:order_id>/address/", staff_views.staff_order_address, name="staff_address"),
     path("staff/orders/<str:order_id>/packing-slip/", staff_views.staff_packing_slip, name="staff_packing_slip"),
 ]

@@ -542,3 +542,25 @@ def test_notes_added_at_once_are_all_kept():
         list(pool.map(lambda n: services.order_note_add(order_id=order.order_id, text=f"note {n}", author="staff"),
                       range(8)))
     assert sorted(note.text for note in selectors.order_find(order_id=order.order_id).notes) == [f"note {n}" for n in range(8)]
+
+
+def test_staff_change_the_address_of_an_unshipped_order_from_the_version_they_saw(staff_client):
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=make_product(stock=5).product_id, quantity=1)
+    order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    moved = {f"address-{key}": value for key, value in dict(ADDRESS, line1="9 New Road", city="Shelbyville").items()}
+    path = f"/staff/orders/{order.order_id}/address/"
+    page = staff_client.post(path, {**moved, "version": order.version}, follow=True).content.decode()
+    assert "shipping address of order" in page and "9 New Road" in page
+    changed = selectors.order_find(order_id=order.order_id)
+    assert (changed.address.line1, changed.address.city) == ("9 New Road", "Shelbyville")
+    assert "address changed" in changed.history[-1].actor
+    stale = staff_client.post(path, {**moved, "address-city": "Elsewhere", "version": order.version}, follow=True)
+    assert "Someone else changed this order" in stale.content.decode()  # the version on screen is old
+    blank = staff_client.post(path, {**moved, "address-city": "", "version": changed.version}, follow=True)
+    assert "The address needs" in blank.content.decode()
+    services.order_transition(order_id=order.order_id, status="paid", actor="staff")
+    shipped = services.order_transition(order_id=order.order_id, status="shipped", actor="staff")
+    late = staff_client.post(path, {**moved, "version": shipped.version}, follow=True).content.decode()
+    assert "keeps its address" in late and "Change the shipping address" not in late
+    assert selectors.order_find(order_id=order.order_id).address.city == "Shelbyville"
