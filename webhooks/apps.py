@@ -5,4 +5,4 @@ class WebhooksConfig(AppConfig):
     name = "webhooks"
 
     def ready(self) -> None:
-        from webhooks import consumer
+        from webhooks import consumer  # noqa: F401  (the orders stream's webhook consumer)
