@@ -311,6 +311,8 @@ def test_seed_demo_is_deterministic_and_idempotent(settings, monkeypatch):
     stocks = [p.stock for p in selectors.product_list_staff(limit=300).items]
     assert 0 in stocks and any(0 < s <= 5 for s in stocks)
     assert all(p.image for p in selectors.product_list_staff(limit=300).items)
+    newest = selectors.product_newest(limit=8)  # "New arrivals" on the home page: a mix, not eight of one kind
+    assert len({selectors.product_get(product_id=card.product_id).category_id for card in newest}) == 8
 
 
 def test_a_refused_product_does_not_leave_its_upload_behind(staff_client):

@@ -68,7 +68,8 @@ class Command(BaseCommand):
                             f"Sturdy, good-looking and easy to care for."
                         ),
                         stock=stock, image=images[number % IMAGE_VARIANTS],
-                        created_at=started + timedelta(hours=position * PRODUCTS_PER_CATEGORY + number),
+                        # interleaved across categories, so "New arrivals" shows a mix, not one category's last eight
+                        created_at=started + timedelta(hours=number * len(CATEGORIES) + position),
                     )
                 except catalog_services.SlugTaken:
                     pass  # seeded before: running twice adds nothing
