@@ -8,6 +8,7 @@ sent at once and dropped from the outbox; if the mail service fails it stays the
 from __future__ import annotations
 
 from orders.models import Order
+from orders.selectors import order_change
 from orders.notifications import order_email
 from shopsite.emails import outbox_message_send
 from shopsite.streams import stream_consumer, stream_mark
@@ -18,11 +19,9 @@ CONSUMER = "order-emails"
 
 def _status_changed(record: dict) -> Order | None:
     """The order after the change, when the change gave it a new status (or created it)."""
-    images = record["dynamodb"]
-    if not images.get("NewImage"):
+    before, after = order_change(record)
+    if after is None:
         return None
-    after = Order.from_raw_data(images["NewImage"])
-    before = Order.from_raw_data(images["OldImage"]) if images.get("OldImage") else None
     return after if before is None or before.status != after.status else None
 
 

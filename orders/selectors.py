@@ -267,6 +267,12 @@ def order_from_image(image: dict | None) -> Order | None:
     return Order.from_raw_data(image) if image else None
 
 
+def order_change(record: dict) -> tuple[Order | None, Order | None]:
+    """An orders-stream record as (the order before, the order after); None where there is no image."""
+    images = record["dynamodb"]
+    return order_from_image(images.get("OldImage")), order_from_image(images.get("NewImage"))
+
+
 # Where each carrier shows a parcel (lower-case name, or a word of it → its tracking page for one number).
 CARRIER_TRACKING_URLS = {
     "ups": "https://www.ups.com/track?tracknum={number}",

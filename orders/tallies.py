@@ -15,8 +15,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from orders.models import Order
-from orders.selectors import NO_REVENUE, order_day_tally, orders_changed_counter
+from orders.selectors import NO_REVENUE, order_change, order_day_tally, orders_changed_counter
 from shopsite.counters import tally_add
 from shopsite.dynamodb import retry_pause
 from shopsite.streams import stream_consumer, stream_mark
@@ -27,17 +26,12 @@ CHUNK = 40  # records per transaction: one mark each, plus a handful of tallies,
 RETRIES = 12
 
 
-def _image(record: dict, which: str) -> Order | None:
-    image = record["dynamodb"].get(which)
-    return Order.from_raw_data(image) if image else None
-
-
 def tally_deltas(records: list[dict]) -> dict[str, dict[str, int]]:
     """What *records* change in which tally: {tally name: {attribute: amount}}."""
     deltas: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     everything = orders_changed_counter(None)
     for record in records:
-        before, after = _image(record, "OldImage"), _image(record, "NewImage")
+        before, after = order_change(record)
         deltas[everything]["value"] += 1  # the staff order list's "something changed" mark
         for order, sign in ((before, -1), (after, 1)):
             if order is None:

@@ -72,9 +72,9 @@ def _value(field: str, value, names: dict[str, str]):
     if isinstance(value, bool):
         return "yes" if value else "no"
     if field.endswith("_cents") and isinstance(value, (int, float)):
-        from django.contrib.humanize.templatetags.humanize import intcomma
+        from shopsite.templatetags.shop import money
 
-        return f"${intcomma(f'{value / 100:.2f}')}"
+        return money(value)
     if field.endswith("_id") and isinstance(value, str):
         return names.get(value, value[:8])
     return value

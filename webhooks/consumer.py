@@ -15,7 +15,7 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 
-from orders.selectors import order_from_image
+from orders.selectors import order_change
 from shopsite.streams import stream_consumer
 from webhooks.selectors import endpoint_list, endpoints_for
 from webhooks.services import Event, event_deliver
@@ -51,8 +51,7 @@ def order_data(order) -> dict:
 
 def order_events(record: dict) -> list[Event]:
     """The events one change of an order makes: placed on insert, one per status it moved to."""
-    images = record["dynamodb"]
-    after, before = order_from_image(images.get("NewImage")), order_from_image(images.get("OldImage"))
+    before, after = order_change(record)
     if after is None:
         return []
     names = []
@@ -69,10 +68,9 @@ def sold_out_events(record: dict) -> list[Event]:
     from catalog.selectors import product_get_many
     from catalog.stock import stock_current
 
-    images = record["dynamodb"]
-    if images.get("OldImage") or not images.get("NewImage"):
+    before, order = order_change(record)
+    if before is not None or order is None:
         return []
-    order = order_from_image(images["NewImage"])
     products = product_get_many(product_ids=[line.product_id for line in order.lines])
     events = []
     for product_id, product in products.items():

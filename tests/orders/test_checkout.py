@@ -24,6 +24,14 @@ def cart_of(customer):
     return services.cart_id_for_customer(customer.customer_id)
 
 
+def one_item_order():
+    """A new shopper's order of one unit of a new product: (shopper, order)."""
+    shopper = make_customer()
+    services.cart_add(cart_id=cart_of(shopper), product_id=make_product(stock=5).product_id, quantity=1)
+    order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    return shopper, order
+
+
 def test_fifty_shoppers_racing_for_ten_units(conflict_hold):
     product = make_product(stock=10, price_cents=2500)
     shoppers = [make_customer() for _ in range(50)]
@@ -503,9 +511,7 @@ def test_the_staff_order_list_opens_on_all_and_the_order_page_offers_paying_befo
 
 
 def test_the_staff_order_page_names_the_payment_and_links_to_the_buyer(staff_client):
-    shopper = make_customer()
-    services.cart_add(cart_id=cart_of(shopper), product_id=make_product(stock=5).product_id, quantity=1)
-    order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    shopper, order = one_item_order()
     page = staff_client.get(f"/staff/orders/{order.order_id}/").content.decode()
     assert f'href="/staff/customers/{shopper.customer_id}/"' in page
     assert "Manual (bank transfer or on delivery)" in page and "to be paid by" in page
@@ -514,9 +520,7 @@ def test_the_staff_order_page_names_the_payment_and_links_to_the_buyer(staff_cli
 def test_staff_notes_stay_internal_or_reach_the_customer_by_email_and_on_their_order_page(staff_client):
     from django.core import mail
 
-    shopper = make_customer()
-    services.cart_add(cart_id=cart_of(shopper), product_id=make_product(stock=5).product_id, quantity=1)
-    order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    shopper, order = one_item_order()
     notes = f"/staff/orders/{order.order_id}/notes/"
     staff_client.post(notes, {"text": "Fragile: pack twice. <b>not bold</b>"})
     staff_client.post(notes, {"text": "Your parcel leaves on Monday.", "to_customer": "on"})
@@ -535,9 +539,7 @@ def test_staff_notes_stay_internal_or_reach_the_customer_by_email_and_on_their_o
 
 
 def test_notes_added_at_once_are_all_kept():
-    shopper = make_customer()
-    services.cart_add(cart_id=cart_of(shopper), product_id=make_product(stock=5).product_id, quantity=1)
-    order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    shopper, order = one_item_order()
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda n: services.order_note_add(order_id=order.order_id, text=f"note {n}", author="staff"),
                       range(8)))
@@ -545,9 +547,7 @@ def test_notes_added_at_once_are_all_kept():
 
 
 def test_staff_change_the_address_of_an_unshipped_order_from_the_version_they_saw(staff_client):
-    shopper = make_customer()
-    services.cart_add(cart_id=cart_of(shopper), product_id=make_product(stock=5).product_id, quantity=1)
-    order, _ = services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
+    shopper, order = one_item_order()
     moved = {f"address-{key}": value for key, value in dict(ADDRESS, line1="9 New Road", city="Shelbyville").items()}
     path = f"/staff/orders/{order.order_id}/address/"
     page = staff_client.post(path, {**moved, "version": order.version}, follow=True).content.decode()
