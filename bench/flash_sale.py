@@ -100,7 +100,7 @@ def _scenario(*, buyers: int, products: int, units: int, buckets: int, proxy_url
         if buckets:
             lefts.append(sum(int(bucket.stock) for bucket in StockBucket.scan(StockBucket.product_id == product.product_id)))
         else:
-            lefts.append(catalog_selectors.product_get(product_id=product.product_id).stock)
+            lefts.append(catalog_selectors.product_find(product_id=product.product_id).stock)
     total = products * units
     oversold = max(0, ordered - total) + sum(max(0, -left) for left in lefts)
     ms = sorted(t * 1000 for t in timings)

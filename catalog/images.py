@@ -39,7 +39,7 @@ class ImageInfo:
 
 def image_inspect(upload) -> ImageInfo:
     """Open *upload* with Pillow and check it; leave the file at its start. Raise ImageRefused."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # lazy: Pillow is paid for by the first image, not every cold start
 
     if upload.size > MAX_IMAGE_BYTES:
         raise ImageRefused("The image must be at most 5 MB.", "too_large")
@@ -73,7 +73,7 @@ def thumbnail_path(path: str, width: int) -> str:
 
 def thumbnails_make(data: bytes) -> dict[int, bytes]:
     """Return WebP thumbnails of *data*, cropped to 4:3, one per width in THUMBNAIL_WIDTHS."""
-    from PIL import Image, ImageOps
+    from PIL import Image, ImageOps  # lazy: as above
 
     thumbnails = {}
     with Image.open(io.BytesIO(data)) as image:
@@ -88,7 +88,7 @@ def thumbnails_make(data: bytes) -> dict[int, bytes]:
 
 def placeholder_png(*, width: int, height: int, colour: tuple[int, int, int], seed: int) -> bytes:
     """Return a PNG: a soft diagonal gradient in *colour* with a lighter disc, varied by *seed*."""
-    from PIL import Image, ImageDraw, ImageOps
+    from PIL import Image, ImageDraw, ImageOps  # lazy: as above
 
     dark = tuple(int(c * 0.75) for c in colour)
     light = tuple(min(255, int(c * 1.15)) for c in colour)

@@ -22,8 +22,8 @@ from django.core import signing
 import re
 
 from catalog import selectors, services
-from catalog.forms import slug_validator, sku_validator
-from shopsite.csv_export import cell_unguard
+from catalog.validators import slug_validator, sku_validator
+from shopsite.csv_cells import cell_unguard
 
 MAX_ROWS = 500  # one request applies them all: stays well inside API Gateway's 29 s
 MAX_BYTES = 2 * 1024 * 1024
@@ -62,7 +62,7 @@ def _shown(key: str, value):
     if key == "price_cents" and isinstance(value, (int, float)):
         return price_text(int(value))
     if key == "category_id" and value:
-        category = selectors.category_get(category_id=value)
+        category = selectors.category_find(category_id=value)
         return category.name if category else value
     if key == "active":
         return "yes" if value else "no"
@@ -224,7 +224,7 @@ def _create(plan: RowPlan, *, actor: str) -> str:
         return "not created: another product uses this slug"
     except services.SkuTaken:
         return "not created: another product uses this SKU"
-    except services.NotFound:
+    except selectors.CategoryNotFound:
         return "not created: the category was deleted"
     plan.product_id = product.product_id
     return "created"
@@ -247,6 +247,8 @@ def _update(plan: RowPlan, *, version: int, stock_seen: int, actor: str, reason:
         return "not updated: another product uses this slug"
     except services.SkuTaken:
         return "not updated: another product uses this SKU"
-    except services.NotFound:
-        return "not updated: the product or its category was deleted"
+    except selectors.ProductNotFound:
+        return "not updated: the product was deleted"
+    except selectors.CategoryNotFound:
+        return "not updated: its category was deleted"
     return "updated: " + "; ".join(done)

@@ -24,6 +24,14 @@ PAGE_SIZE = 24
 MAX_QUERY_LENGTH = 100
 
 
+class CategoryNotFound(Exception):
+    """No such category (any more)."""
+
+
+class ProductNotFound(Exception):
+    """No such product (any more)."""
+
+
 @dataclass
 class SearchResult:
     items: list
@@ -46,7 +54,7 @@ def category_by_id(*, category_id: str) -> Category | None:
     return next((category for category in category_list() if category.category_id == category_id), None)
 
 
-def category_get(*, category_id: str) -> Category | None:
+def category_find(*, category_id: str) -> Category | None:
     """Return a category straight from the table (staff pages), or None."""
     try:
         return Category.get(category_id, consistent_read=True)
@@ -100,7 +108,7 @@ def product_by_slug(*, slug: str) -> Product | None:
     return product if product is not None and product.active else None
 
 
-def product_get(*, product_id: str) -> Product | None:
+def product_find(*, product_id: str) -> Product | None:
     """Return a product straight from the table (staff pages and checkout), or None."""
     if not product_id or len(product_id) > 64:
         return None

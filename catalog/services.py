@@ -12,7 +12,15 @@ from catalog import search
 from catalog.cache import catalog_cache_invalidate
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path, thumbnails_make
 from catalog.models import Category, CategoryCounter, Product, ProductCategoryLabel, SearchTerm, SlugGuard
-from catalog.selectors import PRODUCTS_TALLY, category_get, name_key_for, product_get, sku_normalise
+from catalog.selectors import (
+    PRODUCTS_TALLY,
+    CategoryNotFound,
+    ProductNotFound,
+    category_find,
+    name_key_for,
+    product_find,
+    sku_normalise,
+)
 from catalog.stock import StockTooLow, buckets_set_active, is_spread, stock_adjust, stock_spread
 from shopsite.audit import audit_add, audit_diff
 from shopsite.counters import tally_add
@@ -30,10 +38,6 @@ class SlugTaken(Exception):
 
 class SkuTaken(Exception):
     """Another product already uses this SKU."""
-
-
-class NotFound(Exception):
-    """The category or product does not exist (any more)."""
 
 
 class CategoryNotEmpty(Exception):
@@ -54,7 +58,7 @@ def _listing_attributes(product: Product) -> None:
 
 def _category_label(product: Product) -> None:
     """Copy the category's name and slug onto the product (a consistent read: staff writes only)."""
-    category = category_get(category_id=product.category_id)
+    category = category_find(category_id=product.category_id)
     product.category_name = category.name if category else None
     product.category_slug = category.slug if category else None
 
@@ -83,7 +87,7 @@ def _raise_for(cancelled: TransactionCancelled, *, current=lambda: None):
     if cancelled.failed("sku-guard"):
         raise SkuTaken() from cancelled
     if cancelled.failed("new-category"):
-        raise NotFound() from cancelled
+        raise CategoryNotFound() from cancelled
     if cancelled.failed("category", "product", "old-slug-guard", "old-sku-guard", "old-category", "stock"):
         raise StaleEdit(current()) from cancelled
     raise cancelled
@@ -111,15 +115,15 @@ def category_create(*, name: str, slug: str, description: str = "", position: in
 
 def category_update(*, category_id: str, expected_version: int, **changes) -> Category:
     """Apply staff edits to a category; swap slug guards when the slug changes."""
-    category = category_get(category_id=category_id)
+    category = category_find(category_id=category_id)
     if category is None:
-        raise NotFound(category_id)
+        raise CategoryNotFound(category_id)
     if category.version != expected_version:
         raise StaleEdit(category)
     old_slug = category.slug
     actions = [getattr(Category, field).set(value) for field, value in changes.items() if field in CATEGORY_FIELDS]
     actions.append(Category.updated_at.set(timezone.now()))
-    current = lambda: category_get(category_id=category_id)  # noqa: E731
+    current = lambda: category_find(category_id=category_id)  # noqa: E731
     try:
         with transaction() as tx:
             if changes.get("slug", old_slug) != old_slug:
@@ -130,7 +134,7 @@ def category_update(*, category_id: str, expected_version: int, **changes) -> Ca
             tx.update(category, label="category", actions=actions)
     except TransactionCancelled as cancelled:
         _raise_for(cancelled, current=current)
-    updated = category_get(category_id=category_id)
+    updated = category_find(category_id=category_id)
     if (updated.name, updated.slug) != (category.name, old_slug):
         category_labels_refresh(category=updated)
     catalog_cache_invalidate()
@@ -139,9 +143,9 @@ def category_update(*, category_id: str, expected_version: int, **changes) -> Ca
 
 def category_delete(*, category_id: str) -> None:
     """Delete an empty category and its slug guard; raise CategoryNotEmpty otherwise."""
-    category = category_get(category_id=category_id)
+    category = category_find(category_id=category_id)
     if category is None:
-        raise NotFound(category_id)
+        raise CategoryNotFound(category_id)
     try:
         with transaction() as tx:
             tx.delete(category, label="non-empty-category", condition=Category.product_count <= 0, add_version_condition=False)
@@ -245,9 +249,9 @@ def product_update(*, product_id: str, expected_version: int, actor: str = "", *
 
     The audit entry (what changed, by *actor*) is written in the same transaction.
     """
-    product = product_get(product_id=product_id)
+    product = product_find(product_id=product_id)
     if product is None:
-        raise NotFound(product_id)
+        raise ProductNotFound(product_id)
     if product.version != expected_version:
         raise StaleEdit(product)
     old_slug, old_category, old_image, old_terms = product.slug, product.category_id, product.image, _terms(product)
@@ -263,7 +267,7 @@ def product_update(*, product_id: str, expected_version: int, actor: str = "", *
     actions += [getattr(Product, field).remove() for field in ("image", "sku", "active_listing", "active_category")
                 if getattr(product, field) is None]
     diff = audit_diff(before=before, after=_audited(product))
-    current = lambda: product_get(product_id=product_id)  # noqa: E731
+    current = lambda: product_find(product_id=product_id)  # noqa: E731
     slug_changed = product.slug != old_slug
     category_changed = product.category_id != old_category
     try:
@@ -296,9 +300,9 @@ def product_update(*, product_id: str, expected_version: int, actor: str = "", *
 
 def product_delete(*, product_id: str, actor: str = "") -> None:
     """Delete a product, its slug (and SKU) guard and search terms; lower its category's count and the tally."""
-    product = product_get(product_id=product_id)
+    product = product_find(product_id=product_id)
     if product is None:
-        raise NotFound(product_id)
+        raise ProductNotFound(product_id)
     try:
         with transaction() as tx:
             tx.delete(product, label="product")
@@ -310,7 +314,7 @@ def product_delete(*, product_id: str, actor: str = "") -> None:
             audit_add(tx, subject=f"product#{product_id}", actor=actor, action="deleted",
                       changes={"name": [product.name, None]})
     except TransactionCancelled as cancelled:
-        _raise_for(cancelled, current=lambda: product_get(product_id=product_id))
+        _raise_for(cancelled, current=lambda: product_find(product_id=product_id))
     old_terms = _terms(product)
     product.active = False
     product.image, image = None, product.image
@@ -326,41 +330,41 @@ def product_stock_adjust(*, product_id: str, delta: int, reason: str = "", actor
     (imports and bulk "set stock": a sale in between makes it stale, never
     overwritten) and raises StaleEdit otherwise.
     """
-    product = product_get(product_id=product_id)
+    product = product_find(product_id=product_id)
     if product is None:
-        raise NotFound(product_id)
+        raise ProductNotFound(product_id)
     try:
         return stock_adjust(product=product, delta=delta, reason=reason, actor=actor, expected_stock=expected_stock)
     except TransactionCancelled as cancelled:
         if not cancelled.failed("stock"):
             raise
-        current = product_get(product_id=product_id)
+        current = product_find(product_id=product_id)
         if current is None:
-            raise NotFound(product_id) from cancelled
+            raise ProductNotFound(product_id) from cancelled
         if expected_stock is not None:
             raise StaleEdit(current) from cancelled
         raise StockTooLow() from cancelled
     except StaleEdit as stale:
-        raise StaleEdit(product_get(product_id=product_id)) from stale
+        raise StaleEdit(product_find(product_id=product_id)) from stale
 
 
 def product_stock_spread(*, product_id: str, buckets: int, actor: str = "") -> Product:
     """Spread the product's stock over *buckets* items for a rush (catalog.stock), or gather it back (0)."""
-    product = product_get(product_id=product_id)
+    product = product_find(product_id=product_id)
     if product is None:
-        raise NotFound(product_id)
+        raise ProductNotFound(product_id)
     try:
         stock_spread(product=product, buckets=buckets, actor=actor)
     except StaleEdit as stale:
-        raise StaleEdit(product_get(product_id=product_id)) from stale
-    return product_get(product_id=product_id)
+        raise StaleEdit(product_find(product_id=product_id)) from stale
+    return product_find(product_id=product_id)
 
 
 def product_set_active(*, product_id: str, active: bool, actor: str = "", expected_version: int | None = None) -> Product:
     """Show or hide a product in the shop (with *expected_version*, only if nobody changed it since)."""
-    product = product_get(product_id=product_id)
+    product = product_find(product_id=product_id)
     if product is None:
-        raise NotFound(product_id)
+        raise ProductNotFound(product_id)
     return product_update(product_id=product_id, actor=actor, active=active,
                           expected_version=product.version if expected_version is None else expected_version)
 

@@ -104,12 +104,3 @@ class PasswordChangeForm(SetPasswordForm):
     current_password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
     field_order = ["current_password", "new_password", "new_password_confirm"]
-
-
-class CustomerFilterForm(forms.Form):
-    """The staff customer list's search box and filters (GET); invalid values fall back to none."""
-
-    q = forms.CharField(label="Search", max_length=100, required=False,
-                        widget=forms.TextInput(attrs={"placeholder": "email, surname or phone", "type": "search"}))
-    status = forms.ChoiceField(choices=[("", "Any status"), *STATUS_CHOICES], required=False)
-    sort = forms.ChoiceField(choices=[("newest", "Newest first"), ("oldest", "Oldest first")], required=False)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from customers.models import ApiKey, Customer, CustomerEmail
+from customers.accounts.selectors import OWNERS_TALLY
+from customers.models import ApiKey, Customer, CustomerEmail, Staff
 from customers.selectors import CUSTOMERS_TALLY, name_search_key, phone_search_key
 from shopsite.integrity import Finding, register, tally_findings
 
@@ -53,9 +54,6 @@ def customer_search_keys() -> Iterator[Finding]:
 @register
 def staff_accounts() -> Iterator[Finding]:
     """Staff saved before the People page lack ``listing``; the owners tally must equal the active owners."""
-    from customers.accounts.selectors import OWNERS_TALLY
-    from customers.models import Staff
-
     owners = 0
     for staff in Staff.scan():
         owners += staff.active and staff.role == "owner"

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from customers import selectors, services, signals
 from customers.accounts import auth
 from customers.accounts import services as account_services
-from customers.accounts.views import next_url
+from customers.accounts.flows import next_url
 from shopsite.clients import client_address
 from customers.forms import AccountForm, EmailChangeForm, PasswordChangeForm, ProfileForm, SignupForm
 from shopsite.decorators import customer_required

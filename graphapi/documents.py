@@ -19,7 +19,7 @@ def openapi_text() -> str:
 
 def graphql_schema_text() -> str:
     """The schema's SDL, after a comment block listing every error code."""
-    from strawberry.printer import print_schema
+    from strawberry.printer import print_schema  # lazy, these two: strawberry costs 0.2 s of cold start
 
     from graphapi.schema import schema_get
 

@@ -24,6 +24,9 @@ from strawberry.types import Info
 from catalog import selectors as catalog_selectors
 from customers import selectors as customer_selectors
 from customers import services as customer_services
+from customers.accounts import services as account_services
+from customers.accounts.tokens import shopper_token_make
+from customers.forms import CustomerForm
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.cart import cart_count_refresh, cart_id_for_request
@@ -218,8 +221,6 @@ class CustomerInput:
 
 def _customer_fields(data: CustomerInput) -> dict:
     """Validate with the console's own form: the same rules, the same messages, per field."""
-    from customers.forms import CustomerForm
-
     form = CustomerForm(vars(data))
     if not form.is_valid():
         raise GraphQLError("Some fields are not valid.", extensions={
@@ -345,7 +346,7 @@ class Query:
             _valid_id(id, field="id")
         elif not 1 <= len(slug) <= 200:
             fail("BAD_USER_INPUT", "'slug' must be 1 to 200 characters.")
-        product = catalog_selectors.product_by_slug(slug=slug) if slug else catalog_selectors.product_get(product_id=str(id))
+        product = catalog_selectors.product_by_slug(slug=slug) if slug else catalog_selectors.product_find(product_id=str(id))
         return _product(product) if product is not None and product.active else None
 
     @strawberry.field(description="Products matching every word (prefixes count), a page at a time.")
@@ -381,7 +382,7 @@ class Query:
     def order(self, info: Info, id: strawberry.ID) -> Order | None:
         _valid_id(id, field="id")
         customer = _shopper(info)
-        order = order_selectors.order_get_for_customer(order_id=str(id), customer_id=customer.customer_id)
+        order = order_selectors.order_find_for_customer(order_id=str(id), customer_id=customer.customer_id)
         return _order(order) if order is not None else None
 
 
@@ -418,9 +419,6 @@ class Mutation:
     @strawberry.mutation(description="For a shopper's own app: trade email and password (through the sign-in "
                                       "throttle) for a token that signs later requests in.")
     def sign_in(self, info: Info, email: str, password: str) -> ShopperToken:
-        from customers.accounts import services as account_services
-        from customers.accounts.tokens import shopper_token_make
-
         request = info.context["request"]
         try:
             customer = account_services.login_attempt(scope="customer", email=email[:254], password=password[:128],
@@ -460,16 +458,15 @@ class Mutation:
         _require(info, "staff")
         actor = _actor(info)
         try:
-            if status == "refunded":  # the money goes back through the payment provider first
-                order = order_services.order_refund(order_id=str(id), actor=actor, expected_version=version)
-            else:
-                order = order_services.order_transition(order_id=str(id), status=status, actor=actor, expected_version=version)
+            order = order_services.order_status_set(order_id=str(id), status=status, actor=actor, expected_version=version)
         except order_services.PaymentError:
             fail("PAYMENT_FAILED", "The payment service refused or could not be reached; nothing was refunded.")
         except order_services.StaleOrder:
             fail("CONFLICT", "The order changed since that version; read it again.")
+        except order_services.OrderNotFound:
+            fail("NOT_FOUND", "No such order.")
         except order_services.TransitionRefused as error:
-            fail("NOT_FOUND" if str(error) == "No such order." else "REFUSED", str(error))
+            fail("REFUSED", str(error))
         return _staff_order(order)
 
     @strawberry.mutation(description="Add to the signed-in shopper's cart (capped at the stock, atomically).")
@@ -544,8 +541,10 @@ class Mutation:
         try:
             order = order_services.order_transition(order_id=str(id), status="cancelled", actor=customer.email,
                                                     customer_id=customer.customer_id)
+        except order_services.OrderNotFound:
+            fail("NOT_FOUND", "No such order.")
         except order_services.TransitionRefused as error:
-            fail("NOT_FOUND" if str(error) == "No such order." else "REFUSED", str(error))
+            fail("REFUSED", str(error))
         except order_services.StaleOrder:
             fail("CONFLICT", "The order changed meanwhile; read it again.")
         return _order(order)

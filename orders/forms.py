@@ -3,7 +3,6 @@ import uuid
 from django import forms
 
 from customers.selectors import normalise_email
-from orders.selectors import ORDER_STATUSES
 from orders.services import MAX_LINE_QUANTITY
 
 
@@ -69,50 +68,6 @@ class PlaceOrderForm(forms.Form):
             return str(uuid.UUID(self.cleaned_data["token"]))
         except ValueError:
             raise forms.ValidationError("This checkout form is not valid; review your order again.", code="bad_token") from None
-
-
-class TransitionForm(forms.Form):
-    status = forms.ChoiceField(choices=[(s, s) for s in ORDER_STATUSES])
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**53)
-    carrier = forms.CharField(max_length=60, required=False)
-    tracking_number = forms.CharField(max_length=60, required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("status") != "shipped":
-            cleaned["carrier"] = cleaned["tracking_number"] = ""
-        return cleaned
-
-
-class OrderFilterForm(forms.Form):
-    """The staff order list's tab (status or "all"), date range and payment method (GET)."""
-
-    status = forms.ChoiceField(choices=[("all", "All"), *((s, s) for s in ORDER_STATUSES)], required=False)
-    date_from = forms.DateField(label="Placed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="Placed until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    provider = forms.ChoiceField(label="Payment", choices=[("", "Any payment"), ("manual", "Manual (bank transfer)"),
-                                                           ("stripe", "Card (Stripe)")], required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
-            self.add_error("date_to", "The end date is before the start date.")
-        return cleaned
-
-    def selector_filters(self) -> dict:
-        data = self.cleaned_data if self.is_valid() else {}
-        return {"status": data.get("status") or self.initial.get("status", "all"), "date_from": data.get("date_from"),
-                "date_to": data.get("date_to"), "provider": data.get("provider", "")}
-
-
-class OrderNoteForm(forms.Form):
-    text = forms.CharField(label="Note", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    to_customer = forms.BooleanField(label="Send it to the customer (emailed, and shown on their order page)",
-                                     required=False)
-
-
-class ShipForm(forms.Form):
-    carrier = forms.CharField(max_length=60, required=False, help_text="The same carrier for every order below.")
 
 
 class GuestLinkForm(forms.Form):

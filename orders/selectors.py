@@ -5,6 +5,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from datetime import timezone as dt_timezone
+from urllib.parse import quote
 
 from django.conf import settings
 from django.utils import timezone
@@ -12,7 +13,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from catalog.selectors import Buckets, buckets_read, product_get_many
 from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
-from orders.models import CartItem, Order
+from orders.models import STATUS_LABELS, CartItem, Order
 from orders.pricing import shipping_cents_for
 from shopsite.counters import counter_value, tallies_get
 from shopsite.pagination import Page, query_page
@@ -22,7 +23,11 @@ from shopsite.pagination import Page, query_page
 # session; DynamoDB allows 100 in one transaction. The room left over lets a
 # spread product's line take from more than one bucket.
 MAX_CART_LINES = 47
-ORDER_STATUSES = ("placed", "paid", "shipped", "delivered", "cancelled", "refunded")
+ORDER_STATUSES = tuple(STATUS_LABELS)  # in the order an order moves through them; models.STATUS_LABELS names them
+
+
+class OrderNotFound(Exception):
+    """No such order (or, for a shopper, not theirs: the same answer, so ids cannot be probed)."""
 
 
 @dataclass
@@ -194,7 +199,7 @@ def order_find(*, order_id: str) -> Order | None:
         return None
 
 
-def order_get_for_customer(*, order_id: str, customer_id: str) -> Order | None:
+def order_find_for_customer(*, order_id: str, customer_id: str) -> Order | None:
     """Return the order only if it belongs to *customer_id* (else None, shown as 404)."""
     order = order_find(order_id=order_id)
     return order if order is not None and order.customer_id == customer_id else None
@@ -291,8 +296,6 @@ CARRIER_TRACKING_URLS = {
 def tracking_url(*, carrier: str | None, number: str | None) -> str | None:
     """The carrier's tracking page for *number*, or None for a carrier we do not know (the number is then shown as
     text)."""
-    from urllib.parse import quote
-
     name = " ".join((carrier or "").lower().split())
     if not number or not name:
         return None

@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 
-from catalog.selectors import is_spread, product_get, product_get_many
+from catalog.selectors import is_spread, product_find, product_get_many
 from catalog.stock import NotEnough, stock_return, stock_take
 from orders.models import Address, CartItem, Order, OrderLine, OrderNote, PaymentRecord, StatusChange
 from orders.payments import PaymentError, provider_get  # noqa: F401  (views catch services.PaymentError)
 from orders.selectors import (
     MAX_CART_LINES,
+    OrderNotFound,
     Cart,
     checkout_read,
     cart_items,
@@ -143,7 +144,7 @@ def cart_id_for_visitor(*, browser_secret: str | None) -> str:
 
 def cart_add(*, cart_id: str, product_id: str, quantity: int) -> tuple[int, bool]:
     """Add *quantity* of a product; cap the line at the stock. Return (line quantity, capped)."""
-    product = product_get(product_id=product_id)
+    product = product_find(product_id=product_id)
     if product is None or not product.active or product.stock <= 0:
         raise ProductUnavailable(product_id)
     existing = {item.product_id for item in cart_items(cart_id=cart_id)}
@@ -168,7 +169,7 @@ def cart_set_quantity(*, cart_id: str, product_id: str, quantity: int) -> tuple[
     if quantity <= 0:
         CartItem(cart_id, product_id).delete()
         return 0, False
-    product = product_get(product_id=product_id)
+    product = product_find(product_id=product_id)
     limit = min(product.stock, MAX_LINE_QUANTITY) if product is not None and product.active else 0
     final = min(quantity, limit)
     if final <= 0:
@@ -410,7 +411,7 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
     """
     order = order_find(order_id=order_id)
     if order is None or (customer_id is not None and order.customer_id != customer_id):
-        raise TransitionRefused("No such order.")
+        raise OrderNotFound(order_id)
     if expected_version is not None and order.version != expected_version:
         raise StaleOrder()
     if from_statuses is not None and order.status not in from_statuses:
@@ -448,6 +449,16 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
     return order_find(order_id=order_id)
 
 
+def order_status_set(*, order_id: str, status: str, actor: str, expected_version: int | None = None,
+                     carrier: str = "", tracking_number: str = "") -> Order:
+    """Staff (console or API) move an order to *status*: a refund goes through order_refund (the money back
+    first), anything else through order_transition. The one place that routes between them."""
+    if status == "refunded":
+        return order_refund(order_id=order_id, actor=actor, expected_version=expected_version)
+    return order_transition(order_id=order_id, status=status, actor=actor, expected_version=expected_version,
+                            carrier=carrier, tracking_number=tracking_number)
+
+
 def order_refund(*, order_id: str, actor: str, expected_version: int | None = None) -> Order:
     """Give the money back through the order's payment provider, then mark the order refunded.
 
@@ -455,11 +466,11 @@ def order_refund(*, order_id: str, actor: str, expected_version: int | None = No
     between never refunds twice; its later ``charge.refunded`` webhook finds
     the order refunded and changes nothing. For manual payments staff refund
     by hand and this only records it. Raises PaymentError (nothing changed),
-    StaleOrder or TransitionRefused.
+    OrderNotFound, StaleOrder or TransitionRefused.
     """
     order = order_find(order_id=order_id)
     if order is None:
-        raise TransitionRefused("No such order.")
+        raise OrderNotFound(order_id)
     if expected_version is not None and order.version != expected_version:
         raise StaleOrder()
     if "refunded" not in TRANSITIONS.get(order.status, set()):
@@ -484,7 +495,7 @@ def order_release_unpaid(*, now=None) -> list[Order]:
         try:
             released.append(order_transition(order_id=candidate.order_id, status="cancelled", actor=SYSTEM_ACTOR,
                                              from_statuses={"placed"}))
-        except (StaleOrder, TransitionRefused):
+        except (StaleOrder, TransitionRefused, OrderNotFound):
             continue  # paid or cancelled meanwhile
     return released
 
@@ -533,7 +544,7 @@ def payment_event_apply(*, event_id: str, kind: str, order_id: str | None,
         return target, changed
     except DuplicateEvent:
         return "duplicate", order
-    except (StaleOrder, TransitionRefused):
+    except (StaleOrder, TransitionRefused, OrderNotFound):
         pass
     order = order_find(order_id=order.order_id)
     if kind == "paid" and order.status == "cancelled":
@@ -563,13 +574,13 @@ NOTE_ATTEMPTS = 12  # notes race only with each other and status changes; each r
 
 def order_note_add(*, order_id: str, text: str, author: str, to_customer: bool = False) -> tuple[Order, OrderNote]:
     """Append a note to the order (it keeps every note: who, when, internal or to the customer); one update.
-    Raises TransitionRefused for a missing order or one with too many notes."""
+    Raises OrderNotFound, or TransitionRefused for an order with too many notes."""
     text = text.strip()[:MAX_NOTE]
     note = OrderNote(text=text, at=timezone.now(), author=author, to_customer=to_customer)
     for attempt in range(NOTE_ATTEMPTS):
         order = order_find(order_id=order_id)
         if order is None:
-            raise TransitionRefused("No such order.")
+            raise OrderNotFound(order_id)
         if len(order.notes or []) >= MAX_NOTES:
             raise TransitionRefused(f"An order keeps at most {MAX_NOTES} notes.")
         try:
@@ -587,10 +598,10 @@ ADDRESS_EDITABLE = ("placed", "paid")  # once shipped, the parcel has its label
 
 def order_address_update(*, order_id: str, address: dict, expected_version: int, actor: str) -> Order:
     """Change where an unshipped order goes, from the version staff saw; the change is in the order's history.
-    Raises StaleOrder or TransitionRefused (no such order, or already shipped)."""
+    Raises OrderNotFound, StaleOrder or TransitionRefused (already shipped)."""
     order = order_find(order_id=order_id)
     if order is None:
-        raise TransitionRefused("No such order.")
+        raise OrderNotFound(order_id)
     if order.version != expected_version:
         raise StaleOrder()
     if order.status not in ADDRESS_EDITABLE:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import payment_views, staff_views, views
+from orders import payment_views, views
 
 app_name = "orders"
 
@@ -21,13 +21,4 @@ urlpatterns = [
     path("orders/link/<str:token>/", views.guest_link, name="guest_link"),
     path("account/orders/claim/<str:token>/", views.claim, name="claim"),
     path("payments/stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
-    path("staff/", staff_views.staff_dashboard, name="staff_dashboard"),
-    path("staff/orders/", staff_views.staff_order_list, name="staff_list"),
-    path("staff/orders/export.csv", staff_views.staff_order_export, name="staff_export"),
-    path("staff/orders/bulk/", staff_views.staff_order_bulk, name="staff_bulk"),
-    path("staff/orders/<str:order_id>/", staff_views.staff_order_detail, name="staff_detail"),
-    path("staff/orders/<str:order_id>/status/", staff_views.staff_order_transition, name="staff_transition"),
-    path("staff/orders/<str:order_id>/notes/", staff_views.staff_order_note, name="staff_note"),
-    path("staff/orders/<str:order_id>/address/", staff_views.staff_order_address, name="staff_address"),
-    path("staff/orders/<str:order_id>/packing-slip/", staff_views.staff_packing_slip, name="staff_packing_slip"),
 ]

@@ -257,7 +257,7 @@ class _SignInFirst(Exception):
 def _own_order_or_404(request, order_id):
     """The order, if it is this shopper's (or a guest order this browser may see); 404 otherwise."""
     if request.customer.is_authenticated:
-        order = selectors.order_get_for_customer(order_id=order_id, customer_id=request.customer.customer_id)
+        order = selectors.order_find_for_customer(order_id=order_id, customer_id=request.customer.customer_id)
     elif order_id in request.session.get(GUEST_ORDERS_SESSION_KEY, []):
         order = selectors.order_find(order_id=order_id)
         order = order if order is not None and order.customer_id.startswith("guest#") else None
@@ -382,7 +382,7 @@ def order_cancel(request, order_id):
         order = services.order_transition(
             order_id=order.order_id, status="cancelled", actor=order.email, customer_id=order.customer_id,
         )
-    except (services.TransitionRefused, services.StaleOrder):
+    except (services.OrderNotFound, services.TransitionRefused, services.StaleOrder):
         messages.error(request, "This order can no longer be cancelled.")
     else:
         messages.success(request, "Your order is cancelled.")

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from shopsite.models import AuditEntry
+from shopsite.templatetags.shop import money
 
 SECRET_FIELDS = frozenset({"password"})
 SYSTEM = "system"
@@ -72,8 +73,6 @@ def _value(field: str, value, names: dict[str, str]):
     if isinstance(value, bool):
         return "yes" if value else "no"
     if field.endswith("_cents") and isinstance(value, (int, float)):
-        from shopsite.templatetags.shop import money
-
         return money(value)
     if field.endswith("_id") and isinstance(value, str):
         return names.get(value, value[:8])

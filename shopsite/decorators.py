@@ -30,7 +30,7 @@ def staff_required(view):
             return view(request, *args, **kwargs)
         if request.customer.is_authenticated:
             raise PermissionDenied("Staff only.")
-        return login_redirect(request, "customers:staff_login")
+        return login_redirect(request, "console:login")
 
     return wrapper
 

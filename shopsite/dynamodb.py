@@ -16,10 +16,13 @@ from typing import Iterator
 
 import botocore.parsers
 from django.conf import settings
+from pynamodb.attributes import TTLAttribute
 from pynamodb.connection import Connection
 from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
 from pynamodb.exceptions import GetError, TableError
 from pynamodb.models import Model
+
+from shopsite.metrics import metric_add
 
 log = logging.getLogger(__name__)
 _registry: dict[str, type[Model]] = {}
@@ -270,8 +273,6 @@ _THROTTLES = {"ThrottlingException", "ProvisionedThroughputExceededException", "
 
 def _count_error(response=None, caught_exception=None, **kwargs) -> None:
     """Record a metric for each failed DynamoDB attempt (botocore then decides on retrying)."""
-    from shopsite.metrics import metric_add
-
     if caught_exception is not None:
         metric_add(name="DynamoDBErrors")
         return
@@ -334,8 +335,6 @@ def _table_request(model: type[Model]) -> dict:
 
 
 def _ttl_attribute(model: type[Model]) -> str | None:
-    from pynamodb.attributes import TTLAttribute
-
     for attribute in model.get_attributes().values():
         if isinstance(attribute, TTLAttribute):
             return attribute.attr_name

@@ -1,4 +1,6 @@
 """Form helpers shared by every app."""
+from django.contrib import messages
+from django.shortcuts import redirect, render
 
 
 def form_with_stale_error(form, *, current_version: int | None, what: str, **form_kwargs):
@@ -17,8 +19,6 @@ def form_with_stale_error(form, *, current_version: int | None, what: str, **for
 
 def render_form(request, template: str, context: dict):
     """Render a page whose ``form`` is in *context*: 400 when it has errors, so clients and tests can tell."""
-    from django.shortcuts import render
-
     return render(request, template, context, status=400 if context["form"].errors else 200)
 
 
@@ -29,9 +29,6 @@ def delete_confirmed(request, *, template: str, context: dict, delete, done: str
     Exceptions in *gone* mean someone deleted it first (same outcome); each
     exception in *refusals* is shown with its message instead of deleting.
     """
-    from django.contrib import messages
-    from django.shortcuts import redirect, render
-
     if request.method != "POST":
         return render(request, template, context)
     try:

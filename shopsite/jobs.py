@@ -12,7 +12,7 @@ def _setup() -> None:
 
 def send_outbox(event=None, context=None) -> dict:
     _setup()
-    from shopsite.emails import outbox_send
+    from shopsite.emails import outbox_send  # after _setup(): the models need the app registry
 
     sent, waiting = outbox_send()
     return {"sent": sent, "waiting": waiting}

@@ -108,7 +108,7 @@ def handler(event, context):
     """Run Zappa's handler (``handler.py`` at the package root) and tidy its response; hand stream batches
     to shopsite.streams."""
     if _is_stream_batch(event):
-        import django
+        import django  # lazy, all three: a stream batch sets Django up itself; Zappa's handler does it for HTTP
         from django.apps import apps
 
         if not apps.ready:
@@ -116,7 +116,7 @@ def handler(event, context):
         from shopsite.streams import lambda_event
 
         return lambda_event(event, context)
-    from handler import lambda_handler
+    from handler import lambda_handler  # lazy: Zappa's module at the package root sets Django up on import
 
     http = isinstance(event, dict) and isinstance(event.get("requestContext"), dict)
     if http:

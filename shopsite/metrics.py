@@ -22,7 +22,7 @@ _local = threading.local()
 
 
 def _new_set():
-    from aws_lambda_powertools.metrics import EphemeralMetrics
+    from aws_lambda_powertools.metrics import EphemeralMetrics  # lazy: only when metrics go to CloudWatch (Lambda)
 
     return EphemeralMetrics(namespace=settings.METRICS_NAMESPACE, service=settings.METRICS_SERVICE)
 

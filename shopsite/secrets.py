@@ -46,7 +46,7 @@ def _region() -> str:
 
 def ssm_parameters(names: list[str]) -> dict[str, str]:
     """Decrypted values of SSM parameters *names* (at most 10), with one signed GetParameters request."""
-    import urllib3
+    import urllib3  # lazy, these five: only production reads SSM, once per cold start
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.httpsession import get_cert_path

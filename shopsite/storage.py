@@ -41,7 +41,7 @@ def static_manifest_build(*, stdout) -> Path:
     """Hash every static file locally and write the manifest the package will carry."""
     import tempfile
 
-    from django.core.management import call_command
+    from django.core.management import call_command  # lazy, these two: `make package` only, never a request
     from django.test.utils import override_settings
 
     with tempfile.TemporaryDirectory() as root:

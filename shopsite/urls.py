@@ -10,11 +10,10 @@ handler500 = "shopsite.views.server_error"
 
 urlpatterns = [
     path("healthz/", views.health, name="health"),
-    path("staff/exports/<path:name>", views.staff_export_file, name="staff_export_file"),
+    path("staff/", include("console.urls")),
     path("", include("customers.urls")),
     path("", include("orders.urls")),
     path("", include("graphapi.urls")),
-    path("", include("webhooks.urls")),
     path("", include("catalog.urls")),
 ]
 

@@ -1,4 +1,4 @@
-"""Project-level error pages, staff export files and local media."""
+"""Project-level pages: the health check, the error pages and local media."""
 import mimetypes
 import sys
 
@@ -7,7 +7,6 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, JsonResponse
 from django.utils._os import safe_join
 
-from shopsite.decorators import staff_required
 from shopsite.errors import is_unavailable
 from shopsite.middleware import error_page, error_response, unavailable_response
 
@@ -48,14 +47,6 @@ def server_error(request):
     if is_unavailable(error):
         return unavailable_response(request, error)
     return error_response(request, "500.html", status=500, code="server_error", message="Something went wrong on our side.")
-
-
-@staff_required
-def staff_export_file(request, name):
-    """A large export saved by shopsite.csv_export: staff only, by its unguessable name."""
-    from shopsite.csv_export import export_file_response
-
-    return export_file_response(name=name)
 
 
 def media(request, path):

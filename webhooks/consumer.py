@@ -15,6 +15,8 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 
+from catalog.selectors import product_get_many
+from catalog.stock import stock_current
 from orders.selectors import order_change
 from shopsite.streams import stream_consumer
 from webhooks.selectors import endpoint_list, endpoints_for
@@ -65,9 +67,6 @@ def order_events(record: dict) -> list[Event]:
 
 def sold_out_events(record: dict) -> list[Event]:
     """product.out_of_stock for each product a new order took the last unit of (a consistent stock read)."""
-    from catalog.selectors import product_get_many
-    from catalog.stock import stock_current
-
     before, order = order_change(record)
     if before is not None or order is None:
         return []

@@ -6,7 +6,7 @@ def retry_due(event=None, context=None) -> dict:
     """Attempt again every delivery whose next attempt is due."""
     django.setup(set_prefix=False)
 
-    from webhooks.services import deliveries_retry_due
+    from webhooks.services import deliveries_retry_due  # after django.setup(): the models need the app registry
 
     succeeded, failed = deliveries_retry_due()
     return {"succeeded": succeeded, "failed": failed}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from shopsite.pagination import Page
-from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint  # noqa: F401  (EVENT_TYPES: for the console's form)
 
 MAX_ENDPOINTS = 20  # one Scan of a tiny table, read by every batch of the orders stream
 
@@ -33,7 +33,7 @@ def delivery_list(*, endpoint_id: str, limit: int = 50) -> Page:
     return Page(items=items, next_cursor=None)
 
 
-def delivery_get(*, endpoint_id: str, delivery_key: str) -> WebhookDelivery | None:
+def delivery_find(*, endpoint_id: str, delivery_key: str) -> WebhookDelivery | None:
     try:
         return WebhookDelivery.get(endpoint_id, delivery_key)
     except WebhookDelivery.DoesNotExist:

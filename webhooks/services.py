@@ -21,7 +21,7 @@ from shopsite.audit import audit_add
 from shopsite.transactions import ConditionFailed, condition_checked, transaction
 from webhooks import delivery as sender
 from webhooks.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
-from webhooks.selectors import MAX_ENDPOINTS, delivery_get, endpoint_get, endpoint_list
+from webhooks.selectors import MAX_ENDPOINTS, delivery_find, endpoint_get, endpoint_list
 
 RETRY_DELAYS = (60, 300, 1800, 7200, 21600, 43200, 86400)
 LOG_DAYS = 30
@@ -147,7 +147,7 @@ def deliveries_retry_due(*, now: datetime | None = None, limit: int = 100) -> tu
 
 def delivery_resend(*, endpoint_id: str, delivery_key: str) -> WebhookDelivery | None:
     """Staff's "send again": one attempt now, whatever the delivery's state (the receiver dedupes by event id)."""
-    delivery = delivery_get(endpoint_id=endpoint_id, delivery_key=delivery_key)
+    delivery = delivery_find(endpoint_id=endpoint_id, delivery_key=delivery_key)
     return delivery_attempt(delivery=delivery) if delivery else None
 
 

@@ -47,7 +47,7 @@ def _staff(request):
     email = request.session.get(STAFF_SESSION_KEY)
     if not email:
         return AnonymousPrincipal()
-    staff = _account(request, Staff, email, lambda: account_selectors.staff_get(email=email))
+    staff = _account(request, Staff, email, lambda: account_selectors.staff_find(email=email))
     if staff is None or not staff.active or not digest_matches(request.session, STAFF_HASH_KEY, staff.password):
         return AnonymousPrincipal()
     return staff

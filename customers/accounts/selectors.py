@@ -18,7 +18,7 @@ def staff_list(*, cursor: str | None = None, limit: int = 50) -> Page:
     return query_page(Staff.listing_index, "all", scope="staff", cursor=cursor, limit=limit)
 
 
-def staff_get(*, email: str) -> Staff | None:
+def staff_find(*, email: str) -> Staff | None:
     """Return the staff account for *email*, or None."""
     email = normalise_email(email)
     if not email or len(email) > 254:
@@ -49,7 +49,7 @@ def api_key_list(*, cursor: str | None = None, limit: int = 25) -> Page:
     return query_page(ApiKey.listing_index, "all", scope="api-keys", cursor=cursor, limit=limit)
 
 
-def api_key_get(*, key_hash: str) -> ApiKey | None:
+def api_key_find_by_hash(*, key_hash: str) -> ApiKey | None:
     """A key by its hash (as the console lists it), or None."""
     if not key_hash or len(key_hash) > 64:
         return None

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from customers.accounts.selectors import api_key_hash, staff_get
+from customers.accounts.selectors import api_key_hash, staff_find
 from customers.accounts.selectors import OWNERS_TALLY
 from customers.accounts.tokens import customer_password_tokens, staff_uid
 from customers.models import ApiKey, LoginAttempt, Staff
@@ -80,7 +80,7 @@ def staff_change(*, email: str, actor: str, active: bool | None = None, role: st
     StaleEdit when the account changed in between. A deactivated account's
     sessions end on their next request (the middleware checks ``active``).
     """
-    staff = staff_get(email=email)
+    staff = staff_find(email=email)
     if staff is None:
         raise DoesNotExist(email)
     if role is not None and role not in STAFF_ROLES:
@@ -105,7 +105,7 @@ def staff_change(*, email: str, actor: str, active: bool | None = None, role: st
         if cancelled.failed("owners"):
             raise LastOwner() from cancelled
         if cancelled.failed("staff"):
-            raise StaleEdit(staff_get(email=email)) from cancelled
+            raise StaleEdit(staff_find(email=email)) from cancelled
         raise
     staff.active, staff.role = new_active, new_role
     return staff
@@ -117,7 +117,7 @@ def staff_set_password(*, email: str, password: str, expected_hash: str | None =
     With *expected_hash*, only if the stored hash is still that one: a
     one-time link used twice at once sets the password once.
     """
-    staff = staff_get(email=email)
+    staff = staff_find(email=email)
     if staff is None:
         raise DoesNotExist(email)
     condition = Staff.email.exists()
@@ -127,7 +127,7 @@ def staff_set_password(*, email: str, password: str, expected_hash: str | None =
         with condition_checked():
             staff.update(actions=[Staff.password.set(make_password(password))], condition=condition)
     except ConditionFailed as error:
-        raise StaleEdit(staff_get(email=email)) from error
+        raise StaleEdit(staff_find(email=email)) from error
     return staff
 
 
@@ -140,12 +140,12 @@ def staff_invite(*, email: str, name: str = "", role: str = "staff", actor: str 
     try:
         return staff_create(email=email, password=None, name=name, role=role, actor=actor), True
     except StaffExists:
-        return staff_get(email=email), False
+        return staff_find(email=email), False
 
 
 def staff_authenticate(*, email: str, password: str) -> Staff | None:
     """Return the active staff account whose password matches, or None."""
-    staff = staff_get(email=email)
+    staff = staff_find(email=email)
     if staff is None or not staff.active:
         make_password(password)
         return None

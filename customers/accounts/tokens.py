@@ -11,6 +11,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 
+from customers.accounts.auth import password_digest
+
 
 class _ExpiringTokens(PasswordResetTokenGenerator):
     """Django's generator with our own lifetime (the setting named by ``lifetime_setting``), read at check time."""
@@ -79,8 +81,6 @@ def shopper_token_make(customer) -> str:
     It names the customer and a digest of their password hash, so changing
     the password revokes every token; it expires after SHOPPER_TOKEN_SECONDS.
     """
-    from customers.accounts.auth import password_digest
-
     return signing.dumps({"c": customer.customer_id, "h": password_digest(customer.password or "")[:32]},
                          salt=SHOPPER_TOKEN_SALT, compress=True)
 
@@ -91,8 +91,6 @@ def shopper_token_customer(token: str, *, customer_of):
     *customer_of(customer_id)* loads the customer (None if unknown): the one
     read the token costs, and the record the request then uses.
     """
-    from customers.accounts.auth import password_digest
-
     try:
         data = signing.loads(token, salt=SHOPPER_TOKEN_SALT, max_age=settings.SHOPPER_TOKEN_SECONDS)
     except signing.BadSignature:

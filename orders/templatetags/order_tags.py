@@ -16,9 +16,3 @@ def status_label(status: str) -> str:
 def tracking_url(order) -> str | None:
     """The carrier's tracking page for the order's parcel, or None."""
     return selectors.tracking_url(carrier=order.carrier, number=order.tracking_number)
-
-
-@register.inclusion_tag("staff/orders/_for_customer.html")
-def customer_orders(email: str):
-    """A customer's orders (with guest orders placed with their email), for the staff customer page."""
-    return {"orders": selectors.order_list_for_email(email=email, limit=10), "email": email}

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "orders",
     "graphapi",  # its management command only: the schema itself loads on the first GraphQL request
     "webhooks",
+    "console",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,6 @@
 from django import template
 from django.conf import settings
+from django.core.files.storage import default_storage
 
 register = template.Library()
 
@@ -23,8 +24,6 @@ def money(cents) -> str:
 @register.filter
 def media_url(path: str) -> str:
     """Return the public URL of a stored file (local media folder or S3)."""
-    from django.core.files.storage import default_storage
-
     return default_storage.url(path) if path else ""
 
 

@@ -50,7 +50,7 @@ def test_renaming_a_category_rewrites_its_products_copies_and_integrity_repairs_
                              name="Hand tools", slug="hand-tools")
     page = client.get("/products/hammer/").content.decode()
     assert 'href="/categories/hand-tools/">Hand tools</a>' in page
-    assert selectors.product_get(product_id=hidden.product_id).category_name == "Tools"  # hidden: fixed when shown
+    assert selectors.product_find(product_id=hidden.product_id).category_name == "Tools"  # hidden: fixed when shown
     services.product_set_active(product_id=hidden.product_id, active=True)
     assert 'href="/categories/hand-tools/">Hand tools</a>' in client.get("/products/awl/").content.decode()
     assert not [f for f in integrity.findings() if f.check == "category labels"]
@@ -201,7 +201,7 @@ def test_image_upload_checks_content_not_name(staff_client):
     real = SimpleUploadedFile("photo.bin", placeholder_png(width=320, height=240, colour=(1, 2, 3), seed=1), content_type="application/octet-stream")
     response = staff_client.post("/staff/products/new/", {**base, "slug": "real", "image": real})
     assert response.status_code == 302
-    product = selectors.product_get(product_id=response["Location"].rstrip("/").split("/")[-1])
+    product = selectors.product_find(product_id=response["Location"].rstrip("/").split("/")[-1])
     assert product.image.startswith("products/") and product.image.endswith(".png")
     from django.core.files.storage import default_storage
     from PIL import Image
@@ -255,10 +255,10 @@ def test_category_with_products_cannot_be_deleted(staff_client):
     product = make_product(category=category)
     response = staff_client.post(f"/staff/categories/{category.category_id}/delete/", follow=True)
     assert "still has products" in response.content.decode()
-    assert selectors.category_get(category_id=category.category_id) is not None
+    assert selectors.category_find(category_id=category.category_id) is not None
     services.product_delete(product_id=product.product_id)
     staff_client.post(f"/staff/categories/{category.category_id}/delete/")
-    assert selectors.category_get(category_id=category.category_id) is None
+    assert selectors.category_find(category_id=category.category_id) is None
 
 
 def test_stock_adjustment_never_goes_below_zero(staff_client):
@@ -266,11 +266,11 @@ def test_stock_adjustment_never_goes_below_zero(staff_client):
     url = f"/staff/products/{product.product_id}/stock/"
     assert "Stock is now 7" in staff_client.post(url, {"delta": 5, "reason": "Delivery"}, follow=True).content.decode()
     assert "cannot go below zero" in staff_client.post(url, {"delta": -8, "reason": "Count"}, follow=True).content.decode()
-    assert selectors.product_get(product_id=product.product_id).stock == 7
+    assert selectors.product_find(product_id=product.product_id).stock == 7
     assert staff_client.post(url, {"delta": "lots", "reason": "x"}).status_code == 400
     missing_reason = staff_client.post(url, {"delta": 1})
     assert missing_reason.status_code == 400 and "This field is required" in missing_reason.content.decode()
-    assert selectors.product_get(product_id=product.product_id).stock == 7
+    assert selectors.product_find(product_id=product.product_id).stock == 7
 
 
 def test_stale_product_edit_keeps_typed_values(staff_client):
@@ -289,7 +289,7 @@ def test_a_sale_does_not_make_a_staff_edit_stale():
     product = make_product(stock=5)
     services.product_stock_adjust(product_id=product.product_id, delta=-1)
     updated = services.product_update(product_id=product.product_id, expected_version=product.version, name="Renamed")
-    assert updated.name == "Renamed" and selectors.product_get(product_id=product.product_id).stock == 4
+    assert updated.name == "Renamed" and selectors.product_find(product_id=product.product_id).stock == 4
 
 
 def test_seed_demo_is_deterministic_and_idempotent(settings, monkeypatch):
@@ -312,7 +312,7 @@ def test_seed_demo_is_deterministic_and_idempotent(settings, monkeypatch):
     assert 0 in stocks and any(0 < s <= 5 for s in stocks)
     assert all(p.image for p in selectors.product_list_staff(limit=300).items)
     newest = selectors.product_newest(limit=8)  # "New arrivals" on the home page: a mix, not eight of one kind
-    assert len({selectors.product_get(product_id=card.product_id).category_id for card in newest}) == 8
+    assert len({selectors.product_find(product_id=card.product_id).category_id for card in newest}) == 8
 
 
 def test_a_refused_product_does_not_leave_its_upload_behind(staff_client):

@@ -42,7 +42,7 @@ def test_category_update_refuses_a_taken_slug_and_a_stale_version():
     with pytest.raises(StaleEdit) as stale:
         services.category_update(category_id=first.category_id, expected_version=first.version + 1, name="x")
     assert stale.value.current.version == first.version
-    with pytest.raises(services.NotFound):
+    with pytest.raises(selectors.CategoryNotFound):
         services.category_update(category_id="missing", expected_version=1, name="x")
 
 
@@ -69,14 +69,14 @@ def test_moving_a_product_to_a_missing_category_or_a_taken_slug_changes_nothing(
     kitchen = make_category()
     product = make_product(category=kitchen, slug="one")
     make_product(category=kitchen, slug="two")
-    with pytest.raises(services.NotFound):
+    with pytest.raises(selectors.CategoryNotFound):
         services.product_update(product_id=product.product_id, expected_version=product.version, category_id="nope")
     with pytest.raises(services.SlugTaken):
         services.product_update(product_id=product.product_id, expected_version=product.version, slug="two")
     assert count_of(kitchen) == 2 and guard_owner("product", "one") == product.product_id
     with pytest.raises(StaleEdit):
         services.product_update(product_id=product.product_id, expected_version=product.version + 5, name="x")
-    with pytest.raises(services.NotFound):
+    with pytest.raises(selectors.ProductNotFound):
         services.product_update(product_id="missing", expected_version=1, name="x")
 
 
@@ -85,12 +85,12 @@ def test_deleting_a_product_removes_guard_terms_and_count():
     product = make_product(category=kitchen, slug="gone", name="Vanishing whisk")
     services.product_delete(product_id=product.product_id)
     assert count_of(kitchen) == 0 and guard_owner("product", "gone") is None
-    assert SearchTerm.count("vanishing") == 0 and selectors.product_get(product_id=product.product_id) is None
-    with pytest.raises(services.NotFound):
+    assert SearchTerm.count("vanishing") == 0 and selectors.product_find(product_id=product.product_id) is None
+    with pytest.raises(selectors.ProductNotFound):
         services.product_delete(product_id=product.product_id)
     services.category_delete(category_id=kitchen.category_id)
     assert guard_owner("category", kitchen.slug) is None
-    with pytest.raises(services.NotFound):
+    with pytest.raises(selectors.CategoryNotFound):
         services.category_delete(category_id=kitchen.category_id)
 
 
@@ -98,10 +98,10 @@ def test_hiding_a_product_takes_it_out_of_listings_and_search():
     product = make_product(name="Shy lantern")
     services.product_set_active(product_id=product.product_id, active=False)
     assert SearchTerm.count("shy") == 0
-    assert selectors.product_get(product_id=product.product_id).active is False
+    assert selectors.product_find(product_id=product.product_id).active is False
     services.product_set_active(product_id=product.product_id, active=True)
     assert SearchTerm.count("shy") == 1
-    with pytest.raises(services.NotFound):
+    with pytest.raises(selectors.ProductNotFound):
         services.product_set_active(product_id="missing", active=True)
 
 
@@ -110,12 +110,12 @@ def test_stock_adjust_refuses_below_zero_and_missing_products():
     assert services.product_stock_adjust(product_id=product.product_id, delta=3) == 5
     with pytest.raises(services.StockTooLow):
         services.product_stock_adjust(product_id=product.product_id, delta=-6)
-    with pytest.raises(services.NotFound):
+    with pytest.raises(selectors.ProductNotFound):
         services.product_stock_adjust(product_id="missing", delta=-1)
 
 
 def test_creating_a_product_in_a_missing_category_writes_nothing():
-    with pytest.raises(services.NotFound):
+    with pytest.raises(selectors.CategoryNotFound):
         services.product_create(name="Orphan", slug="orphan", price_cents=100, category_id="missing")
     assert guard_owner("product", "orphan") is None
 
@@ -124,15 +124,15 @@ def test_a_delete_racing_a_move_is_stale_and_counts_stay_exact(monkeypatch):
     """The delete read the product in one category; an edit moved it before the delete wrote."""
     first, second = make_category(), make_category()
     product = make_product(category=first)
-    real = services.product_get
+    real = services.product_find
 
     def read_then_move(*, product_id):
         seen = real(product_id=product_id)
-        monkeypatch.setattr(services, "product_get", real)
+        monkeypatch.setattr(services, "product_find", real)
         services.product_update(product_id=product_id, expected_version=seen.version, category_id=second.category_id)
         return seen
 
-    monkeypatch.setattr(services, "product_get", read_then_move)
+    monkeypatch.setattr(services, "product_find", read_then_move)
     with pytest.raises(StaleEdit):
         services.product_delete(product_id=product.product_id)
     assert (count_of(first), count_of(second)) == (0, 1)

@@ -181,21 +181,21 @@ def test_bulk_product_actions_hide_set_stock_and_move(staff_client):
     catalog_services.product_update(product_id=pot.product_id, expected_version=pot.version, name="Renamed pot")
     hidden = html(staff_client.post("/staff/products/bulk/", {"action": "hide", "item": picked, "confirm": "1"}))
     assert "1 of 2 products changed" in hidden
-    assert not catalog_selectors.product_get(product_id=pan.product_id).active
-    assert catalog_selectors.product_get(product_id=pot.product_id).active  # stale: left alone
+    assert not catalog_selectors.product_find(product_id=pan.product_id).active
+    assert catalog_selectors.product_find(product_id=pot.product_id).active  # stale: left alone
     missing = staff_client.post("/staff/products/bulk/", {"action": "stock", "item": picked, "confirm": "1", "stock": "x"})
     assert missing.status_code == 400 and "Enter a whole number" in html(missing)
     stock = html(staff_client.post("/staff/products/bulk/", {"action": "stock", "item": picked, "confirm": "1",
                                                              "stock": "20", "reason": "Stock count"}))
     assert "2 of 2 products changed" in stock
-    assert {catalog_selectors.product_get(product_id=p.product_id).stock for p in (pan, pot)} == {20}
+    assert {catalog_selectors.product_find(product_id=p.product_id).stock for p in (pan, pot)} == {20}
     assert audit_list(subject=f"product#{pan.product_id}")[0].reason == "Stock count"
-    fresh = [f"{p.product_id}:{catalog_selectors.product_get(product_id=p.product_id).version}" for p in (pan, pot)]
+    fresh = [f"{p.product_id}:{catalog_selectors.product_find(product_id=p.product_id).version}" for p in (pan, pot)]
     moved = html(staff_client.post("/staff/products/bulk/", {"action": "move", "item": fresh, "confirm": "1",
                                                              "category_id": garden.category_id}))
     assert "2 of 2 products changed" in moved
-    assert catalog_selectors.category_get(category_id=garden.category_id).product_count == 2
-    assert catalog_selectors.category_get(category_id=kitchen.category_id).product_count == 0
+    assert catalog_selectors.category_find(category_id=garden.category_id).product_count == 2
+    assert catalog_selectors.category_find(category_id=kitchen.category_id).product_count == 0
 
 
 def test_bulk_ship_with_tracking_numbers_and_a_stale_order(staff_client):
@@ -459,13 +459,13 @@ def test_console_pages_cost_the_same_requests_at_ten_times_the_demo_data(staff_c
      lambda item: customer_selectors.customer_get(customer_id=item.customer_id).status == "active"),
     ("/staff/products/bulk/", "show", {}, lambda: [make_product(active=False) for _ in range(3)],
      lambda item: catalog_services.product_update(product_id=item.product_id, expected_version=item.version, name="X"),
-     lambda item: catalog_selectors.product_get(product_id=item.product_id).active),
+     lambda item: catalog_selectors.product_find(product_id=item.product_id).active),
     ("/staff/products/bulk/", "move", {"category_id": "TARGET"}, lambda: [make_product() for _ in range(3)],
      lambda item: catalog_services.product_update(product_id=item.product_id, expected_version=item.version, name="X"),
-     lambda item: catalog_selectors.product_get(product_id=item.product_id).category_id != item.category_id),
+     lambda item: catalog_selectors.product_find(product_id=item.product_id).category_id != item.category_id),
     ("/staff/products/bulk/", "stock", {"stock": "12", "reason": "count"}, lambda: [make_product() for _ in range(3)],
      lambda item: catalog_services.product_delete(product_id=item.product_id),
-     lambda item: catalog_selectors.product_get(product_id=item.product_id).stock == 12),
+     lambda item: catalog_selectors.product_find(product_id=item.product_id).stock == 12),
     ("/staff/orders/bulk/", "paid", {}, lambda: [place(make_customer(), make_product()) for _ in range(3)],
      lambda item: order_services.order_transition(order_id=item.order_id, status="cancelled", actor="x"),
      lambda item: order_selectors.order_find(order_id=item.order_id).status == "paid"),

@@ -49,7 +49,7 @@ def test_deactivating_ends_the_sessions_and_roles_change(staff_client):
     clerk_client = signed_in(clerk)
     url = f"/staff/people/{clerk.email}/change/"
     staff_client.post(url, {"change": "owner"})
-    assert selectors.staff_get(email=clerk.email).role == "owner"
+    assert selectors.staff_find(email=clerk.email).role == "owner"
     assert clerk_client.get("/staff/people/").status_code == 200
     staff_client.post(url, {"change": "deactivate"})
     assert clerk_client.get("/staff/").status_code == 302  # signed out on the next request
@@ -79,9 +79,9 @@ def test_the_last_active_owner_stays_even_when_two_owners_demote_each_other_at_o
     for thread in threads:
         thread.join()
     assert sorted(with_both) == ["demoted", "refused"]
-    roles = {selectors.staff_get(email=s.email).role for s in (first, second)}
+    roles = {selectors.staff_find(email=s.email).role for s in (first, second)}
     assert roles == {"owner", "staff"}
-    last = first if selectors.staff_get(email=first.email).role == "owner" else second
+    last = first if selectors.staff_find(email=first.email).role == "owner" else second
     try:
         services.staff_change(email=last.email, active=False, actor="test")
         raise AssertionError("the last owner was deactivated")
@@ -112,14 +112,14 @@ def test_staff_changes_refuse_unknown_roles_and_people_and_say_when_nothing_chan
     with pytest.raises(DoesNotExist):
         services.staff_change(email="nobody@example.com", active=False, actor=owner.email)
     assert services.staff_change(email=clerk.email, role="staff", actor=owner.email).role == "staff"  # no change
-    stale = selectors.staff_get(email=clerk.email)
+    stale = selectors.staff_find(email=clerk.email)
     services.staff_change(email=clerk.email, active=False, actor=owner.email)
     from unittest import mock
 
-    with mock.patch.object(selectors, "staff_get", return_value=stale), \
-            mock.patch("customers.accounts.services.staff_get", return_value=stale), pytest.raises(StaleEdit):
+    with mock.patch.object(selectors, "staff_find", return_value=stale), \
+            mock.patch("customers.accounts.services.staff_find", return_value=stale), pytest.raises(StaleEdit):
         services.staff_change(email=clerk.email, role="owner", actor=owner.email)
-    assert selectors.staff_get(email=clerk.email).role == "staff"
+    assert selectors.staff_find(email=clerk.email).role == "staff"
 
 
 def test_an_account_from_before_roles_can_be_made_an_owner_from_the_command_line():
@@ -134,4 +134,4 @@ def test_an_account_from_before_roles_can_be_made_an_owner_from_the_command_line
     Staff(old.email).update(actions=[Staff.role.remove()])
     out = io.StringIO()
     call_command("createstaff", "--email", old.email, stdout=out)
-    assert "Role changed to owner" in out.getvalue() and selectors.staff_get(email=old.email).role == "owner"
+    assert "Role changed to owner" in out.getvalue() and selectors.staff_find(email=old.email).role == "owner"

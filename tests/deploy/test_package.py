@@ -540,7 +540,7 @@ def test_no_secret_reaches_the_logs(package_dir, dynamodb_local, dev_data, log_l
     dynamodb.configure()
     try:
         hashes = [customer_selectors.customer_get_by_email(email="leak@example.com").password,
-                  account_selectors.staff_get(email="ops@example.com").password]
+                  account_selectors.staff_find(email="ops@example.com").password]
     finally:
         settings.DYNAMODB_TABLE_PREFIX = original
         dynamodb.configure()

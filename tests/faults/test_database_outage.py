@@ -142,7 +142,7 @@ def test_checkouts_and_pages_through_a_frozen_then_killed_database(restartable_d
             assert order_id in [order.order_id for order in history.items]
             sold += sum(line.quantity for line in committed[order_id].lines)
     assert len(committed) >= outcomes.count("placed")  # some told "unavailable" may have committed too
-    assert catalog_selectors.product_get(product_id=product.product_id).stock + sold == 100
+    assert catalog_selectors.product_find(product_id=product.product_id).stock + sold == 100
 
     # The tallies follow from the orders stream, which outlived the kill like the tables did.
     from shopsite.streams import StreamReader

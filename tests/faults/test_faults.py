@@ -56,7 +56,7 @@ def test_checkout_failure_writes_nothing(kind):
         response = client.post("/checkout/place/", placing)
     assert response.status_code == 503
     assert list(Order.scan()) == []
-    assert catalog_selectors.product_get(product_id=product.product_id).stock == 5
+    assert catalog_selectors.product_find(product_id=product.product_id).stock == 5
     cart_id = f"customer#{customer.customer_id}"
     assert [(i.product_id, i.quantity) for i in order_selectors.cart_items(cart_id=cart_id)] == [(product.product_id, 2)]
     # The same form, sent again once DynamoDB is back, places exactly one order.

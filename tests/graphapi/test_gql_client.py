@@ -104,7 +104,7 @@ def test_a_shopper_signs_in_and_ten_concurrent_create_orders_with_one_token_make
         placed = list(pool.map(place, range(10)))
     assert len({order["id"] for order in placed}) == 1
     assert [order.order_id for order in Order.scan()] == [placed[0]["id"]]
-    assert catalog_selectors.product_get(product_id=product.product_id).stock == 3
+    assert catalog_selectors.product_find(product_id=product.product_id).stock == 3
     mine = shopper.execute(gql("{ myOrders { items { id number status } } }"))["myOrders"]["items"]
     assert mine == [{"id": placed[0]["id"], "number": placed[0]["number"], "status": "placed"}]
     stranger = as_shopper(site_url, make_customer())
@@ -114,7 +114,7 @@ def test_a_shopper_signs_in_and_ten_concurrent_create_orders_with_one_token_make
     assert code_of(refused.value) == "NOT_FOUND"
     cancelled = shopper.execute(GraphQLRequest(gql("mutation($id: ID!) { cancelOrder(id: $id) { status } }"), variable_values={"id": placed[0]["id"]}))
     assert cancelled == {"cancelOrder": {"status": "cancelled"}}
-    assert catalog_selectors.product_get(product_id=product.product_id).stock == 5
+    assert catalog_selectors.product_find(product_id=product.product_id).stock == 5
 
 
 def test_fifty_buyers_through_the_api_for_ten_units_make_ten_orders(site_url):
@@ -134,7 +134,7 @@ def test_fifty_buyers_through_the_api_for_ten_units_make_ten_orders(site_url):
         outcomes = list(pool.map(buy, buyers))
     assert outcomes.count("ordered") == 10, outcomes
     assert set(outcomes) <= {"ordered", "OUT_OF_STOCK", "NOT_FOUND"}  # NOT_FOUND: sold out before adding to the cart
-    assert catalog_selectors.product_get(product_id=product.product_id).stock == 0
+    assert catalog_selectors.product_find(product_id=product.product_id).stock == 0
     assert len(list(Order.scan())) == 10
 
 

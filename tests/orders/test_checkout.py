@@ -17,7 +17,7 @@ ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "line2": "", "city": "S
 
 
 def stock_of(product):
-    return catalog_selectors.product_get(product_id=product.product_id).stock
+    return catalog_selectors.product_find(product_id=product.product_id).stock
 
 
 def cart_of(customer):

@@ -107,7 +107,7 @@ def test_a_hundred_buyers_over_twenty_products_all_get_their_orders(patient):
     numbers = [int(order.number) for _, order in results]
     assert len(set(numbers)) == 100
     for product in products:
-        assert catalog_selectors.product_get(product_id=product.product_id).stock == 45
+        assert catalog_selectors.product_find(product_id=product.product_id).stock == 45
     assert Order.count() == 100
 
 
@@ -128,7 +128,7 @@ def test_three_hundred_buyers_for_two_hundred_units_of_one_spread_product(stream
     buckets = [bucket for bucket in StockBucket.scan() if bucket.product_id == product.product_id]
     assert len(buckets) == 10 and sum(int(bucket.stock) for bucket in buckets) == 0  # sold out exactly, never below
     streams.drain()
-    assert catalog_selectors.product_get(product_id=product.product_id).stock == 0  # the shown stock caught up
+    assert catalog_selectors.product_find(product_id=product.product_id).stock == 0  # the shown stock caught up
     assert conflict_stats().get("conflicts:TransactWriteItems", 0) >= before  # the rule was applied throughout
 
 
@@ -140,7 +140,7 @@ def test_a_spread_product_sells_out_exactly_when_every_bucket_is_empty(streams):
     order, created = services.order_place(customer=big, cart_id=cart, token=str(uuid.uuid4()), address=ADDRESS)
     assert created and sum(int(b.stock) for b in StockBucket.scan()) == 2
     streams.drain()
-    shown = catalog_selectors.product_get(product_id=product.product_id)
+    shown = catalog_selectors.product_find(product_id=product.product_id)
     assert shown.stock == 2 and shown.stock_state == "low"
     late, late_cart = guest_with(product, quantity=2)
     assert services.cart_set_quantity(cart_id=late_cart, product_id=product.product_id, quantity=3) == (2, True)
@@ -154,7 +154,7 @@ def test_a_spread_product_sells_out_exactly_when_every_bucket_is_empty(streams):
     services.order_transition(order_id=order.order_id, status="cancelled", actor="staff@example.com")
     assert sum(int(b.stock) for b in StockBucket.scan()) == 5
     streams.drain()
-    assert catalog_selectors.product_get(product_id=product.product_id).stock == 5
+    assert catalog_selectors.product_find(product_id=product.product_id).stock == 5
 
 
 def test_staff_stock_changes_and_gathering_keep_every_unit(streams):
@@ -167,7 +167,7 @@ def test_staff_stock_changes_and_gathering_keep_every_unit(streams):
     with pytest.raises(catalog_services.StaleEdit):
         catalog_services.product_stock_adjust(product_id=product.product_id, delta=1, expected_stock=9)
     catalog_services.product_stock_spread(product_id=product.product_id, buckets=0)
-    gathered = catalog_selectors.product_get(product_id=product.product_id)
+    gathered = catalog_selectors.product_find(product_id=product.product_id)
     assert gathered.stock == 15 and not gathered.stock_buckets and StockBucket.count() == 0
 
 
@@ -211,4 +211,4 @@ def test_staff_spread_a_product_for_a_rush_and_gather_it_back(staff_client, stre
     assert staff_client.get(f"/staff/products/{product.product_id}/spread/").status_code == 405
     response = staff_client.post(f"/staff/products/{product.product_id}/spread/", {"spread": "off"}, follow=True)
     assert "kept on the product again" in response.content.decode()
-    assert StockBucket.count() == 0 and catalog_selectors.product_get(product_id=product.product_id).stock == 12
+    assert StockBucket.count() == 0 and catalog_selectors.product_find(product_id=product.product_id).stock == 12

@@ -33,7 +33,7 @@ def test_a_guest_orders_with_an_email_and_reads_the_order_through_the_emailed_li
     order_id = guest_order(browser, product)
     order = selectors.order_find(order_id=order_id)
     assert order.email == "guest@example.com" and order.customer_id == "guest#guest@example.com"
-    assert catalog_selectors.product_get(product_id=product.product_id).stock == 3
+    assert catalog_selectors.product_find(product_id=product.product_id).stock == 3
     assert f"Order {order.reference}" in browser.get(f"/checkout/done/{order_id}/").content.decode()
     streams.drain()  # the confirmation goes from the orders stream
     [confirmation] = mail.outbox
@@ -53,7 +53,7 @@ def test_a_guest_orders_with_an_email_and_reads_the_order_through_the_emailed_li
     assert "Yes, cancel the order" in reader.get(f"/account/orders/{order_id}/cancel/").content.decode()
     reader.post(f"/account/orders/{order_id}/cancel/")
     assert selectors.order_find(order_id=order_id).status == "cancelled"
-    assert catalog_selectors.product_get(product_id=product.product_id).stock == 5
+    assert catalog_selectors.product_find(product_id=product.product_id).stock == 5
 
 
 def test_signing_up_later_offers_the_guest_orders_and_only_that_inbox_can_add_them():

@@ -71,7 +71,7 @@ def placed_order(*, provider="stripe", stock=5, quantity=2, customer=None):
 
 
 def stock_of(product):
-    return catalog_selectors.product_get(product_id=product.product_id).stock
+    return catalog_selectors.product_find(product_id=product.product_id).stock
 
 
 def shopper_checkout(client, product, payment=None):

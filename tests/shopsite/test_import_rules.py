@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("shopsite", "customers", "catalog", "orders", "graphapi", "webhooks")
+APPS = ("shopsite", "customers", "catalog", "orders", "graphapi", "webhooks", "console")
 LINT = str(Path(sys.executable).parent / "lint-imports")
 
 
@@ -47,3 +47,11 @@ def test_reading_another_apps_model_is_caught(tmp_path):
     result = lint(code)
     assert result.returncode == 1 and "webhooks is not allowed to import orders.models" in result.stdout, \
         result.stdout[-2000:]
+
+
+def test_a_domain_app_reaching_up_into_the_console_is_caught(tmp_path):
+    code = copy_of_the_code(tmp_path)
+    with open(code / "catalog" / "services.py", "a") as services:
+        services.write("\nfrom console.exports import pages_all  # noqa: E402,F401\n")
+    result = lint(code)
+    assert result.returncode == 1 and "catalog.services -> console.exports" in result.stdout, result.stdout[-2000:]

@@ -73,7 +73,7 @@ def test_a_failure_after_the_commit_keeps_the_save_and_is_repaired_later(monkeyp
 
     monkeypatch.setattr(catalog_services, "search_terms_write", broken)
     saved = catalog_services.product_update(product_id=product.product_id, expected_version=product.version, name="Tall ladder")
-    assert saved.name == "Tall ladder" == catalog_selectors.product_get(product_id=product.product_id).name
+    assert saved.name == "Tall ladder" == catalog_selectors.product_find(product_id=product.product_id).name
     monkeypatch.undo()
     code, report = run()
     assert code == 1 and f"product {product.product_id}" in report

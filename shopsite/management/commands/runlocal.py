@@ -4,6 +4,7 @@ import threading
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from shopsite import dynamodb, localdb
 from shopsite.streams import StreamReader
@@ -11,8 +12,6 @@ from shopsite.streams import StreamReader
 
 def _job_follow(*, path: str, every: float, stop: threading.Event) -> None:
     """Run the scheduled job *path* every *every* seconds, as Zappa's schedule does on AWS."""
-    from django.utils.module_loading import import_string
-
     job = import_string(path)
     while not stop.wait(every):
         try:

@@ -1,0 +1,373 @@
+"""Staff pages for the catalog: categories, products (search, filters, bulk changes, import), stock."""
+import csv
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from catalog import imports, selectors, services
+from catalog.stock import STOCK_BUCKETS
+from console.forms import (
+    CategoryForm,
+    ImportForm,
+    MoveCategoryForm,
+    ProductFilterForm,
+    ProductForm,
+    SetStockForm,
+    StockForm,
+)
+from console.bulk import STALE, BulkAction, BulkRefused, bulk_view, version_seen
+from console.exports import csv_download, pages_all
+from shopsite.audit import AUDIT_LIMIT, audit_list
+from shopsite.counters import LIST_TOTAL_MAX_AGE
+from shopsite.decorators import staff_required
+from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
+from shopsite.pagination import page_or_first
+from shopsite.transactions import StaleEdit
+
+# Staff: categories
+
+@staff_required
+@require_GET
+def category_list(request):
+    return render(request, "staff/catalog/category_list.html", {"categories": selectors.category_list()})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def category_create(request):
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            category = services.category_create(**data)
+        except services.SlugTaken:
+            form.add_error("slug", "Another category already uses this slug.")
+        else:
+            messages.success(request, f"Category “{category.name}” created.")
+            return redirect("console:category_list")
+    return render_form(request, "staff/catalog/category_form.html", {"form": form})
+
+
+def _category_or_404(category_id):
+    category = selectors.category_find(category_id=category_id)
+    if category is None:
+        raise Http404("No such category.")
+    return category
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def category_edit(request, category_id):
+    category = _category_or_404(category_id)
+    initial = {f: getattr(category, f) for f in services.CATEGORY_FIELDS} | {"version": category.version}
+    form = CategoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            services.category_update(category_id=category_id, expected_version=form.cleaned_data["version"], **data)
+        except services.SlugTaken:
+            form.add_error("slug", "Another category already uses this slug.")
+        except services.StaleEdit as error:
+            form = form_with_stale_error(form, current_version=getattr(error.current, "version", None), what="this category")
+        except selectors.CategoryNotFound:
+            raise Http404("No such category.") from None
+        else:
+            messages.success(request, "Category saved.")
+            return redirect("console:category_list")
+    return render_form(request, "staff/catalog/category_form.html", {"form": form, "category": category})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def category_delete(request, category_id):
+    category = _category_or_404(category_id)
+    return delete_confirmed(
+        request, template="staff/catalog/category_delete.html", context={"category": category},
+        delete=lambda: services.category_delete(category_id=category_id), gone=(selectors.CategoryNotFound,),
+        refusals={services.CategoryNotEmpty: f"“{category.name}” still has products. Move or delete them first."},
+        done="console:category_list", done_message=f"Category “{category.name}” deleted.",
+    )
+
+
+# Staff: products
+
+def _product_or_404(product_id):
+    product = selectors.product_find(product_id=product_id)
+    if product is None:
+        raise Http404("No such product.")
+    return product
+
+
+@staff_required
+@require_GET
+def product_list(request):
+    """Every product, sorted and filtered, or found by name / slug / SKU prefix; with thumbnails and a total."""
+    categories = selectors.category_list()
+    form = ProductFilterForm(request.GET, categories=categories)
+    filters = form.selector_filters()
+    query = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    if query:
+        page = page_or_first(request, selectors.product_search_staff, query=query)
+    else:
+        page = page_or_first(request, selectors.product_list_staff, **filters)
+        if filters == {"sort": "newest", "category_id": "", "shown": "", "low_stock": False}:
+            page.count = selectors.product_count(max_age=LIST_TOTAL_MAX_AGE)
+    extra = urlencode({key: value for key, value in form.data.items() if key != "cursor" and value})
+    return render(request, "staff/catalog/product_list.html", {
+        "page": page, "categories": {c.category_id: c for c in categories}, "form": form, "query": query,
+        "extra_query": extra, "bulk_actions": PRODUCT_BULK})
+
+
+def _product_bulk_run(change):
+    """A bulk action on one product: *change(product_id, version, data, actor)* -> what happened."""
+    def run(*, item_id: str, seen: str, data: dict, actor: str, request=None) -> str:
+        try:
+            return change(item_id, version_seen(seen), data, actor)
+        except services.StaleEdit:
+            raise BulkRefused(STALE) from None
+        except selectors.ProductNotFound:
+            raise BulkRefused("deleted in the meantime") from None
+        except selectors.CategoryNotFound:
+            raise BulkRefused("its new category was deleted in the meantime") from None
+    return run
+
+
+def _set_stock(product_id, version, data, actor):
+    product = selectors.product_find(product_id=product_id)
+    if product is None:
+        raise selectors.ProductNotFound(product_id)
+    if product.stock == data["stock"]:
+        return f"stock was already {product.stock}"
+    services.product_stock_adjust(product_id=product_id, delta=data["stock"] - product.stock, reason=data["reason"],
+                                  actor=actor, expected_stock=product.stock)
+    return f"stock {product.stock} → {data['stock']}"
+
+
+def _show(product_id, version, data, actor):
+    services.product_set_active(product_id=product_id, active=True, actor=actor, expected_version=version)
+    return "shown in the shop"
+
+
+def _hide(product_id, version, data, actor):
+    services.product_set_active(product_id=product_id, active=False, actor=actor, expected_version=version)
+    return "hidden from the shop"
+
+
+def _move(product_id, version, data, actor):
+    services.product_update(product_id=product_id, expected_version=version, actor=actor, category_id=data["category_id"])
+    return "moved"
+
+
+PRODUCT_BULK = {
+    "show": BulkAction("Show in the shop", _product_bulk_run(_show)),
+    "hide": BulkAction("Hide from the shop", _product_bulk_run(_hide)),
+    "stock": BulkAction("Set stock", _product_bulk_run(_set_stock), form=SetStockForm),
+    "move": BulkAction("Move to a category", _product_bulk_run(_move), form=MoveCategoryForm),
+}
+
+
+@staff_required
+@require_POST
+def product_bulk(request):
+    return bulk_view(request, actions=PRODUCT_BULK, back="console:product_list", what="products",
+                     actor=request.staff.email, labels=lambda ids: {
+                         pid: product.name for pid, product in selectors.product_get_many(product_ids=ids).items()})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def product_import(request):
+    """Upload a CSV, see what each row would do (nothing changes), then apply it and see what each row did."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form, "max_rows": imports.MAX_ROWS}
+    if request.method == "POST" and request.POST.get("token"):
+        try:
+            context["applied"] = imports.import_apply(token=request.POST["token"], actor=request.staff.email)
+        except imports.ImportRefused as refused:
+            messages.error(request, str(refused))
+        return render(request, "staff/catalog/product_import.html", context)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > imports.MAX_BYTES:
+                raise imports.ImportRefused("The file is over 2 MB; split it.")
+            text = upload.read().decode("utf-8")
+            context["plans"], context["token"] = imports.import_plan(text=text)
+        except UnicodeDecodeError:
+            form.add_error("file", "The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”.")
+        except (imports.ImportRefused, csv.Error) as refused:
+            form.add_error("file", str(refused))
+    return render_form(request, "staff/catalog/product_import.html", context)
+
+
+def _product_data(request, form) -> dict:
+    data = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "image", "price")}
+    data["price_cents"] = form.cleaned_data["price"]
+    upload = form.cleaned_data.get("image")
+    if upload:
+        data["image"] = services.image_save(upload=upload, kind=upload.image_kind)
+    return data
+
+
+def _discard_upload(data: dict) -> None:
+    # The write failed and a re-rendered form cannot keep the file: do not leave it orphaned.
+    if data.get("image"):
+        services.image_delete_unused(data["image"])
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def product_create(request):
+    categories = selectors.category_list()
+    form = ProductForm(request.POST or None, request.FILES or None, categories=categories, initial={"active": True})
+    if request.method == "POST" and form.is_valid():
+        data = _product_data(request, form)
+        try:
+            product = services.product_create(actor=request.staff.email, **data)
+        except services.SlugTaken:
+            form.add_error("slug", "Another product already uses this slug.")
+        except services.SkuTaken:
+            form.add_error("sku", "Another product already uses this SKU.")
+        except selectors.CategoryNotFound:
+            form.add_error("category_id", "That category no longer exists.")
+        else:
+            messages.success(request, f"Product “{product.name}” created.")
+            return redirect("console:product_detail", product_id=product.product_id)
+        _discard_upload(data)
+    return render_form(request, "staff/catalog/product_form.html", {"form": form})
+
+
+@staff_required
+@require_GET
+def product_detail(request, product_id):
+    product = _product_or_404(product_id)
+    return _product_page(request, product, StockForm())
+
+
+def _product_page(request, product, stock_form, *, status=200):
+    category = selectors.category_by_id(category_id=product.category_id)
+    return render(request, "staff/catalog/product_detail.html", {
+        "product": product, "category": category, "stock_form": stock_form,
+        "audit": audit_list(subject=f"product#{product.product_id}", limit=AUDIT_LIMIT,
+                            names={c.category_id: c.name for c in selectors.category_list()}),
+        "audit_limit": AUDIT_LIMIT,
+    }, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request, product_id):
+    product = _product_or_404(product_id)
+    categories = selectors.category_list()
+    initial = {f: getattr(product, f) for f in ("name", "slug", "sku", "description", "category_id", "active")}
+    initial |= {"price": f"{product.price_cents / 100:.2f}", "version": product.version}
+    form = ProductForm(request.POST or None, request.FILES or None, categories=categories, editing=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = _product_data(request, form)
+        try:
+            services.product_update(product_id=product_id, expected_version=form.cleaned_data["version"],
+                                    actor=request.staff.email, **data)
+        except services.SlugTaken:
+            form.add_error("slug", "Another product already uses this slug.")
+        except services.SkuTaken:
+            form.add_error("sku", "Another product already uses this SKU.")
+        except services.StaleEdit as error:
+            form = form_with_stale_error(
+                form, current_version=getattr(error.current, "version", None), what="this product",
+                categories=categories, editing=True,
+            )
+        except selectors.ProductNotFound:
+            raise Http404("No such product.") from None
+        except selectors.CategoryNotFound:
+            form.add_error("category_id", "That category no longer exists.")
+        else:
+            messages.success(request, "Product saved.")
+            return redirect("console:product_detail", product_id=product_id)
+        _discard_upload(data)
+    return render_form(request, "staff/catalog/product_form.html", {"form": form, "product": product})
+
+
+@staff_required
+@require_POST
+def product_spread(request, product_id):
+    """Spread the product's stock for a rush, or gather it back (catalog.stock explains when to)."""
+    product = _product_or_404(product_id)
+    spread = request.POST.get("spread") == "on"
+    try:
+        services.product_stock_spread(product_id=product_id, buckets=STOCK_BUCKETS if spread else 0,
+                                      actor=request.staff.email)
+    except StaleEdit:
+        messages.error(request, "Stock changed while moving it (a sale, most likely). Nothing changed: try again.")
+    else:
+        messages.success(request, f"Stock is now spread over {STOCK_BUCKETS} items: ready for a rush." if spread
+                         else "Stock is kept on the product again.")
+    return redirect("console:product_detail", product_id=product.product_id)
+
+
+@staff_required
+@require_POST
+def product_stock(request, product_id):
+    product = _product_or_404(product_id)
+    form = StockForm(request.POST)
+    if form.is_valid():
+        try:
+            stock = services.product_stock_adjust(product_id=product_id, delta=form.cleaned_data["delta"],
+                                                 reason=form.cleaned_data["reason"], actor=request.staff.email)
+        except services.StockTooLow:
+            messages.error(request, f"Stock cannot go below zero (there are {product.stock} now).")
+        else:
+            messages.success(request, f"Stock is now {stock}.")
+        return redirect("console:product_detail", product_id=product_id)
+    return _product_page(request, product, form, status=400)
+
+
+@staff_required
+@require_POST
+def product_toggle(request, product_id):
+    product = _product_or_404(product_id)
+    services.product_set_active(product_id=product_id, active=not product.active, actor=request.staff.email)
+    messages.success(request, f"“{product.name}” is now {'hidden from' if product.active else 'visible in'} the shop.")
+    return redirect("console:product_detail", product_id=product_id)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def product_delete(request, product_id):
+    product = _product_or_404(product_id)
+    return delete_confirmed(
+        request, template="staff/catalog/product_delete.html", context={"product": product},
+        delete=lambda: services.product_delete(product_id=product_id, actor=request.staff.email), gone=(selectors.ProductNotFound,),
+        refusals={services.StaleEdit: f"“{product.name}” changed while you were deleting it. Check it and try again."},
+        done="console:product_list", done_message=f"Product “{product.name}” deleted.",
+    )
+
+
+def _image_url(request, image: str | None) -> str:
+    """The product image's address, absolute (a spreadsheet has no page to be relative to)."""
+    if not image:
+        return ""
+    return request.build_absolute_uri(default_storage.url(image))
+
+
+@staff_required
+@require_GET
+def product_export(request):
+    """The products (filtered as on the list) as CSV, with category names; the file imports back unchanged."""
+    category_list = selectors.category_list()
+    categories = {category.category_id: category.name for category in category_list}
+    form = ProductFilterForm(request.GET, categories=category_list)
+    query = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    found = (pages_all(selectors.product_search_staff, query=query) if query
+             else pages_all(selectors.product_list_staff, **form.selector_filters()))
+    header = ["product_id", "name", "slug", "sku", "category", "price", "stock", "shown", "description", "image",
+              "created_at"]
+    rows = ([p.product_id, p.name, p.slug, p.sku or "", categories.get(p.category_id, ""), imports.price_text(p.price_cents),
+             p.stock, "yes" if p.active else "no", p.description or "", _image_url(request, p.image),
+             p.created_at.isoformat()] for p in found)
+    return csv_download(request, filename="products.csv", header=header, rows=rows,
+                        back=reverse("console:product_list"))

@@ -1,0 +1,184 @@
+"""The console's forms: the catalog's edit and import forms, the lists' filters, order status changes, webhooks."""
+from decimal import Decimal
+
+from django import forms
+
+from catalog.images import ImageRefused, image_inspect
+from catalog.selectors import category_list
+from catalog.validators import sku_validator, slug_validator
+from customers.forms import STATUS_CHOICES
+from orders.selectors import ORDER_STATUSES
+from webhooks.selectors import EVENT_TYPES
+
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    slug = forms.CharField(max_length=80, validators=[slug_validator], help_text="Used in the web address, e.g. kitchen-tools.")
+    description = forms.CharField(max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    position = forms.IntegerField(min_value=0, max_value=10000, initial=0, help_text="Lower numbers come first.")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**53)
+
+
+class ProductForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    slug = forms.CharField(max_length=120, validators=[slug_validator], help_text="Used in the web address.")
+    sku = forms.CharField(
+        label="SKU", max_length=40, required=False, validators=[sku_validator],
+        help_text="Your own article number (optional, unique): letters, digits, - _ . /",
+    )
+    description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    price = forms.DecimalField(min_value=Decimal("0.01"), max_value=Decimal("100000"), decimal_places=2, max_digits=8)
+    category_id = forms.ChoiceField(label="Category")
+    stock = forms.IntegerField(min_value=0, max_value=1_000_000, initial=0, help_text="Starting stock; adjust it later from the product page.")
+    image = forms.FileField(required=False, help_text="JPEG, PNG or WebP, at most 5 MB, at least 100 pixels a side.")
+    active = forms.BooleanField(required=False, initial=True, label="Visible in the shop")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**53)
+
+    def __init__(self, *args, categories=(), editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category_id"].choices = [("", "Choose a category")] + [(c.category_id, c.name) for c in categories]
+        if editing:
+            del self.fields["stock"]
+
+    def clean_price(self):
+        return int(self.cleaned_data["price"] * 100)
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if not upload:
+            return None
+        try:
+            upload.image_kind = image_inspect(upload).kind
+        except ImageRefused as refused:
+            raise forms.ValidationError(str(refused), code=refused.code) from None
+        return upload
+
+
+class StockForm(forms.Form):
+    delta = forms.IntegerField(
+        label="Change stock by", min_value=-1_000_000, max_value=1_000_000,
+        help_text="A positive number adds stock, a negative one removes it.",
+    )
+
+    reason = forms.CharField(
+        max_length=200, help_text="Why: a delivery, a stock count, breakage… It is kept in the product's history.",
+    )
+
+    def clean_delta(self):
+        if self.cleaned_data["delta"] == 0:
+            raise forms.ValidationError("Enter a number other than zero.", code="zero")
+        return self.cleaned_data["delta"]
+
+
+class ProductFilterForm(forms.Form):
+    """The staff product list's search box, sort and filters (GET)."""
+
+    q = forms.CharField(label="Search", max_length=100, required=False,
+                        widget=forms.TextInput(attrs={"placeholder": "name, slug or SKU", "type": "search"}))
+    sort = forms.ChoiceField(choices=[("newest", "Newest first"), ("name", "Name A–Z"), ("stock", "Lowest stock first")],
+                             required=False)
+    category = forms.ChoiceField(required=False)
+    shown = forms.ChoiceField(choices=[("", "Shown and hidden"), ("shown", "Shown in the shop"), ("hidden", "Hidden")],
+                              required=False)
+    min_price = forms.DecimalField(label="Price from", min_value=Decimal("0"), max_value=Decimal("100000"),
+                                   decimal_places=2, required=False)
+    max_price = forms.DecimalField(label="Price to", min_value=Decimal("0"), max_value=Decimal("100000"),
+                                   decimal_places=2, required=False)
+    low_stock = forms.BooleanField(label="Low stock only", required=False)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "Any category")] + [(c.category_id, c.name) for c in categories]
+
+    def selector_filters(self) -> dict:
+        """The valid filters as product_list_staff's keyword arguments."""
+        data = self.cleaned_data if self.is_valid() else {}
+        cents = {key: int(data[field] * 100) for key, field in (("min_cents", "min_price"), ("max_cents", "max_price"))
+                 if data.get(field) is not None}
+        return {"sort": data.get("sort") or "newest", "category_id": data.get("category", ""),
+                "shown": data.get("shown", ""), "low_stock": bool(data.get("low_stock")), **cents}
+
+
+class SetStockForm(forms.Form):
+    stock = forms.IntegerField(label="New stock", min_value=0, max_value=1_000_000)
+    reason = forms.CharField(max_length=200, help_text="Kept in each product's history.")
+
+
+class MoveCategoryForm(forms.Form):
+    category_id = forms.ChoiceField(label="Move to category")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category_id"].choices = [("", "Choose a category")] + [(c.category_id, c.name) for c in category_list()]
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="Columns as in the product export; at most 2 MB and 500 rows.")
+
+
+# Customers
+
+class CustomerFilterForm(forms.Form):
+    """The staff customer list's search box and filters (GET); invalid values fall back to none."""
+
+    q = forms.CharField(label="Search", max_length=100, required=False,
+                        widget=forms.TextInput(attrs={"placeholder": "email, surname or phone", "type": "search"}))
+    status = forms.ChoiceField(choices=[("", "Any status"), *STATUS_CHOICES], required=False)
+    sort = forms.ChoiceField(choices=[("newest", "Newest first"), ("oldest", "Oldest first")], required=False)
+
+
+# Orders
+
+class TransitionForm(forms.Form):
+    status = forms.ChoiceField(choices=[(s, s) for s in ORDER_STATUSES])
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**53)
+    carrier = forms.CharField(max_length=60, required=False)
+    tracking_number = forms.CharField(max_length=60, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") != "shipped":
+            cleaned["carrier"] = cleaned["tracking_number"] = ""
+        return cleaned
+
+
+class OrderFilterForm(forms.Form):
+    """The staff order list's tab (status or "all"), date range and payment method (GET)."""
+
+    status = forms.ChoiceField(choices=[("all", "All"), *((s, s) for s in ORDER_STATUSES)], required=False)
+    date_from = forms.DateField(label="Placed from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="Placed until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    provider = forms.ChoiceField(label="Payment", choices=[("", "Any payment"), ("manual", "Manual (bank transfer)"),
+                                                           ("stripe", "Card (Stripe)")], required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def selector_filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"status": data.get("status") or self.initial.get("status", "all"), "date_from": data.get("date_from"),
+                "date_to": data.get("date_to"), "provider": data.get("provider", "")}
+
+
+class OrderNoteForm(forms.Form):
+    text = forms.CharField(label="Note", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    to_customer = forms.BooleanField(label="Send it to the customer (emailed, and shown on their order page)",
+                                     required=False)
+
+
+class ShipForm(forms.Form):
+    carrier = forms.CharField(max_length=60, required=False, help_text="The same carrier for every order below.")
+
+
+# Webhooks
+
+class EndpointForm(forms.Form):
+    url = forms.URLField(label="Endpoint URL", max_length=500, assume_scheme="https",
+                         help_text="Where the shop POSTs the events (https://…). It must answer with a 2xx status.")
+    description = forms.CharField(max_length=200, required=False, help_text="Who reads it, e.g. “warehouse sync”.")
+    events = forms.MultipleChoiceField(choices=[(name, f"{name}: {what}") for name, what in EVENT_TYPES.items()],
+                                       widget=forms.CheckboxSelectMultiple)
