@@ -46,6 +46,13 @@ SINGLE_WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
 Identity = tuple[str, str]  # (table, canonical JSON of the key)
 
 
+class _Server(ThreadingHTTPServer):
+    # The standard library listens with a backlog of 5: a rush of a few hundred threads connecting at once
+    # then has its SYNs dropped and waits a second per retry, past botocore's 1 s connect timeout, on a
+    # busy machine. DynamoDB's endpoint takes them all, so the stand-in in front of it must too.
+    request_queue_size = 1024
+
+
 class Holds:
     """Which items in-flight writes hold; every method is atomic under one lock."""
 
@@ -143,7 +150,7 @@ class ConflictProxy:
         self.holds = Holds()
         self.schemas = KeySchemas(self._forward)
         self._local = threading.local()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self.server = _Server(("127.0.0.1", port), self._handler_class())
         self.server.daemon_threads = True
 
     @property
