@@ -4,11 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test e2e bench package runtime-check java chromium postgresql clean-data help
+.PHONY: run test test-fast e2e bench package runtime-check java chromium postgresql clean-data help
 
 help:
 	@echo "make run    - install what is missing, start DynamoDB Local and serve http://127.0.0.1:8000"
 	@echo "make test   - install what is missing and run the whole test suite"
+	@echo "make test-fast - the quick loop: unit and service tests (no browser, deploy or slow tests)"
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +65,11 @@ run: $(VENV)/.runtime node_modules/.installed java
 test: $(VENV)/.dev node_modules/.installed java chromium $(DJANGO_SESSION_TESTS)
 	$(PY) -m pytest --cov=customers --cov=catalog --cov=orders --cov=webhooks --cov-report=
 	@$(PY) tests/coverage_gate.py
+
+# The quick loop while you work: unit and service tests, without the browser, deploy and slow (rush, scale,
+# Schemathesis, outage) ones. Not a substitute for `make test`, which CI runs.
+test-fast: $(VENV)/.dev node_modules/.installed java
+	$(PY) -m pytest -m "not slow" --ignore=tests/e2e --ignore=tests/deploy
 
 e2e: $(VENV)/.dev node_modules/.installed java chromium
 	$(PY) -m pytest tests/e2e

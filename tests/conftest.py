@@ -1,5 +1,7 @@
-"""Test fixtures: one DynamoDB Local (in memory) per test session, behind the conflict-emulating proxy
-(tests/dynamodb_conflicts.py), emptied before each test."""
+"""Test fixtures: one DynamoDB Local (in memory) per test worker, behind the conflict-emulating proxy
+(tests/dynamodb_conflicts.py). A test that uses DynamoDB opts in with the ``tables`` fixture (a module:
+``pytestmark = pytest.mark.usefixtures("tables")``) and gets them empty; a pure test asks for nothing, and any
+DynamoDB call it makes fails at once (``pure_tests_touch_no_table``)."""
 import json
 import os
 import subprocess
@@ -12,7 +14,7 @@ import pytest
 from tests.factories import customer_client, staff_client  # noqa: F401  (fixtures)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def dynamodb_local(django_test_environment):
     """Start DynamoDB Local in memory on a free port and create every table once."""
     from django.conf import settings
@@ -79,9 +81,9 @@ def conflict_stats() -> dict[str, int]:
         return json.loads(answer.read())
 
 
-@pytest.fixture(autouse=True)
-def clean_state(dynamodb_local):
-    """Give each test empty tables and an empty cache."""
+@pytest.fixture
+def tables(dynamodb_local):
+    """Give the test empty tables and an empty cache (the opt-in for every test that uses DynamoDB)."""
     from django.core.cache import cache
 
     from shopsite import dynamodb
@@ -91,6 +93,30 @@ def clean_state(dynamodb_local):
     number_blocks_forget()
     cache.clear()
     yield
+
+
+NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing listens, so a call is refused at once
+
+
+@pytest.fixture(autouse=True)
+def pure_tests_touch_no_table(request):
+    """A test that did not ask for DynamoDB (``tables`` or ``dynamodb_local``) talks to an endpoint where
+    nothing listens: should it reach for a table after all, it fails instead of reading another test's data."""
+    if "dynamodb_local" in request.fixturenames:
+        yield
+        return
+    from django.conf import settings
+
+    from shopsite import dynamodb
+
+    host = settings.DYNAMODB_HOST
+    settings.DYNAMODB_HOST = NOWHERE
+    dynamodb.configure()
+    try:
+        yield
+    finally:
+        settings.DYNAMODB_HOST = host
+        dynamodb.configure()
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def make_product(*, category=None, name=None, slug=None, price_cents=1000, stock
 
 
 @pytest.fixture
-def staff_client(client):
+def staff_client(client, tables):
     """A Django test client signed in as staff."""
     staff = make_staff()
     response = client.post("/staff/login/", {"email": staff.email, "password": PASSWORD})
@@ -49,7 +49,7 @@ def staff_client(client):
 
 
 @pytest.fixture
-def customer_client(client):
+def customer_client(client, tables):
     """A Django test client signed in as a shopper."""
     customer = make_customer(first_name="Ada", last_name="Lovelace", line1="1 Main St", city="Springfield",
                              postal_code="12345", country="US")

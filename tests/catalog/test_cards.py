@@ -25,6 +25,7 @@ def _sent_requests():
     return sent, lambda: client.meta.events.unregister("provide-client-params.dynamodb", record)
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_listing_query_projects_only_card_attributes_and_builds_cards():
     category = make_category()
     product = make_product(category=category, name="Chef's knife", slug="chefs-knife", price_cents=4599, stock=3,
@@ -44,6 +45,7 @@ def test_the_listing_query_projects_only_card_attributes_and_builds_cards():
     assert page.items[0].stock_state == "low"
 
 
+@pytest.mark.usefixtures("tables")
 def test_card_pages_keep_their_cursors_across_the_projection():
     category = make_category()
     for n in range(5):
@@ -56,6 +58,7 @@ def test_card_pages_keep_their_cursors_across_the_projection():
     assert back.items == first.items
 
 
+@pytest.mark.usefixtures("tables")
 def test_graphql_listings_still_read_whole_products():
     category = make_category()
     make_product(category=category, description="Sharp.")
@@ -87,6 +90,7 @@ def test_the_grid_asks_the_storage_for_each_url_when_its_urls_are_signed(monkeyp
     assert 'src="https://media.example/p/x.400w.webp?sig=abc"' in html
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_bad_cursor_warns_on_every_request_even_with_the_grid_cached():
     make_product(category=make_category(), slug="one")
     client = Client()
@@ -97,6 +101,7 @@ def test_a_bad_cursor_warns_on_every_request_even_with_the_grid_cached():
         assert 'href="/products/one/"' in response.content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_cached_grid_follows_catalog_changes():
     category = make_category()
     make_product(category=category, name="Kettle", slug="kettle")
@@ -125,6 +130,7 @@ def test_item_reads_parse_to_what_botocores_full_parser_gives(item):
         assert fast["Responses"]["t"][0]["blob"]["B"] == b"hello"  # binary values still become bytes
 
 
+@pytest.mark.usefixtures("tables")
 def test_item_reads_from_dynamodb_local_parse_alike(count_calls):
     make_product(category=make_category(), name="Écuelle « 1 »", description="ünïcode\n\"quoted\"")
     client = dynamodb.connection().client
@@ -152,6 +158,7 @@ def test_the_lean_listing_index_projects_every_card_attribute():
         assert set(CARD_ATTRIBUTES) <= set(index.Meta.projection.non_key_attributes) | keys
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_listing_page_reads_less_capacity_from_the_lean_index():
     """The same 24 products, newest first: DynamoDB's own consumed capacity, lean index against ALL."""
     from catalog.models import Product

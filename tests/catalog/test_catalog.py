@@ -1,4 +1,5 @@
 """Catalog pages: one Query per cache miss, none on a hit; slugs, images, visibility."""
+import pytest
 import io
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,8 @@ from catalog import selectors, services
 from catalog.images import placeholder_png
 from catalog.models import Category, ProductCategoryLabel
 from tests.factories import make_category, make_product
+
+pytestmark = pytest.mark.usefixtures("tables")
 
 
 def _calls(count_calls, client, path):

@@ -7,7 +7,7 @@ import pytest
 from catalog import search, selectors
 from catalog.models import SearchTerm
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("tables")]
 ADJECTIVES = ["classic", "compact", "copper", "rustic", "modern", "vintage", "sturdy", "slim", "deluxe", "simple"]
 NOUNS = ["knife", "kettle", "lamp", "chair", "basket", "board", "mug", "vase", "clock", "blanket"]
 COLOURS = ["red", "blue", "green", "amber", "black", "white", "grey", "teal", "ivory", "olive"]

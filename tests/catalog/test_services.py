@@ -6,6 +6,8 @@ from catalog.models import Category, SearchTerm, SlugGuard
 from shopsite.transactions import StaleEdit
 from tests.factories import make_category, make_product
 
+pytestmark = pytest.mark.usefixtures("tables")
+
 
 def count_of(category):
     return Category.get(category.category_id).product_count

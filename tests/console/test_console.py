@@ -22,6 +22,8 @@ from shopsite import integrity
 from shopsite.audit import audit_list
 from tests.factories import make_category, make_customer, make_product
 
+pytestmark = pytest.mark.usefixtures("tables")
+
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "line2": "", "city": "Springfield", "postal_code": "12345",
            "country": "US"}
 

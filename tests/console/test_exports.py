@@ -1,4 +1,5 @@
 """CSV exports in the staff console: every row through paged Queries, formulas neutralised, a size limit."""
+import pytest
 import csv
 import io
 import re
@@ -19,6 +20,7 @@ def rows_of(response):
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
+@pytest.mark.usefixtures("tables")
 def test_customers_export_pages_through_every_customer_without_a_scan(staff_client, count_calls):
     for n in range(130):
         make_customer(email=f"c{n:03d}@example.com", first_name="Ann")
@@ -31,6 +33,7 @@ def test_customers_export_pages_through_every_customer_without_a_scan(staff_clie
     assert evil[2:5] == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2"] and evil[7] == "'@3"
 
 
+@pytest.mark.usefixtures("tables")
 def test_orders_and_products_export_as_on_screen(staff_client):
     from orders import services
 
@@ -49,6 +52,7 @@ def test_orders_and_products_export_as_on_screen(staff_client):
     assert {(row[1], row[4], row[7]) for row in products[1:]} == {("Pan", "Kitchen", "yes"), ("Hidden pot", "Kitchen", "no")}
 
 
+@pytest.mark.usefixtures("tables")
 def test_an_export_too_large_for_one_response_says_so(staff_client, monkeypatch):
     for n in range(5):
         make_customer(email=f"big{n}@example.com")

@@ -1,4 +1,5 @@
 """Owners manage people and API keys: invitations, roles, deactivation, the last owner, "last used"."""
+import pytest
 import re
 import threading
 
@@ -7,6 +8,8 @@ from django.test import Client
 
 from customers.accounts import selectors, services
 from tests.factories import PASSWORD, make_staff
+
+pytestmark = pytest.mark.usefixtures("tables")
 
 
 def signed_in(staff) -> Client:

@@ -8,6 +8,8 @@ from django.test import Client
 from customers.accounts import services as account_services
 from tests.factories import make_customer
 
+pytestmark = pytest.mark.usefixtures("tables")
+
 
 @pytest.fixture
 def api_key():

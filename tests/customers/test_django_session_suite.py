@@ -3,12 +3,15 @@
 `make test` fetches the module (see the Makefile's DJANGO_SESSION_TESTS). Only the mixin is loaded: the rest
 of that module needs Django's ORM session models, which this project does not install.
 """
+import pytest
 from pathlib import Path
 
 import django
 from django.test import SimpleTestCase
 
 from customers.accounts.sessions import SessionStore
+
+pytestmark = pytest.mark.usefixtures("tables")
 
 SOURCE = Path(__file__).resolve().parents[2] / ".cache" / f"django-{django.get_version()}-sessions_tests.py"
 _NEEDS_ORM = ("django.contrib.sessions.models", "backends.db", "backends.cached_db", "from .models")

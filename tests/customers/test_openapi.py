@@ -91,6 +91,7 @@ def test_the_docs_page_renders_the_document_with_redoc_from_our_static_files():
 
 @schema.parametrize()
 @hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@pytest.mark.usefixtures("tables")
 def test_every_operation_answers_as_documented(case):
     if_match = (case.headers or {}).get("If-Match")
     if case.meta.generation.mode.is_positive and if_match is not None and not re.match(IF_MATCH_PATTERN, if_match):
@@ -100,6 +101,7 @@ def test_every_operation_answers_as_documented(case):
     case.call_and_validate()
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_stateful_links_hold(api_schema, customers_key_record):
     """Create a customer, then follow the document's links: read, replace, delete — in generated sequences.
     Each sequence starts from empty tables (and the key): Hypothesis replays sequences and needs the API to

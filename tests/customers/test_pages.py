@@ -8,6 +8,7 @@ from customers import selectors, services
 from tests.factories import PASSWORD, make_customer, signup_confirmed
 
 
+@pytest.mark.usefixtures("tables")
 def test_staff_can_create_view_edit_and_delete_a_customer(staff_client):
     response = staff_client.post("/staff/customers/new/", {"email": "Bea@Example.com", "first_name": "Bea", "status": "active"})
     assert response.status_code == 302
@@ -24,6 +25,7 @@ def test_staff_can_create_view_edit_and_delete_a_customer(staff_client):
     assert selectors.customer_find(customer_id=customer.customer_id) is None
 
 
+@pytest.mark.usefixtures("tables")
 def test_duplicate_email_is_a_form_error(staff_client):
     make_customer(email="dup@example.com")
     response = staff_client.post("/staff/customers/new/", {"email": "dup@example.com", "status": "active"})
@@ -31,6 +33,7 @@ def test_duplicate_email_is_a_form_error(staff_client):
     assert "Another customer already uses this email." in response.content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_stale_edit_re_renders_with_what_the_user_typed(staff_client):
     customer = make_customer(first_name="Orig")
     services.customer_update(customer_id=customer.customer_id, first_name="Someone else")
@@ -46,6 +49,7 @@ def test_stale_edit_re_renders_with_what_the_user_typed(staff_client):
     assert selectors.customer_get(customer_id=customer.customer_id).first_name == "Someone else"
 
 
+@pytest.mark.usefixtures("tables")
 def test_staff_list_pages_60_customers_each_once_in_order(staff_client):
     created = [make_customer().customer_id for _ in range(60)]
     seen, url = [], "/staff/customers/"
@@ -59,6 +63,7 @@ def test_staff_list_pages_60_customers_each_once_in_order(staff_client):
     assert seen == list(reversed(created))
 
 
+@pytest.mark.usefixtures("tables")
 def test_staff_list_page_is_one_query(staff_client, count_calls):
     for _ in range(3):
         make_customer()
@@ -69,6 +74,7 @@ def test_staff_list_page_is_one_query(staff_client, count_calls):
     assert calls.count("Query") == 1 and "Scan" not in calls
 
 
+@pytest.mark.usefixtures("tables")
 def test_tampered_cursor_gives_page_one(staff_client):
     make_customer()
     response = staff_client.get("/staff/customers/?cursor=abc.def")
@@ -76,6 +82,7 @@ def test_tampered_cursor_gives_page_one(staff_client):
     assert "not valid" in response.content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_find_by_exact_email(staff_client):
     customer = make_customer(email="findme@example.com")
     response = staff_client.get("/staff/customers/?email=FindMe@example.com")
@@ -83,6 +90,7 @@ def test_find_by_exact_email(staff_client):
     assert "No customer uses" in staff_client.get("/staff/customers/?email=none@example.com", follow=True).content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_signup_confirms_the_email_and_a_taken_one_gets_the_same_answer(client):
     from django.core import mail
 
@@ -105,6 +113,7 @@ def test_signup_confirms_the_email_and_a_taken_one_gets_the_same_answer(client):
     assert other.get("/account/").status_code == 302  # nobody was signed in to the existing account
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_signup_link_works_once_and_only_a_post_creates_the_account():
     from django.core import mail
 
@@ -126,6 +135,7 @@ def test_signup_validates_passwords(client):
     assert "do not match" in response.content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_changing_the_email_needs_the_password_and_a_link_to_the_new_address(customer_client):
     from django.core import mail
 
@@ -152,6 +162,7 @@ def test_changing_the_email_needs_the_password_and_a_link_to_the_new_address(cus
     assert Client().post(link).status_code == 400  # once only: the account's email is no longer the old one
 
 
+@pytest.mark.usefixtures("tables")
 def test_an_email_change_to_a_taken_address_is_refused_only_to_its_owner(customer_client):
     from django.core import mail
 
@@ -165,6 +176,7 @@ def test_an_email_change_to_a_taken_address_is_refused_only_to_its_owner(custome
     assert Client().get("/account/email/confirm/forged/").status_code == 400
 
 
+@pytest.mark.usefixtures("tables")
 def test_password_change_ends_other_sessions(customer_client):
     email = customer_client.customer.email
     other = Client()
@@ -178,6 +190,7 @@ def test_password_change_ends_other_sessions(customer_client):
     assert other.get("/account/").status_code == 302
 
 
+@pytest.mark.usefixtures("tables")
 def test_shopper_login_lockout_and_logout(client):
     customer = make_customer()
     for _ in range(5):
@@ -191,12 +204,14 @@ def test_shopper_login_lockout_and_logout(client):
     assert fresh.get("/account/").status_code == 302
 
 
+@pytest.mark.usefixtures("tables")
 def test_shopper_cannot_open_staff_pages_and_anonymous_api_is_401(customer_client):
     assert customer_client.get("/staff/customers/").status_code == 403
     assert customer_client.get("/api/customers").status_code == 401
     assert Client().get("/api/customers").status_code == 401
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_signup_repeated_after_its_first_try_committed_still_gets_its_account(client):
     """The first confirm committed during an outage but its answer was a 503: the link then says the account
     exists, and signing in works."""
@@ -214,6 +229,7 @@ def test_a_signup_repeated_after_its_first_try_committed_still_gets_its_account(
     assert client.post("/account/login/", {"email": "again@example.com", "password": PASSWORD}).status_code == 302
 
 
+@pytest.mark.usefixtures("tables")
 def test_signing_up_from_the_header_with_a_full_cart_comes_back_to_the_cart(client):
     from tests.factories import PASSWORD, make_product, signup_confirmed
 

@@ -27,6 +27,7 @@ def ask(client, email):
     return response
 
 
+@pytest.mark.usefixtures("tables")
 def test_known_and_unknown_emails_get_the_same_answer_and_only_the_known_one_gets_mail():
     customer = make_customer(email="known@example.com")
     known, unknown = ask(Client(), "known@example.com"), ask(Client(), "nobody@example.com")
@@ -38,6 +39,7 @@ def test_known_and_unknown_emails_get_the_same_answer_and_only_the_known_one_get
     assert "Choose a password" in mail.outbox[0].alternatives[0][0] and "reset the password" in mail.outbox[0].body
 
 
+@pytest.mark.usefixtures("tables")
 def test_forgot_password_does_the_same_work_for_a_known_and_an_unknown_email(count_calls, settings):
     """The answer cannot tell by its timing: the same DynamoDB requests, and no email sent within it."""
     make_customer(email="known@example.com")
@@ -57,6 +59,7 @@ def test_forgot_password_does_the_same_work_for_a_known_and_an_unknown_email(cou
     assert "https://shop.example.com/dev/account/password/set/" in mail.outbox[0].body  # the configured address
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_reset_link_ignores_the_requests_host_and_port(settings):
     customer = make_customer()
     settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
@@ -65,6 +68,7 @@ def test_the_reset_link_ignores_the_requests_host_and_port(settings):
     assert "evil.example" not in mail.outbox[0].body and "http://testserver/account/password/set/" in mail.outbox[0].body
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_link_sets_the_password_signs_in_and_works_once():
     customer = make_customer()
     ask(Client(), customer.email)
@@ -85,6 +89,7 @@ def test_a_link_sets_the_password_signs_in_and_works_once():
     assert again.status_code == 400 and "expired or has already been used" in again.content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_link_expires_and_dies_when_the_password_changes(monkeypatch, settings):
     customer = make_customer()
     token = customer_password_tokens.make_token(customer)
@@ -99,6 +104,7 @@ def test_a_link_expires_and_dies_when_the_password_changes(monkeypatch, settings
         assert not customer_password_tokens.check_token(customer, forged)
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_customer_created_by_staff_claims_the_account():
     customer = services.customer_create(email="offline@example.com", first_name="Olga")  # no password
     signup = Client().post("/account/signup/", {"email": "offline@example.com", "password": NEW_PASSWORD,
@@ -115,6 +121,7 @@ def test_a_customer_created_by_staff_claims_the_account():
     assert signed_in.status_code == 302 and customer.customer_id
 
 
+@pytest.mark.usefixtures("tables")
 def test_requests_are_rate_limited_per_email_and_per_client(settings):
     customer = make_customer()
     for _ in range(settings.PASSWORD_RESET_EMAIL_LIMIT + 3):

@@ -6,6 +6,8 @@ from customers.models import CustomerEmail
 from shopsite.transactions import StaleEdit
 from tests.factories import PASSWORD, make_customer
 
+pytestmark = pytest.mark.usefixtures("tables")
+
 
 def guard_owner(email):
     try:

@@ -11,6 +11,7 @@ def _key(client) -> str:
     return client.cookies["sessionid"].value
 
 
+@pytest.mark.usefixtures("tables")
 def test_sign_in_gives_a_key_naming_the_account_and_sign_out_drops_it(customer_client):
     key = _key(customer_client)
     assert _account_of(key)[1] == customer_client.customer.customer_id
@@ -18,6 +19,7 @@ def test_sign_in_gives_a_key_naming_the_account_and_sign_out_drops_it(customer_c
     assert _account_of(_key(customer_client)) is None
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_signed_in_shopper_page_reads_session_and_shopper_in_one_request(customer_client, count_calls):
     product = make_product(category=make_category(), stock=5)
     customer_client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1})
@@ -28,6 +30,7 @@ def test_a_signed_in_shopper_page_reads_session_and_shopper_in_one_request(custo
     assert calls == ["BatchGetItem", "Query", "BatchGetItem"], calls  # session+shopper, cart lines, products
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_staff_customer_list_is_one_request_beyond_the_session(staff_client, count_calls):
     make_customer(first_name="Grace")
     assert "1 customer" in staff_client.get("/staff/customers/").content.decode()  # the total, read once
@@ -37,6 +40,7 @@ def test_the_staff_customer_list_is_one_request_beyond_the_session(staff_client,
     assert calls == ["BatchGetItem", "Query"], calls  # session+staff account, the page; the total is this process's copy
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_hint_edited_to_name_someone_else_names_no_session():
     victim = make_customer()
     mine = Client()
@@ -50,6 +54,7 @@ def test_a_hint_edited_to_name_someone_else_names_no_session():
     assert "Sign in" in mine.get("/cart/").content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_session_whose_data_names_another_account_than_its_hint_reads_that_account():
     shopper, other = make_customer(), make_customer()
     store = SessionStore()
@@ -62,6 +67,7 @@ def test_a_session_whose_data_names_another_account_than_its_hint_reads_that_acc
     assert reread.account_read(type(other), other.customer_id) == (False, None)
 
 
+@pytest.mark.usefixtures("tables")
 def test_deactivation_and_password_changes_still_end_hinted_sessions():
     staff = make_staff(role="staff")
     clerk = Client()
@@ -85,6 +91,7 @@ def test_broken_hints_fall_back_to_a_plain_read():
         assert _account_of(key) is None
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_staff_key_carries_no_email_yet_still_reads_the_account_in_one_request(staff_client, count_calls):
     key = _key(staff_client)
     email = staff_client.staff.email
@@ -102,6 +109,7 @@ def test_the_staff_key_carries_no_email_yet_still_reads_the_account_in_one_reque
 
 @pytest.mark.parametrize("value", ["a" * 2049, "a" * 5000, "x" * 32 + ".s" + "A" * 3000, "é" * 40, "a b;c", "\x7f" * 10,
                                    "../../" * 10, "0" * 32 + ".c" + "%%%%"])
+@pytest.mark.usefixtures("tables")
 def test_any_session_cookie_gives_a_page_never_a_500(value):
     browser = Client()
     browser.cookies["sessionid"] = value
@@ -110,6 +118,7 @@ def test_any_session_cookie_gives_a_page_never_a_500(value):
     assert browser.get("/staff/").status_code == 302
 
 
+@pytest.mark.usefixtures("tables")
 def test_exists_answers_false_for_no_key_and_for_keys_this_engine_never_issues():
     store = SessionStore()
     assert store.exists(None) is False and store.exists("") is False and store.exists("a" * 3000) is False

@@ -8,6 +8,8 @@ from customers import selectors, services
 from customers.models import Customer, CustomerEmail
 from tests.factories import make_customer
 
+pytestmark = pytest.mark.usefixtures("tables")
+
 
 def _race(n, fn):
     with ThreadPoolExecutor(max_workers=n) as pool:

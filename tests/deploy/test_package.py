@@ -26,7 +26,7 @@ PASSWORD = "deploy-test-passphrase"
 SETTINGS = json.loads((ROOT / "zappa_settings.json").read_text())
 ENTRY_POINT = SETTINGS["base"]["lambda_handler"]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("tables")]
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,7 @@ IAM_ACTION = {("s3", "HeadBucket"): "s3:ListBucket", ("s3", "HeadObject"): "s3:G
               ("s3", "CompleteMultipartUpload"): "s3:PutObject", ("lambda", "Invoke"): "lambda:InvokeFunction"}
 NEEDS_NO_PERMISSION = {("sts", "GetCallerIdentity")}
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("tables")]
 
 
 def _iam_action(prefix: str, operation: str, method: str) -> str | None:

@@ -9,7 +9,7 @@ from catalog.images import placeholder_png
 from orders import services as order_services
 from tests.factories import PASSWORD, make_category, make_customer, make_product, make_staff
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("tables")]
 
 
 def seed_shop():

@@ -27,7 +27,7 @@ from shopsite import dynamodb, localdb
 from shopsite.errors import is_unavailable
 from tests.factories import PASSWORD, make_customer, make_product, make_staff
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("dynamodb_local")]  # its own DynamoDB Local, beside the session's
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "line2": "", "city": "Springfield", "postal_code": "12345", "country": "US"}
 SHOPPERS = 30
 

@@ -14,6 +14,8 @@ from orders.models import Order
 from tests.factories import PASSWORD, make_customer, make_product
 from tests.fault_injection import dynamodb_fault
 
+pytestmark = pytest.mark.usefixtures("tables")
+
 KINDS = ["throttle", "server_error", "timeout", "unreachable"]
 
 

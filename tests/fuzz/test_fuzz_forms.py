@@ -7,6 +7,7 @@ forms are posted as raw urlencoded bodies encoded with ``surrogatepass``, and JS
 them as ``\\udXXX`` escapes. Fields may repeat (``a=1&a=2``), the form's only nesting;
 API bodies nest deeply.
 """
+import pytest
 import json
 import re
 import uuid
@@ -81,6 +82,7 @@ def signed_in_customer():
 
 @FUZZ
 @given(fields("email", "password", "password_confirm", "first_name", "last_name", "phone", "line1", "city", "postal_code", "country"))
+@pytest.mark.usefixtures("tables")
 def test_signup(data):
     client = Client()
     post(client, "/account/signup/", data)
@@ -96,6 +98,7 @@ def test_logins(data, path):
 
 @FUZZ
 @given(fields("email", "first_name", "last_name", "phone", "line1", "line2", "city", "postal_code", "country", "version"))
+@pytest.mark.usefixtures("tables")
 def test_profile(data):
     client, _ = signed_in_customer()
     post(client, "/account/", data)
@@ -105,6 +108,7 @@ def test_profile(data):
 
 @FUZZ
 @given(fields("product_id", "quantity"), st.sampled_from(["/cart/add/", "/cart/update/"]))
+@pytest.mark.usefixtures("tables")
 def test_cart_forms(data, path):
     client = Client()
     product = make_product(stock=3)
@@ -115,6 +119,7 @@ def test_cart_forms(data, path):
 
 @FUZZ
 @given(fields("name", "line1", "line2", "city", "postal_code", "country"), maybe)
+@pytest.mark.usefixtures("tables")
 def test_checkout_forms(data, token):
     client, _ = signed_in_customer()
     client.post("/cart/add/", {"product_id": make_product(stock=3).product_id, "quantity": 1})
@@ -126,6 +131,7 @@ def test_checkout_forms(data, token):
 
 @FUZZ
 @given(fields("email", "first_name", "last_name", "phone", "line1", "line2", "city", "postal_code", "country", "notes", "status", "version"))
+@pytest.mark.usefixtures("tables")
 def test_staff_customer_forms(data):
     client = signed_in_staff()
     post(client, "/staff/customers/new/", data)
@@ -139,6 +145,7 @@ def test_staff_customer_forms(data):
 
 @FUZZ
 @given(fields("name", "slug", "description", "price", "category_id", "stock", "active", "version"), fields("name", "slug", "description", "position", "version"), maybe)
+@pytest.mark.usefixtures("tables")
 def test_staff_catalog_forms(product_data, category_data, delta):
     client = signed_in_staff()
     category = make_category()
@@ -156,6 +163,7 @@ def test_staff_catalog_forms(product_data, category_data, delta):
 
 @FUZZ
 @given(fields("status", "version"))
+@pytest.mark.usefixtures("tables")
 def test_staff_order_transition_form(data):
     from orders import services
 
@@ -185,6 +193,7 @@ customer_json = st.one_of(
 
 @FUZZ
 @given(customer_json, st.one_of(st.none(), st.text(alphabet=st.characters(codec="latin-1"), max_size=12)))
+@pytest.mark.usefixtures("tables")
 def test_api_arbitrary_json(body, if_match):
     from customers.accounts import services
 
@@ -225,6 +234,7 @@ content_types = st.sampled_from(["application/json", "application/json; charset=
 
 @FUZZ
 @given(raw_bodies, content_types, st.sampled_from(["post", "put", "patch", "delete"]))
+@pytest.mark.usefixtures("tables")
 def test_api_raw_bodies_and_content_types(body, content_type, method):
     """Bytes that are not JSON, JSON nested thousands deep, duplicate keys, lone surrogates,
     any content type: a 4xx with a JSON error body, never a 5xx."""
@@ -242,6 +252,7 @@ def test_api_raw_bodies_and_content_types(body, content_type, method):
 
 @FUZZ
 @given(maybe, fields("new_password", "new_password_confirm"))
+@pytest.mark.usefixtures("tables")
 def test_paths_and_tokens_anyone_can_type(value, data):
     """Every route that takes a part of the path, fed arbitrary text, by a shopper and by staff."""
     piece = segment(value)
@@ -268,6 +279,7 @@ def test_paths_and_tokens_anyone_can_type(value, data):
 
 @FUZZ
 @given(fields("version", "confirm", "active"), maybe)
+@pytest.mark.usefixtures("tables")
 def test_delete_toggle_cancel_and_logout_forms(data, other):
     staff = signed_in_staff()
     category = make_category()
@@ -300,6 +312,7 @@ graphql_queries = st.one_of(
 
 @FUZZ
 @given(graphql_queries, st.dictionaries(st.sampled_from(["n", "q", "s", "c", "p"]), json_values, max_size=4))
+@pytest.mark.usefixtures("tables")
 def test_graphql_arbitrary_queries_and_variables(query, variables):
     from customers.accounts import services
 

@@ -17,6 +17,8 @@ from customers.accounts.tokens import shopper_token_make
 from orders.models import Order
 from tests.factories import PASSWORD, make_category, make_customer, make_product
 
+pytestmark = pytest.mark.usefixtures("tables")
+
 ADDRESS = {"name": "Ada", "line1": "1 Main St", "city": "London", "postalCode": "N1", "country": "GB"}
 CART = gql("mutation($id: ID!, $n: Int!) { addToCart(productId: $id, quantity: $n) { count fingerprint } }")
 PLACE = gql("mutation($t: ID!, $r: String!, $a: AddressInput!) { createOrder(token: $t, reviewed: $r, address: $a) { id number } }")

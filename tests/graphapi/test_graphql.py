@@ -10,6 +10,8 @@ from customers.accounts import services as account_services
 from tests.factories import PASSWORD, make_category, make_customer, make_product
 from tests.fault_injection import dynamodb_fault
 
+pytestmark = pytest.mark.usefixtures("tables")
+
 PRODUCTS = "query($first: Int!, $after: String) { products(first: $first, after: $after) { items { name slug priceCents category { name } } nextCursor } }"
 
 

@@ -15,7 +15,7 @@ from customers.accounts import services as account_services
 from graphapi.errors import ERROR_CODES
 from tests.factories import make_product
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("tables")]
 
 APP = get_wsgi_application()
 

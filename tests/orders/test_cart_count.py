@@ -1,8 +1,11 @@
 """The header's cart count rides in a signed cookie, so cached catalog pages cost a visitor with a cart nothing."""
+import pytest
 from django.test import Client
 
 from orders.cart import COUNT_COOKIE
 from tests.factories import PASSWORD, make_customer, make_product
+
+pytestmark = pytest.mark.usefixtures("tables")
 
 
 def count_in(response) -> str:

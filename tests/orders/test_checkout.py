@@ -32,6 +32,7 @@ def one_item_order():
     return shopper, order
 
 
+@pytest.mark.usefixtures("tables")
 def test_fifty_shoppers_racing_for_ten_units(conflict_hold):
     product = make_product(stock=10, price_cents=2500)
     shoppers = [make_customer() for _ in range(50)]
@@ -57,6 +58,7 @@ def test_fifty_shoppers_racing_for_ten_units(conflict_hold):
         assert [(line.product_id, line.quantity) for line in lines] == [(product.product_id, 1)]
 
 
+@pytest.mark.usefixtures("tables")
 def test_same_token_twice_sequentially_makes_one_order():
     product = make_product(stock=5)
     shopper = make_customer()
@@ -70,6 +72,7 @@ def test_same_token_twice_sequentially_makes_one_order():
     assert len(list(Order.scan())) == 1
 
 
+@pytest.mark.usefixtures("tables")
 def test_same_token_concurrently_makes_one_order(conflict_hold):
     product = make_product(stock=5)
     shopper = make_customer()
@@ -90,6 +93,7 @@ def test_same_token_concurrently_makes_one_order(conflict_hold):
     assert len(list(Order.scan())) == 1
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_short_line_writes_nothing_at_all():
     plenty = make_product(stock=10)
     scarce = make_product(stock=3)
@@ -108,6 +112,7 @@ def test_a_short_line_writes_nothing_at_all():
     assert sorted((i.product_id, i.quantity) for i in selectors.cart_items(cart_id=cart_id)) == before
 
 
+@pytest.mark.usefixtures("tables")
 def test_transaction_failure_inside_dynamodb_writes_nothing():
     """The stock condition is checked by DynamoDB itself, not only by the pre-check."""
     product = make_product(stock=2)
@@ -134,6 +139,7 @@ def test_transaction_failure_inside_dynamodb_writes_nothing():
     assert [(i.product_id, i.quantity) for i in selectors.cart_items(cart_id=cart_id)] == [(l.product_id, l.quantity) for l in cart.lines]
 
 
+@pytest.mark.usefixtures("tables")
 def test_cancel_and_ship_race_exactly_one_wins(conflict_hold):
     for _ in range(5):
         product = make_product(stock=5)
@@ -157,6 +163,7 @@ def test_cancel_and_ship_race_exactly_one_wins(conflict_hold):
         assert stock_of(product) == (5 if results[0] == "cancelled" else 3)
 
 
+@pytest.mark.usefixtures("tables")
 def test_cart_over_the_transaction_limit_is_refused_before_trying():
     shopper = make_customer()
     cart_id = cart_of(shopper)
@@ -175,6 +182,7 @@ def test_cart_over_the_transaction_limit_is_refused_before_trying():
     assert list(Order.scan()) == []
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_full_cart_fits_one_transaction_with_the_session(customer_client):
     """MAX_CART_LINES lines: two actions each, the order, the shopper's change mark and the session = 97 of 100."""
     client = customer_client
@@ -190,6 +198,7 @@ def test_a_full_cart_fits_one_transaction_with_the_session(customer_client):
     assert getattr(client.cookies.get("cart_count"), "value", "") == ""  # the header's count went with the cart
 
 
+@pytest.mark.usefixtures("tables")
 def test_cart_merge_on_login_adds_and_caps_at_stock():
     product = make_product(stock=5)
     other = make_product(stock=9)
@@ -204,6 +213,7 @@ def test_cart_merge_on_login_adds_and_caps_at_stock():
     assert '<span class="cart-count">7</span>' in client.get("/").content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_adding_more_than_stock_caps_and_says_so(client):
     product = make_product(stock=3)
     response = client.post("/cart/add/", {"product_id": product.product_id, "quantity": 10}, follow=True)
@@ -212,6 +222,7 @@ def test_adding_more_than_stock_caps_and_says_so(client):
     assert client.post("/cart/add/", {"product_id": "nope", "quantity": 1}, follow=True).status_code == 200
 
 
+@pytest.mark.usefixtures("tables")
 def test_cart_page_is_one_query_and_one_batch_get(client, count_calls):
     for _ in range(3):
         client.post("/cart/add/", {"product_id": make_product(stock=5).product_id, "quantity": 1})
@@ -223,6 +234,7 @@ def test_cart_page_is_one_query_and_one_batch_get(client, count_calls):
     assert html.count('class="qty-form"') == 3
 
 
+@pytest.mark.usefixtures("tables")
 def test_cart_flags_sold_out_and_inactive_lines(client):
     gone = make_product(stock=5, name="Going away")
     sold = make_product(stock=1, name="Last one")
@@ -235,6 +247,7 @@ def test_cart_flags_sold_out_and_inactive_lines(client):
     assert "Check out</a>" not in html
 
 
+@pytest.mark.usefixtures("tables")
 def test_checkout_flow_end_to_end_through_pages(count_calls):
     product = make_product(stock=4, price_cents=1999)
     client = Client()
@@ -274,6 +287,7 @@ def test_checkout_flow_end_to_end_through_pages(count_calls):
     assert client.post("/checkout/place/", {"token": "not-a-uuid"}).status_code == 302
 
 
+@pytest.mark.usefixtures("tables")
 def test_another_shopper_gets_404_and_anonymous_goes_to_login():
     product = make_product(stock=4)
     owner = make_customer()
@@ -290,6 +304,7 @@ def test_another_shopper_gets_404_and_anonymous_goes_to_login():
     assert response.status_code == 302 and response["Location"].startswith("/account/login/")
 
 
+@pytest.mark.usefixtures("tables")
 def test_staff_order_console_transitions_and_history(staff_client):
     product = make_product(stock=4)
     shopper = make_customer()
@@ -310,6 +325,7 @@ def test_staff_order_console_transitions_and_history(staff_client):
     assert staff_client.get("/staff/orders/?status=bogus").status_code == 200
 
 
+@pytest.mark.usefixtures("tables")
 def test_order_history_pages(customer_client):
     customer = customer_client.customer
     product = make_product(stock=100)
@@ -324,6 +340,7 @@ def test_order_history_pages(customer_client):
     assert seen == list(reversed(ids))
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_price_change_after_review_places_nothing_and_shows_the_new_total(customer_client):
     product = make_product(stock=5, price_cents=1499)
     customer_client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1})
@@ -344,6 +361,7 @@ def test_a_price_change_after_review_places_nothing_and_shows_the_new_total(cust
     assert Order.get(placed["Location"].rstrip("/").split("/")[-1]).total_cents == 9999
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_quantity_change_in_another_tab_after_review_is_refused(customer_client):
     product = make_product(stock=5, price_cents=1000)
     customer_client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1})
@@ -354,6 +372,7 @@ def test_a_quantity_change_in_another_tab_after_review_is_refused(customer_clien
     assert response["Location"] == "/checkout/review/" and Order.count() == 0
 
 
+@pytest.mark.usefixtures("tables")
 def test_every_concurrent_submit_of_one_token_lands_on_the_order(conflict_hold):
     product = make_product(stock=50)
     shopper = make_customer()
@@ -373,6 +392,7 @@ def test_every_concurrent_submit_of_one_token_lands_on_the_order(conflict_hold):
     assert stock_of(product) == 48 and Order.count() == 1
 
 
+@pytest.mark.usefixtures("tables")
 def test_concurrent_orders_get_distinct_increasing_numbers_staff_can_find(staff_client, settings, conflict_hold):
     product = make_product(stock=100, price_cents=1000)
     shoppers = [make_customer() for _ in range(20)]
@@ -400,6 +420,7 @@ def test_concurrent_orders_get_distinct_increasing_numbers_staff_can_find(staff_
         assert "No order has the number" in html
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_cart_states_the_free_shipping_threshold_and_shows_thumbnails(client, settings):
     settings.FREE_SHIPPING_THRESHOLD_CENTS = 5000
     product = make_product(stock=10, price_cents=1500, image="demo/lamp.png")
@@ -411,6 +432,7 @@ def test_the_cart_states_the_free_shipping_threshold_and_shows_thumbnails(client
     assert "Your order ships free." in client.get("/cart/").content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_staff_find_orders_by_email_and_see_them_on_the_customer_page(staff_client):
     from orders.services import GuestShopper
 
@@ -434,6 +456,7 @@ def test_staff_find_orders_by_email_and_see_them_on_the_customer_page(staff_clie
         "/staff/orders/", {"number": "nobody@example.com"}).content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_shipping_with_a_tracking_number_tells_the_shopper_and_the_slip_lists_the_box(staff_client, streams):
     from django.core import mail
 
@@ -465,6 +488,7 @@ def test_shipping_with_a_tracking_number_tells_the_shopper_and_the_slip_lists_th
     assert "UPS 1Z999" in shopper.get(f"/account/orders/{order.order_id}/").content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_checkout_under_endless_conflicts_shows_try_again_and_keeps_the_address(customer_client, settings):
     from tests.fault_injection import dynamodb_fault
 
@@ -491,6 +515,7 @@ def test_a_tracking_number_links_to_its_carriers_page_when_the_carrier_is_known(
     assert selectors.tracking_url(carrier=carrier, number=number) == expected
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_staff_order_list_opens_on_all_and_the_order_page_offers_paying_before_cancelling(staff_client):
     shopper = make_customer()
     product = make_product(stock=5)
@@ -510,6 +535,7 @@ def test_the_staff_order_list_opens_on_all_and_the_order_page_offers_paying_befo
     assert page.index("Mark paid") < page.index("Mark cancelled")  # the everyday step first, the destructive last
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_staff_order_page_names_the_payment_and_links_to_the_buyer(staff_client):
     shopper, order = one_item_order()
     page = staff_client.get(f"/staff/orders/{order.order_id}/").content.decode()
@@ -517,6 +543,7 @@ def test_the_staff_order_page_names_the_payment_and_links_to_the_buyer(staff_cli
     assert "Manual (bank transfer or on delivery)" in page and "to be paid by" in page
 
 
+@pytest.mark.usefixtures("tables")
 def test_staff_notes_stay_internal_or_reach_the_customer_by_email_and_on_their_order_page(staff_client):
     from django.core import mail
 
@@ -538,6 +565,7 @@ def test_staff_notes_stay_internal_or_reach_the_customer_by_email_and_on_their_o
     assert selectors.order_find(order_id=order.order_id).status == "placed"  # a note changes nothing else
 
 
+@pytest.mark.usefixtures("tables")
 def test_notes_added_at_once_are_all_kept():
     shopper, order = one_item_order()
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -546,6 +574,7 @@ def test_notes_added_at_once_are_all_kept():
     assert sorted(note.text for note in selectors.order_find(order_id=order.order_id).notes) == [f"note {n}" for n in range(8)]
 
 
+@pytest.mark.usefixtures("tables")
 def test_staff_change_the_address_of_an_unshipped_order_from_the_version_they_saw(staff_client):
     shopper, order = one_item_order()
     moved = {f"address-{key}": value for key, value in dict(ADDRESS, line1="9 New Road", city="Shelbyville").items()}

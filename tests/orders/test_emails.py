@@ -12,6 +12,8 @@ from shopsite.models import OutboxMessage
 from shopsite.streams import StreamReader
 from tests.factories import PASSWORD, make_product, signup_confirmed
 
+pytestmark = pytest.mark.usefixtures("tables")
+
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "line2": "", "city": "Springfield", "postal_code": "12345", "country": "US"}
 
 

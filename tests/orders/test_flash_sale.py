@@ -17,7 +17,7 @@ from shopsite.errors import is_unavailable
 from tests.conftest import conflict_stats
 from tests.factories import make_customer, make_product
 
-pytestmark = pytest.mark.usefixtures("conflict_hold")  # items held as long as DynamoDB holds them
+pytestmark = [pytest.mark.usefixtures("conflict_hold"), pytest.mark.usefixtures("tables")]  # items held as long as DynamoDB holds them
 ADDRESS = {"name": "Ada Lovelace", "line1": "1 Main St", "line2": "", "city": "Springfield", "postal_code": "12345",
            "country": "US"}
 

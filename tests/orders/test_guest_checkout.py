@@ -1,4 +1,5 @@
 """Guest checkout: an email and an address are enough; a signed link shows the order; a later account claims it."""
+import pytest
 import re
 
 from django.core import mail
@@ -7,6 +8,8 @@ from django.test import Client
 from catalog import selectors as catalog_selectors
 from orders import selectors
 from tests.factories import PASSWORD, make_customer, make_product, signup_confirmed
+
+pytestmark = pytest.mark.usefixtures("tables")
 
 ADDRESS = {"name": "Grace Hopper", "line1": "1 Navy Way", "line2": "", "city": "Arlington", "postal_code": "22202", "country": "US"}
 

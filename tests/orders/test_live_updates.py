@@ -1,10 +1,13 @@
 """Pages that refresh themselves: 304 for one read while nothing changed, the new page when an order did."""
+import pytest
 import uuid
 
 from django.test import Client
 
 from orders import services
 from tests.factories import PASSWORD, make_customer, make_product
+
+pytestmark = pytest.mark.usefixtures("tables")
 
 ADDRESS = {"name": "A", "line1": "1 St", "city": "X", "postal_code": "1", "country": "US"}
 

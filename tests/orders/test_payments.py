@@ -90,6 +90,7 @@ def signed_in_client():
     return client, customer
 
 
+@pytest.mark.usefixtures("tables")
 def test_manual_payment_shows_how_to_pay_and_staff_mark_it_paid(staff_client, streams):
     client, customer = signed_in_client()
     product = make_product(stock=5, price_cents=1500)
@@ -107,6 +108,7 @@ def test_manual_payment_shows_how_to_pay_and_staff_mark_it_paid(staff_client, st
     assert "Payment received" in mail.outbox[-1].subject
 
 
+@pytest.mark.usefixtures("tables")
 def test_how_to_pay_stays_on_the_order_page_and_is_in_the_email_until_the_order_is_paid(staff_client, streams):
     """A shopper who closed the confirmation can still pay: the order page and the "received" email say how,
     how much, with which reference and by when."""
@@ -124,6 +126,7 @@ def test_how_to_pay_stays_on_the_order_page_and_is_in_the_email_until_the_order_
     assert "How to pay" not in client.get(f"/account/orders/{order.order_id}/").content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_stripe_checkout_sends_the_shopper_to_stripe_and_the_webhook_marks_it_paid(stripe_shop, streams):
     client, customer = signed_in_client()
     product = make_product(stock=5, price_cents=1500)
@@ -150,6 +153,7 @@ def test_stripe_checkout_sends_the_shopper_to_stripe_and_the_webhook_marks_it_pa
     assert "Payment received" in mail.outbox[-1].subject
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_repeated_webhook_changes_nothing_the_second_time(stripe_shop, conflict_hold):
     order, product = placed_order()
     completed = session_completed(order)
@@ -162,6 +166,7 @@ def test_a_repeated_webhook_changes_nothing_the_second_time(stripe_shop, conflic
     assert [change.status for change in stored.history] == ["placed", "paid"] and stock_of(product) == 3
 
 
+@pytest.mark.usefixtures("tables")
 def test_expired_after_completed_is_ignored(stripe_shop):
     order, product = placed_order()
     assert deliver(session_completed(order)).json()["result"] == "paid"
@@ -169,6 +174,7 @@ def test_expired_after_completed_is_ignored(stripe_shop):
     assert selectors.order_find(order_id=order.order_id).status == "paid" and stock_of(product) == 3
 
 
+@pytest.mark.usefixtures("tables")
 def test_completed_after_expired_refunds_the_late_payment_exactly_once(stripe_shop):
     order, product = placed_order()
     assert deliver(session_expired(order)).json()["result"] == "cancelled"
@@ -183,6 +189,7 @@ def test_completed_after_expired_refunds_the_late_payment_exactly_once(stripe_sh
     assert "refunded" in stored.history[-1].actor
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_full_refund_marks_the_order_refunded_and_restocks_what_never_shipped(stripe_shop, streams):
     order, product = placed_order()
     deliver(session_completed(order, intent="pi_r"))
@@ -197,6 +204,7 @@ def test_a_full_refund_marks_the_order_refunded_and_restocks_what_never_shipped(
 
 @pytest.mark.parametrize("case", ["bad signature", "no signature", "old timestamp", "not json", "a day ahead",
                                   "six minutes ahead"])
+@pytest.mark.usefixtures("tables")
 def test_a_webhook_that_is_not_from_stripe_is_refused(stripe_shop, case):
     order, product = placed_order()
     body, signature = signed(session_completed(order), secret="whsec_wrong" if case == "bad signature" else WEBHOOK_SECRET,
@@ -234,6 +242,7 @@ def test_a_correctly_signed_but_malformed_event_is_a_400_with_a_log_line(stripe_
     assert any("malformed" in record.getMessage() for record in caplog.records)
 
 
+@pytest.mark.usefixtures("tables")
 def test_an_unknown_event_type_is_accepted_and_ignored(stripe_shop):
     order, _ = placed_order()
     response = deliver(event("customer.created", {"id": "cus_1", "object": "customer"}))
@@ -241,6 +250,7 @@ def test_an_unknown_event_type_is_accepted_and_ignored(stripe_shop):
     assert selectors.order_find(order_id=order.order_id).status == "placed"
 
 
+@pytest.mark.usefixtures("tables")
 def test_without_stripe_keys_the_webhook_is_absent_and_checkout_offers_manual_only(settings):
     settings.STRIPE_SECRET_KEY = settings.STRIPE_WEBHOOK_SECRET = ""
     assert deliver(event("customer.created", {"id": "x"})).status_code == 404
@@ -250,6 +260,7 @@ def test_without_stripe_keys_the_webhook_is_absent_and_checkout_offers_manual_on
     assert "Card" not in html and 'type="hidden" name="payment" value="manual"' in html
 
 
+@pytest.mark.usefixtures("tables")
 def test_unpaid_orders_release_their_stock_when_time_runs_out(streams):
     due, due_product = placed_order(provider="manual")
     fresh, fresh_product = placed_order(provider="manual")
@@ -267,6 +278,7 @@ def test_unpaid_orders_release_their_stock_when_time_runs_out(streams):
     assert out.getvalue().endswith("Released 0 unpaid orders.\n")
 
 
+@pytest.mark.usefixtures("tables")
 def test_payment_and_release_racing_for_one_order_exactly_one_wins(stripe_shop, conflict_hold):
     for round_ in range(8):
         order, product = placed_order(provider="stripe")
@@ -296,6 +308,7 @@ def test_payment_and_release_racing_for_one_order_exactly_one_wins(stripe_shop, 
         assert len([change for change in stored.history if change.status in ("paid", "cancelled")]) == 1 + (paid != "paid")
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_shopper_can_cancel_only_after_confirming():
     client, customer = signed_in_client()
     product = make_product(stock=5)
@@ -310,6 +323,7 @@ def test_a_shopper_can_cancel_only_after_confirming():
     assert again.status_code == 302
 
 
+@pytest.mark.usefixtures("tables")
 def test_an_event_already_recorded_changes_nothing_even_inside_the_transaction():
     """The record's condition is part of the order's transaction: a repeat that slips past the first check still fails."""
     order, product = placed_order(provider="stripe")
@@ -320,6 +334,7 @@ def test_an_event_already_recorded_changes_nothing_even_inside_the_transaction()
     assert selectors.order_find(order_id=order.order_id).status == "placed" and stock_of(product) == 3
 
 
+@pytest.mark.usefixtures("tables")
 def test_claims_racing_for_the_same_guest_orders_move_each_once(conflict_hold):
     from orders.services import GuestShopper
 
@@ -335,6 +350,7 @@ def test_claims_racing_for_the_same_guest_orders_move_each_once(conflict_hold):
     assert len(selectors.order_list_for_customer(customer_id=owner.customer_id).items) == 3
 
 
+@pytest.mark.usefixtures("tables")
 def test_events_for_unknown_payments_or_of_unknown_kinds_are_recorded_and_ignored():
     assert services.payment_event_apply(event_id="stripe:evt_a", kind="refunded", order_id=None,
                                         payment_ref="pi_never_seen") == ("ignored", None)
@@ -345,6 +361,7 @@ def test_events_for_unknown_payments_or_of_unknown_kinds_are_recorded_and_ignore
     assert outcome == "ignored" and same.order_id == order.order_id
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_repeat_that_slips_past_the_first_check_is_still_a_duplicate(monkeypatch):
     """Two deliveries of one event at once both find no record; the one that loses is told so by the database."""
     from orders.models import PaymentRecord
@@ -362,6 +379,7 @@ def test_a_repeat_that_slips_past_the_first_check_is_still_a_duplicate(monkeypat
     assert selectors.order_find(order_id=order.order_id).status == "shipped" and stock_of(product) == 3
 
 
+@pytest.mark.usefixtures("tables")
 def test_release_skips_waiting_orders_whose_time_has_not_run_out():
     order, product = placed_order(provider="manual")
     selectors.order_find(order_id=order.order_id).update(actions=[
@@ -370,6 +388,7 @@ def test_release_skips_waiting_orders_whose_time_has_not_run_out():
     assert selectors.order_find(order_id=order.order_id).status == "placed" and stock_of(product) == 3
 
 
+@pytest.mark.usefixtures("tables")
 def test_release_finds_every_expired_order_however_many_unexpired_ones_are_older():
     waiting = []
     for n in range(110):  # manual orders, older than any card order, still inside their week
@@ -384,6 +403,7 @@ def test_release_finds_every_expired_order_however_many_unexpired_ones_are_older
     assert stock_of(product) == 5
 
 
+@pytest.mark.usefixtures("tables")
 def test_staff_refund_a_card_order_through_stripe_once(stripe_shop, staff_client):
     order, product = placed_order(provider="stripe")
     deliver(session_completed(order, intent="pi_refund_me"))
@@ -405,6 +425,7 @@ def test_staff_refund_a_card_order_through_stripe_once(stripe_shop, staff_client
     assert selectors.order_find(order_id=other.order_id).status == "paid"
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_release_decided_before_a_payment_never_cancels_the_paid_order(stripe_shop):
     """The release reads the waiting orders, then a payment lands, then the release acts: it must leave the order paid."""
     order, product = placed_order(provider="stripe")

@@ -15,6 +15,7 @@ def cart_of(customer):
     return services.cart_id_for_customer(customer.customer_id)
 
 
+@pytest.mark.usefixtures("tables")
 def test_set_quantity_caps_at_stock_and_zero_removes():
     product = make_product(stock=4)
     cart = "session#set-quantity"
@@ -25,6 +26,7 @@ def test_set_quantity_caps_at_stock_and_zero_removes():
     assert selectors.cart_items(cart_id=cart) == []
 
 
+@pytest.mark.usefixtures("tables")
 def test_set_quantity_of_a_hidden_product_removes_the_line():
     product = make_product(stock=4)
     cart = "session#hidden"
@@ -34,6 +36,7 @@ def test_set_quantity_of_a_hidden_product_removes_the_line():
     assert selectors.cart_items(cart_id=cart) == []
 
 
+@pytest.mark.usefixtures("tables")
 def test_adding_a_hidden_or_sold_out_product_is_refused():
     with pytest.raises(services.ProductUnavailable):
         services.cart_add(cart_id="session#x", product_id=make_product(stock=0).product_id, quantity=1)
@@ -41,6 +44,7 @@ def test_adding_a_hidden_or_sold_out_product_is_refused():
         services.cart_add(cart_id="session#x", product_id="missing", quantity=1)
 
 
+@pytest.mark.usefixtures("tables")
 def test_stock_sold_between_cart_read_and_transaction_is_out_of_stock(monkeypatch):
     """The cart looked fine when read; the transaction's own condition catches the sale."""
     product = make_product(stock=2)
@@ -60,6 +64,7 @@ def test_stock_sold_between_cart_read_and_transaction_is_out_of_stock(monkeypatc
     assert Order.count() == 0 and len(selectors.cart_items(cart_id=cart_of(shopper))) == 1
 
 
+@pytest.mark.usefixtures("tables")
 def test_cart_changed_between_read_and_transaction_is_cart_changed(monkeypatch):
     product = make_product(stock=5)
     shopper = make_customer()
@@ -77,6 +82,7 @@ def test_cart_changed_between_read_and_transaction_is_cart_changed(monkeypatch):
     assert Order.count() == 0
 
 
+@pytest.mark.usefixtures("tables")
 def test_order_numbers_come_from_blocks_each_process_reserves_with_one_add(settings):
     """Two processes (two NumberBlocks on one counter) never hand out one number twice; a process reserves a
     block with one ADD outside any transaction and spends it without touching DynamoDB."""
@@ -103,6 +109,7 @@ def test_order_numbers_come_from_blocks_each_process_reserves_with_one_add(setti
     assert calls.count("TransactWriteItems") == 4 and calls.count("UpdateItem") - 4 == 2  # 4 cart adds, 2 blocks
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_callers_write_rides_in_the_order_transaction_and_is_dropped_if_its_condition_fails():
     from datetime import datetime, timezone
 
@@ -129,6 +136,7 @@ def test_the_callers_write_rides_in_the_order_transaction_and_is_dropped_if_its_
     assert Session.count() == 0 and selectors.cart_items(cart_id=cart_of(shopper)) == []
 
 
+@pytest.mark.usefixtures("tables")
 def test_empty_cart_and_stale_transitions_are_refused():
     shopper = make_customer()
     with pytest.raises(services.CartEmpty):
@@ -147,6 +155,7 @@ def test_empty_cart_and_stale_transitions_are_refused():
     assert cancelled.status == "cancelled"
 
 
+@pytest.mark.usefixtures("tables")
 def test_updating_a_line_removed_in_another_tab_is_a_message_not_a_500(client):
     product = make_product(stock=5)
     assert client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1}).status_code == 302
@@ -165,6 +174,7 @@ def test_media_paths_with_nul_bytes_or_traversal_are_404(client, settings, tmp_p
         assert client.get(path).status_code == 404, path
 
 
+@pytest.mark.usefixtures("tables")
 def test_concurrent_adds_of_one_line_all_count(conflict_hold):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -175,6 +185,7 @@ def test_concurrent_adds_of_one_line_all_count(conflict_hold):
     assert [int(item.quantity) for item in selectors.cart_items(cart_id=cart)] == [10]
 
 
+@pytest.mark.usefixtures("tables")
 def test_concurrent_adds_beyond_stock_end_capped(conflict_hold):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -185,6 +196,7 @@ def test_concurrent_adds_beyond_stock_end_capped(conflict_hold):
     assert [int(item.quantity) for item in selectors.cart_items(cart_id=cart)] == [4]
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_new_visitors_concurrent_first_adds_share_one_cart(conflict_hold):
     """Five tabs, one browser, no session yet: every product told "Added" is in the cart."""
     from concurrent.futures import ThreadPoolExecutor
@@ -215,6 +227,7 @@ def test_a_new_visitors_concurrent_first_adds_share_one_cart(conflict_hold):
         assert product.name in page
 
 
+@pytest.mark.usefixtures("tables")
 def test_conflicts_that_outlast_the_retries_are_an_outage_not_a_changed_cart(settings):
     """DynamoDB cancelling every try for a conflict is "try again" (503), and nothing is written."""
     from shopsite.dynamodb import CONFLICT_ATTEMPTS

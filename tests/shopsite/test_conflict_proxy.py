@@ -40,6 +40,7 @@ def update(name, amount=1):
                        "ExpressionAttributeValues": {":n": {"N": str(amount)}}}}
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_transaction_touching_a_held_item_is_cancelled_and_others_go_through(slow_proxy):
     proxy, client = slow_proxy
     holder = threading.Thread(target=client.transact_write_items, kwargs={"TransactItems": [update("a"), update("b")]})
@@ -75,6 +76,7 @@ def test_a_put_is_held_by_the_key_inside_its_item(slow_proxy):
     holder.join()
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_app_retries_a_conflict_with_backoff_and_succeeds(conflict_hold):
     """Through the suite's own proxy: a transaction the emulation cancels is sent again by botocore
     (shopsite.dynamodb._retry_conflicts) and lands once the holder is done."""

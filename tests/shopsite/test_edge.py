@@ -1,4 +1,5 @@
 """CloudFront in front: which pages the edge may share, how "Add to cart" works on them, who the client is."""
+import pytest
 import re
 
 from django.test import Client, RequestFactory, override_settings
@@ -11,6 +12,7 @@ def _cache_control(response) -> set[str]:
     return {part.strip() for part in response.get("Cache-Control", "").split(",") if part.strip()}
 
 
+@pytest.mark.usefixtures("tables")
 def test_catalog_pages_for_a_visitor_without_cookies_are_public_for_a_short_stated_time(settings):
     category = make_category(slug="lamps")
     product = make_product(category=category, slug="brass-lamp")
@@ -24,6 +26,7 @@ def test_catalog_pages_for_a_visitor_without_cookies_are_public_for_a_short_stat
     assert "Add to cart" in page and "csrfmiddlewaretoken" not in page  # no per-visitor token on a shared page
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_visitor_with_a_cookie_of_ours_never_gets_a_shared_page():
     product = make_product(slug="oak-board")
     browser = Client()
@@ -36,6 +39,7 @@ def test_a_visitor_with_a_cookie_of_ours_never_gets_a_shared_page():
         assert "public" not in _cache_control(browser.get(path)), path
 
 
+@pytest.mark.usefixtures("tables")
 def test_add_to_cart_from_a_shared_page_is_checked_by_its_origin():
     product = make_product(slug="tea-pot", stock=5)
     shop = Client(enforce_csrf_checks=True)
@@ -70,6 +74,7 @@ def test_the_viewer_address_is_trusted_only_from_cloudfront():
         assert client_address(through_edge) == "130.176.1.1"  # no CloudFront configured: the header means nothing
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_benchs_edge_model_takes_its_shares_from_djangos_headers():
     from bench.edge import edge_costs, measure_edge
 

@@ -13,6 +13,7 @@ from shopsite import dynamodb
 from tests.factories import PASSWORD, make_customer, make_staff
 
 
+@pytest.mark.usefixtures("tables")
 def test_create_tables_twice_changes_nothing(capsys):
     call_command("create_tables")
     lines = capsys.readouterr().out.strip().splitlines()
@@ -46,6 +47,7 @@ def fresh_prefix(settings):
         dynamodb.configure()
 
 
+@pytest.mark.usefixtures("dynamodb_local")  # a DynamoDB Local of its own (fresh_prefix)
 def test_create_tables_creates_missing_tables_with_indexes_and_ttl(fresh_prefix, capsys):
     call_command("create_tables")
     out = capsys.readouterr().out
@@ -65,6 +67,7 @@ def test_create_tables_creates_missing_tables_with_indexes_and_ttl(fresh_prefix,
     assert ttl["AttributeName"] == "expires_at" and ttl["TimeToLiveStatus"] == "ENABLED"
 
 
+@pytest.mark.usefixtures("dynamodb_local")  # a DynamoDB Local of its own (fresh_prefix)
 def test_create_tables_switches_on_ttl_for_a_table_that_has_it_off(fresh_prefix, capsys):
     """A table made without TTL (by hand, or by an older release) gets it on the next run."""
     from customers.models import Session as SessionModel
@@ -81,6 +84,7 @@ def test_create_tables_switches_on_ttl_for_a_table_that_has_it_off(fresh_prefix,
     assert "switched on" not in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("tables")
 def test_session_survives_across_requests(client):
     client.post("/cart/update/", {"product_id": "x", "quantity": "0"})  # any POST that touches the session
     staff = make_staff()
@@ -91,6 +95,7 @@ def test_session_survives_across_requests(client):
     assert client.get("/staff/").status_code == 200
 
 
+@pytest.mark.usefixtures("tables")
 def test_expired_session_does_not_load(client):
     staff = make_staff()
     client.post("/staff/login/", {"email": staff.email, "password": PASSWORD})
@@ -103,6 +108,7 @@ def test_expired_session_does_not_load(client):
     assert response["Location"].startswith("/staff/login/")
 
 
+@pytest.mark.usefixtures("tables")
 def test_staff_login_rotates_session_key_and_logout_flushes(client):
     staff = make_staff()
     client.get("/staff/login/")
@@ -128,6 +134,7 @@ def test_staff_required_redirects_anonymous_with_next(client):
     assert response["Location"] == "/staff/login/?next=%2Fstaff%2Fcustomers%2F"
 
 
+@pytest.mark.usefixtures("tables")
 def test_staff_required_refuses_signed_in_shopper(customer_client):
     for path in ("/staff/", "/staff/customers/", "/staff/products/", "/staff/categories/", "/staff/orders/"):
         response = customer_client.get(path)
@@ -135,6 +142,7 @@ def test_staff_required_refuses_signed_in_shopper(customer_client):
         assert "You can't open this page" in response.content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_wrong_password_is_refused_with_a_message(client):
     staff = make_staff()
     response = client.post("/staff/login/", {"email": staff.email, "password": "nope-nope-nope"})
@@ -143,6 +151,7 @@ def test_wrong_password_is_refused_with_a_message(client):
     assert client.get("/staff/").status_code == 302
 
 
+@pytest.mark.usefixtures("tables")
 def test_five_failures_lock_this_client_even_with_the_right_password(client):
     staff = make_staff()
     for _ in range(5):
@@ -155,6 +164,7 @@ def test_five_failures_lock_this_client_even_with_the_right_password(client):
     assert "Too many failed attempts" in other.post("/staff/login/", {"email": staff.email, "password": PASSWORD}).content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_stranger_cannot_keep_the_owner_out():
     """Locks are per account *and* client: failures from one address never lock the owner at another."""
     staff = make_staff()
@@ -166,6 +176,7 @@ def test_a_stranger_cannot_keep_the_owner_out():
     assert owner.post("/staff/login/", {"email": staff.email, "password": PASSWORD}).status_code == 302
 
 
+@pytest.mark.usefixtures("tables")
 def test_thirty_concurrent_guesses_check_at_most_the_limit(monkeypatch, conflict_hold):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -199,6 +210,7 @@ def test_thirty_concurrent_guesses_check_at_most_the_limit(monkeypatch, conflict
         assert PASSWORD in checked
 
 
+@pytest.mark.usefixtures("tables")
 def test_one_client_spraying_many_accounts_is_stopped(settings):
     from customers.accounts import services
 
@@ -216,6 +228,7 @@ def test_one_client_spraying_many_accounts_is_stopped(settings):
         services.login_attempt(scope="customer", email="victim0@example.com", password="x", client="203.0.113.1")
 
 
+@pytest.mark.usefixtures("tables")
 def test_successful_sign_ins_from_one_office_never_spend_its_budget(settings):
     """31 colleagues behind one NAT sign in within the window: only failures count, and shoppers' failures
     never spend the staff budget of that address."""
@@ -235,6 +248,7 @@ def test_successful_sign_ins_from_one_office_never_spend_its_budget(settings):
     assert services.login_attempt(scope="staff", email=owner.email, password=PASSWORD, client=office)
 
 
+@pytest.mark.usefixtures("tables")
 def test_each_lock_lasts_twice_as_long_as_the_last_and_then_clears(client, settings):
     from customers.accounts import services
     from customers.models import LoginAttempt
@@ -256,6 +270,7 @@ def test_each_lock_lasts_twice_as_long_as_the_last_and_then_clears(client, setti
     assert services.LoginLocked(90).seconds == 90
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_password_change_goes_through_the_throttle(customer_client):
     for _ in range(5):
         customer_client.post("/account/password/", {"current_password": "not-it-at-all", "new_password": "a-new-long-password",
@@ -265,6 +280,7 @@ def test_a_password_change_goes_through_the_throttle(customer_client):
     assert response.status_code == 400 and "Too many failed attempts" in response.content.decode()
 
 
+@pytest.mark.usefixtures("tables")
 def test_csrf_is_enforced_on_post():
     staff = make_staff()
     client = Client(enforce_csrf_checks=True)
@@ -277,6 +293,7 @@ def test_csrf_is_enforced_on_post():
     assert response.status_code == 302
 
 
+@pytest.mark.usefixtures("tables")
 def test_login_rotates_csrf_token():
     staff = make_staff()
     client = Client(enforce_csrf_checks=True)
@@ -295,6 +312,7 @@ def test_404_page_uses_the_base_template(client):
     assert '<main id="main"' in html and "site-header" in html
 
 
+@pytest.mark.usefixtures("tables")
 def test_login_next_is_not_an_open_redirect(client):
     staff = make_staff()
     response = client.post("/staff/login/?next=https://evil.example/", {"email": staff.email, "password": PASSWORD})
@@ -305,6 +323,7 @@ def _link_from(out: str) -> str:
     return re.search(r"(/staff/set-password/\S+)", out).group(1)
 
 
+@pytest.mark.usefixtures("tables")
 def test_createstaff_prints_a_one_time_link_that_sets_the_password(client, capsys):
     call_command("createstaff", "--email=Admin@Example.com")
     out = capsys.readouterr().out
@@ -328,6 +347,7 @@ def test_createstaff_prints_a_one_time_link_that_sets_the_password(client, capsy
     assert Client().get(link).status_code == 400
 
 
+@pytest.mark.usefixtures("tables")
 def test_createstaff_link_expires_and_rejects_tampering(client, capsys, settings):
     call_command("createstaff", "--email=ops@example.com", "--base-url=https://shop.example.com/dev/")
     out = capsys.readouterr().out
@@ -339,6 +359,7 @@ def test_createstaff_link_expires_and_rejects_tampering(client, capsys, settings
     assert client.get(link).status_code == 400
 
 
+@pytest.mark.usefixtures("tables")
 def test_createstaff_for_an_existing_account_gives_a_new_link_and_keeps_the_password(client, capsys):
     staff = make_staff()
     call_command("createstaff", f"--email={staff.email}")
@@ -369,6 +390,7 @@ def test_health_answers_without_dynamodb(client, count_calls):
     assert calls == []
 
 
+@pytest.mark.usefixtures("dynamodb_local")  # a DynamoDB Local of its own (fresh_prefix)
 def test_create_tables_adds_an_index_an_older_table_lacks(fresh_prefix, capsys):
     from customers.models import Customer
     from shopsite.dynamodb import _table_request

@@ -9,6 +9,8 @@ from catalog.models import CategoryCounter, SearchTerm, SlugGuard
 from customers.models import CustomerEmail
 from tests.factories import make_category, make_customer, make_product
 
+pytestmark = pytest.mark.usefixtures("tables")
+
 
 def run(*args):
     out = io.StringIO()

@@ -56,6 +56,7 @@ def test_one_emf_line_per_scope_with_namespace_and_values(captured):
     assert metric_values(blob) == {"OrdersPlaced": 1.0, "OrderValueCents": 2599.0}
 
 
+@pytest.mark.usefixtures("tables")
 def test_placing_and_refusing_orders_are_counted(captured):
     product = make_product(stock=1, price_cents=1500)
     shopper, other = make_customer(), make_customer()
@@ -72,6 +73,7 @@ def test_placing_and_refusing_orders_are_counted(captured):
     assert values["CheckoutRefusedOutOfStock"] == 1.0
 
 
+@pytest.mark.usefixtures("tables")
 def test_each_request_logs_its_route_status_and_calls(client, captured):
     response = client.get("/products/?token=secret-in-query")
     assert response.status_code == 200
@@ -92,6 +94,7 @@ def test_request_lines_are_quiet_when_all_went_well(status, duration_ms, level):
     assert logging.getLevelName(request_log_level(status=status, duration_ms=duration_ms)) == level
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_missing_page_logs_at_info(client, captured, settings):
     settings.SLOW_REQUEST_MS = 600_000  # the level must not depend on how busy the machine is
     response = client.get("/products/no-such-product/")

@@ -11,6 +11,7 @@ def guards():
         SlugGuard(key, owner_id="owner").save()
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_failed_update_added_first_is_reported_by_its_label(guards):
     """PynamoDB sends deletes, then puts, then updates: by position the update would read the delete's reason."""
     with pytest.raises(TransactionCancelled) as raised:
@@ -29,6 +30,7 @@ def test_a_failed_update_added_first_is_reported_by_its_label(guards):
     assert SlugGuard.count("t#new") == 0
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_failed_put_among_deletes_and_condition_checks(guards):
     with pytest.raises(TransactionCancelled) as raised:
         with transaction() as tx:
@@ -39,6 +41,7 @@ def test_a_failed_put_among_deletes_and_condition_checks(guards):
     assert not raised.value.failed("check", "delete-missing")
 
 
+@pytest.mark.usefixtures("tables")
 def test_commit_runs_on_commit_callbacks_only_after_success(guards):
     ran = []
     with transaction() as tx:

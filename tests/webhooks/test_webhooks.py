@@ -90,6 +90,7 @@ def place_order(*, stock=5, quantity=1):
     return order, product
 
 
+@pytest.mark.usefixtures("tables")
 def test_each_event_reaches_the_endpoint_once_signed_and_in_stream_order(streams, receiver):
     _, secret = services.endpoint_create(url=receiver.url, events={"order.placed", "order.paid", "order.shipped",
                                                                     "order.refunded"}, actor="owner@example.com")
@@ -118,6 +119,7 @@ def test_each_event_reaches_the_endpoint_once_signed_and_in_stream_order(streams
     assert len(receiver.requests) == 4
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_failing_endpoint_is_retried_with_backoff_then_shown_failed_and_sent_again_from_the_console(
         streams, staff_client):
     failing = Receiver(status=500)
@@ -148,6 +150,7 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_shown_failed_and_sent_a
         failing.close()
 
 
+@pytest.mark.usefixtures("tables")
 def test_checkout_neither_calls_the_endpoint_nor_sends_the_email(streams, customer_client):
     """The endpoint is down during the whole test; the checkout request writes the order and answers, and only
     the stream consumer afterwards tries the endpoint (and sends the confirmation)."""
@@ -167,6 +170,7 @@ def test_checkout_neither_calls_the_endpoint_nor_sends_the_email(streams, custom
     assert "received" in mail.outbox[0].subject
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_sold_out_product_is_an_event(streams, receiver):
     services.endpoint_create(url=receiver.url, events={"product.out_of_stock"}, actor="owner@example.com")
     _, product = place_order(stock=2, quantity=2)
@@ -199,6 +203,7 @@ def test_production_settings_refuse_private_addresses_whatever_the_environment_s
     assert result.stdout.split() == ["True", "False"], result.stderr
 
 
+@pytest.mark.usefixtures("tables")
 def test_the_console_refuses_a_private_address_with_a_message(staff_client, settings):
     settings.WEBHOOK_REQUIRE_HTTPS, settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True, False
     response = staff_client.post("/staff/webhooks/", {"url": "https://169.254.169.254/", "events": ["order.paid"]})
@@ -207,6 +212,7 @@ def test_the_console_refuses_a_private_address_with_a_message(staff_client, sett
     assert endpoint_list() == []
 
 
+@pytest.mark.usefixtures("tables")
 def test_an_owner_disables_enables_and_deletes_an_endpoint_and_a_disabled_one_gets_nothing(staff_client, streams,
                                                                                            receiver):
     endpoint, _ = services.endpoint_create(url=receiver.url, events={"order.placed"}, actor="owner@example.com")
@@ -224,6 +230,7 @@ def test_an_owner_disables_enables_and_deletes_an_endpoint_and_a_disabled_one_ge
     assert staff_client.post(f"/staff/webhooks/{endpoint.endpoint_id}/resend/", {"delivery": "x"}).status_code == 404
 
 
+@pytest.mark.usefixtures("tables")
 def test_unknown_events_none_at_all_or_too_many_endpoints_are_refused(settings, receiver):
     with pytest.raises(ValueError):
         services.endpoint_create(url=receiver.url, events={"order.teleported"}, actor="owner@example.com")
@@ -235,6 +242,7 @@ def test_unknown_events_none_at_all_or_too_many_endpoints_are_refused(settings, 
         services.endpoint_create(url=receiver.url, events={"order.paid"}, actor="owner@example.com")
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_due_delivery_whose_endpoint_went_away_is_marked_failed(streams):
     failing = Receiver(status=503)
     try:
@@ -249,6 +257,7 @@ def test_a_due_delivery_whose_endpoint_went_away_is_marked_failed(streams):
         failing.close()
 
 
+@pytest.mark.usefixtures("tables")
 def test_shoppers_and_non_owners_cannot_reach_the_webhook_pages(customer_client):
     from django.test import Client
 
@@ -262,6 +271,7 @@ def test_shoppers_and_non_owners_cannot_reach_the_webhook_pages(customer_client)
     assert colleague.post("/staff/webhooks/", {"url": "https://example.com/", "events": ["order.paid"]}).status_code == 403
 
 
+@pytest.mark.usefixtures("tables")
 def test_a_batch_that_spent_its_time_records_the_rest_for_the_retry_job(streams, receiver, settings):
     settings.WEBHOOK_BATCH_SECONDS = 0  # as if a dead endpoint had eaten the batch's time
     endpoint, _ = services.endpoint_create(url=receiver.url, events={"order.placed"}, actor="owner@example.com")
