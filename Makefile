@@ -63,7 +63,7 @@ run: $(VENV)/.runtime node_modules/.installed java
 # Coverage is collected for the apps; the gate then fails the run if any services
 # module is under 90 % (it prints nothing when all pass, so pytest's summary stays last).
 test: $(VENV)/.dev node_modules/.installed java chromium $(DJANGO_SESSION_TESTS)
-	$(PY) -m pytest --cov=customers --cov=catalog --cov=orders --cov=webhooks --cov-report=
+	$(PY) -m pytest --cov=customers --cov=catalog --cov=accounts --cov=orders --cov=webhooks --cov-report=
 	@$(PY) tests/coverage_gate.py
 
 # The quick loop while you work: unit and service tests, without the browser, deploy and slow (rush, scale,

@@ -96,7 +96,7 @@ def measure_requests(capacity):
 
     from catalog import selectors as catalog_selectors
     from customers import services as customer_services
-    from customers.accounts import services as account_services
+    from accounts import services as account_services
     from orders import services as order_services
     from orders.models import Order
     from shopsite import dynamodb
@@ -187,7 +187,7 @@ def measure_cpu(n=150):
     from django.test import Client
     from django.test.utils import override_settings
 
-    from customers.accounts import services as account_services
+    from accounts import services as account_services
 
     _, key = account_services.api_key_create(name="bench-cpu", scopes={"catalog:read"})
     client, graph = Client(), Client(HTTP_AUTHORIZATION=f"Bearer {key}")
@@ -316,7 +316,7 @@ def measure_scaling(items_read, *, sizes=(200, 10_000), n=30) -> dict:
     from django.test import Client
 
     from catalog.selectors import category_list, product_list
-    from customers.accounts import services as account_services
+    from accounts import services as account_services
     from shopsite import dynamodb
 
     staff = account_services.staff_create(email="bench-scale@example.com", password="bench-passphrase-1")

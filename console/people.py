@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from customers.accounts import selectors, services
-from customers.accounts.tokens import staff_password_tokens, staff_uid
+from accounts import selectors, services
+from accounts.tokens import staff_password_tokens, staff_uid
 from shopsite.decorators import owner_required
 from shopsite.emails import email_send
 from shopsite.forms import render_form

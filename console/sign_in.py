@@ -4,10 +4,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from customers.accounts import auth, services
-from customers.accounts import selectors as account_selectors
-from customers.accounts.flows import one_time_link, sign_in
-from customers.accounts.tokens import staff_email_from_uid, staff_password_tokens
+from accounts import auth, services
+from accounts import selectors as account_selectors
+from accounts.flows import one_time_link, sign_in
+from accounts.tokens import staff_email_from_uid, staff_password_tokens
 
 _SET_PASSWORD_SESSION_KEY = "_staff_set_password_token"
 

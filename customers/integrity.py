@@ -1,10 +1,9 @@
-"""Customer checks for ``check_integrity``: every email guard matches its customer, and back; every API key is listed."""
+"""Customer checks for ``check_integrity``: every email guard matches its customer, and back; the tally; search keys."""
 from __future__ import annotations
 
 from typing import Iterator
 
-from customers.accounts.selectors import OWNERS_TALLY
-from customers.models import ApiKey, Customer, CustomerEmail, Staff
+from customers.models import Customer, CustomerEmail
 from customers.selectors import CUSTOMERS_TALLY, name_search_key, phone_search_key
 from shopsite.integrity import Finding, register, tally_findings
 
@@ -25,15 +24,6 @@ def email_guards() -> Iterator[Finding]:
 
 
 @register
-def api_key_listing() -> Iterator[Finding]:
-    """Keys made before the console listed keys lack ``listing``, so the console cannot show or revoke them."""
-    for key in ApiKey.scan(ApiKey.listing.does_not_exist()):  # the model's default would hide a missing value
-        yield Finding("api keys", f"key {key.prefix}… ({key.name}) is missing from the console's list",
-                      repair=lambda key=key: ApiKey(key.key_hash).update(actions=[ApiKey.listing.set("all")],
-                                                                         condition=ApiKey.key_hash.exists()))
-
-
-@register
 def customer_tally() -> Iterator[Finding]:
     yield from tally_findings("customers tally", {CUSTOMERS_TALLY: {"value": sum(1 for _ in Customer.scan())}})
 
@@ -49,16 +39,3 @@ def customer_search_keys() -> Iterator[Finding]:
                        Customer.phone_key.set(phone_key) if phone_key else Customer.phone_key.remove()]
             yield Finding("customer search", f"customer {customer.email} is missing from staff search",
                           repair=lambda customer=customer, actions=actions: customer.update(actions=actions))
-
-
-@register
-def staff_accounts() -> Iterator[Finding]:
-    """Staff saved before the People page lack ``listing``; the owners tally must equal the active owners."""
-    owners = 0
-    for staff in Staff.scan():
-        owners += staff.active and staff.role == "owner"
-    for staff in Staff.scan(Staff.listing.does_not_exist()):
-        yield Finding("staff", f"{staff.email} is missing from the People page",
-                      repair=lambda staff=staff: Staff(staff.email).update(actions=[Staff.listing.set("all")],
-                                                                         condition=Staff.email.exists()))
-    yield from tally_findings("owners tally", {OWNERS_TALLY: {"value": owners}})

@@ -24,8 +24,8 @@ from strawberry.types import Info
 from catalog import selectors as catalog_selectors
 from customers import selectors as customer_selectors
 from customers import services as customer_services
-from customers.accounts import services as account_services
-from customers.accounts.tokens import shopper_token_make
+from accounts import services as account_services
+from accounts.tokens import shopper_token_make
 from customers.forms import CustomerForm
 from orders import selectors as order_selectors
 from orders import services as order_services

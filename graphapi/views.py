@@ -9,19 +9,14 @@
 Errors are GraphQL errors with a stable ``extensions.code``. Only a DynamoDB
 outage changes the HTTP status (503); a bad query or bad variables is 400.
 """
-import json
 import logging
 import re
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
-from customers import selectors as customer_selectors
-from customers.accounts import selectors as account_selectors
-from customers.accounts import services as account_services
-from customers.accounts.tokens import shopper_token_customer
+from accounts import gate
 from shopsite.errors import is_unavailable
 
 log = logging.getLogger("shopsite.graphql")
@@ -35,52 +30,30 @@ def _error(status: int, code: str, message: str, **headers) -> JsonResponse:
     return response
 
 
-def _caller(request):
-    """Return (api_key or None, scopes), or an error response. A shopper token signs the request in as that shopper."""
-    header = request.headers.get("Authorization", "")
-    if header[:8].lower() == "shopper ":
-        customer = shopper_token_customer(header[8:].strip(),
-                                          customer_of=lambda customer_id: customer_selectors.customer_find(customer_id=customer_id))
-        if customer is None:
-            return _error(401, "UNAUTHENTICATED", "The shopper token is unknown, expired or revoked (password changed).")
-        wait = account_services.shopper_token_rate_check(customer_id=customer.customer_id)
-        if wait:
-            return _error(429, "RATE_LIMITED", f"Too many requests for this shopper; try again in {wait} seconds.",
-                          Retry_After=str(wait))
-        request.customer = customer
-        request.shopper_token = True
-        return None, {"catalog:read"}
-    if header:
-        scheme, _, key = header.partition(" ")
-        api_key = account_selectors.api_key_find(key=key.strip()) if scheme.lower() == "bearer" else None
-        if api_key is None:
-            return _error(401, "UNAUTHENTICATED", "The API key is missing, unknown or revoked.")
-        wait = account_services.api_key_rate_check(api_key=api_key)
-        if wait:
-            return _error(429, "RATE_LIMITED", f"Too many requests for this key; try again in {wait} seconds.",
-                          Retry_After=str(wait))
-        return api_key, api_key.scope_set
-    if CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {}) is not None:
-        return _error(403, "CSRF_FAILED", "A browser request needs the CSRF token in X-CSRFToken, or use an API key.")
-    scopes = {"catalog:read"}
-    if request.staff.is_authenticated:
-        scopes.add("staff")
-    return None, scopes
+# The front door's refusals (accounts.gate) as GraphQL error codes.
+_CODES = {"unauthorized": "UNAUTHENTICATED", "rate_limited": "RATE_LIMITED", "csrf_failed": "CSRF_FAILED",
+          "unsupported_media_type": "UNSUPPORTED_MEDIA_TYPE", "too_large": "TOO_LARGE"}
+
+
+def _refused(refused: gate.Refused) -> JsonResponse:
+    headers = {"Retry_After": str(refused.retry_after)} if refused.retry_after else {}
+    return _error(refused.status, _CODES.get(refused.code, "BAD_REQUEST"), refused.message, **headers)
+
+
+def _caller(request) -> tuple:
+    """(api_key or None, scopes) through the shared front door; a shopper token signs the request in as that
+    shopper. A browser session (or a shopper token) may read the catalog; staff add their own scope."""
+    caller = gate.caller_identify(request, shopper_tokens=True)
+    if caller.api_key is not None:
+        return caller.api_key, caller.scopes
+    return None, {"catalog:read", *caller.scopes}
 
 
 def _decode(request):
-    if request.content_type != "application/json":
-        return _error(415, "UNSUPPORTED_MEDIA_TYPE", "Send the operation as application/json.")
-    if len(request.body) > MAX_BODY_BYTES:
-        return _error(413, "TOO_LARGE", f"The request body is over {MAX_BODY_BYTES // 1024} KB.")
-    try:
-        body = json.loads(request.body)
-        json.dumps(body, ensure_ascii=False).encode("utf-8")  # lone surrogates from \\u escapes fail here
-    except (ValueError, RecursionError, UnicodeEncodeError):
-        return _error(400, "BAD_REQUEST", "The body is not valid JSON.")
-    if (not isinstance(body, dict) or not isinstance(body.get("query"), str) or not body["query"].strip()
+    body = gate.json_body(request, max_bytes=MAX_BODY_BYTES)
+    if (not isinstance(body.get("query"), str) or not body["query"].strip()
             or not isinstance(body.get("variables") or {}, dict)):
-        return _error(400, "BAD_REQUEST", "Send an object with 'query' (text) and optional 'variables' (an object).")
+        raise gate.Refused(400, "bad_request", "Send an object with 'query' (text) and optional 'variables' (an object).")
     operation = body.get("operationName")
     return body["query"], body.get("variables") or {}, operation if isinstance(operation, str) else None
 
@@ -120,22 +93,19 @@ def _media_type(request) -> str:
     return GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in request.headers.get("Accept", "") else "application/json"
 
 
-@csrf_exempt  # checked in _caller for cookie-authenticated requests; API keys need none
+@csrf_exempt  # checked by the front door (accounts.gate) for cookie-authenticated requests; API keys need none
 def graphql(request):
     if request.method != "POST":
         response = _error(405, "METHOD_NOT_ALLOWED", "Send operations with POST.")
         response["Allow"] = "POST"
         return response
-    caller = _caller(request)
-    if isinstance(caller, JsonResponse):
-        return caller
-    decoded = _decode(request)
-    if isinstance(decoded, JsonResponse):
-        return decoded
-    query, variables, operation = decoded
+    try:
+        key, scopes = _caller(request)
+        query, variables, operation = _decode(request)
+    except gate.Refused as refused:
+        return _refused(refused)
     from graphapi.schema import categories_loader, schema_get  # strawberry's import: paid by the first GraphQL request only
 
-    key, scopes = caller
     result = schema_get().execute_sync(query, variable_values=variables, operation_name=operation, context_value={
         "request": request, "key": key, "scopes": scopes, "categories": categories_loader()})
     body, status = {}, 200

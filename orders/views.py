@@ -16,7 +16,7 @@ from orders import selectors, services
 from orders.cart import cart_count_refresh, cart_id_for_request
 from customers import services as customer_services
 from orders import notifications
-from customers.accounts import services as account_services
+from accounts import services as account_services
 from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, GuestCheckoutForm, GuestLinkForm, PlaceOrderForm
 from orders.payments import PaymentError, provider_get, providers
 from orders.selectors import Cart
@@ -276,7 +276,7 @@ def _guest_aware(view):
         try:
             return view(request, *args, **kwargs)
         except _SignInFirst:
-            return login_redirect(request, "customers:login")
+            return login_redirect(request, "accounts:login")
 
     return wrapper
 

@@ -47,7 +47,7 @@ def owner_required(view):
     return staff_required(wrapper)
 
 
-def customer_required(view=None, *, url_name: str = "customers:login"):
+def customer_required(view=None, *, url_name: str = "accounts:login"):
     """Send anonymous visitors to the shopper login (or *url_name*), coming back afterwards."""
 
     def decorator(view):

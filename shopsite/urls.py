@@ -11,7 +11,8 @@ handler500 = "shopsite.views.server_error"
 urlpatterns = [
     path("healthz/", views.health, name="health"),
     path("staff/", include("console.urls")),
-    path("", include("customers.urls")),
+    path("", include("accounts.urls")),
+    path("", include("api.urls")),
     path("", include("orders.urls")),
     path("", include("graphapi.urls")),
     path("", include("catalog.urls")),

@@ -8,7 +8,7 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def make_staff(*, email=None, password=PASSWORD, role="owner"):
-    from customers.accounts import services
+    from accounts import services
 
     return services.staff_create(email=email or f"staff{next(_seq)}@example.com", password=password, name="Staff",
                                  role=role)

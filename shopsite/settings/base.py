@@ -30,9 +30,11 @@ INSTALLED_APPS = [
     "shopsite",
     "customers",
     "catalog",
+    "accounts",
     "orders",
-    "graphapi",  # its management command only: the schema itself loads on the first GraphQL request
+    "graphapi",  # the schema itself loads on the first GraphQL request, not at start-up
     "webhooks",
+    "api",
     "console",
 ]
 
@@ -43,10 +45,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shopsite.middleware.DynamoDBUnavailableMiddleware",
     "orders.cart.CartCountCookieMiddleware",
-    "customers.accounts.middleware.SessionMiddleware",
+    "accounts.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "customers.accounts.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -75,7 +77,7 @@ TEMPLATES = [
 # No ORM: every record lives in DynamoDB.
 DATABASES = {}
 
-SESSION_ENGINE = "customers.accounts.sessions"
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -171,7 +173,7 @@ SHOP_BASE_URL = env("SHOP_BASE_URL")
 # Queued email requests (shopsite.emails.email_request): the function that decides and sends each kind, with
 # to= and data=, imported by the outbox job when a request of that kind waits.
 EMAIL_REQUEST_HANDLERS = {
-    "password_reset": "customers.accounts.services.password_reset_deliver",
+    "password_reset": "accounts.services.password_reset_deliver",
     "guest_link": "orders.notifications.guest_link_deliver",
 }
 # CloudFront in front (shopsite.edge): how long a catalog page for a visitor without cookies may be served from
@@ -190,7 +192,7 @@ STAFF_PASSWORD_LINK_SECONDS = env_int("STAFF_PASSWORD_LINK_SECONDS", 24 * 60 * 6
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
 SHOPPER_TOKEN_RATE_LIMIT_PER_MINUTE = env_int("SHOPPER_TOKEN_RATE_LIMIT_PER_MINUTE", 120)  # GraphQL requests per shopper
 
-# Login throttling (customers/accounts/services.py explains the policy).
+# Login throttling (accounts/services.py explains the policy).
 LOGIN_FAILURE_LIMIT = 5  # attempts per account and client in a window
 LOGIN_CLIENT_LIMIT = env_int("LOGIN_CLIENT_LIMIT", 30)  # attempts per client, all accounts together
 LOGIN_WINDOW_SECONDS = 15 * 60

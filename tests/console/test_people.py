@@ -6,7 +6,7 @@ import threading
 from django.core import mail
 from django.test import Client
 
-from customers.accounts import selectors, services
+from accounts import selectors, services
 from tests.factories import PASSWORD, make_staff
 
 pytestmark = pytest.mark.usefixtures("tables")
@@ -120,7 +120,7 @@ def test_staff_changes_refuse_unknown_roles_and_people_and_say_when_nothing_chan
     from unittest import mock
 
     with mock.patch.object(selectors, "staff_find", return_value=stale), \
-            mock.patch("customers.accounts.services.staff_find", return_value=stale), pytest.raises(StaleEdit):
+            mock.patch("accounts.services.staff_find", return_value=stale), pytest.raises(StaleEdit):
         services.staff_change(email=clerk.email, role="owner", actor=owner.email)
     assert selectors.staff_find(email=clerk.email).role == "staff"
 
@@ -130,7 +130,7 @@ def test_an_account_from_before_roles_can_be_made_an_owner_from_the_command_line
 
     from django.core.management import call_command
 
-    from customers.models import Staff
+    from accounts.models import Staff
 
     make_staff()  # an owner already exists
     old = make_staff(role="staff")

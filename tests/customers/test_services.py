@@ -111,7 +111,7 @@ def test_staff_password_changes_are_conditional_and_unknown_staff_are_refused():
     import pytest
     from pynamodb.exceptions import DoesNotExist
 
-    from customers.accounts import services as account_services
+    from accounts import services as account_services
     from shopsite.transactions import StaleEdit
     from tests.factories import PASSWORD, make_staff
 
@@ -131,7 +131,7 @@ def test_staff_password_changes_are_conditional_and_unknown_staff_are_refused():
 def test_staff_invites_create_once_and_return_the_existing_account_after():
     import pytest
 
-    from customers.accounts import services as account_services
+    from accounts import services as account_services
 
     staff, created = account_services.staff_invite(email="Invited@Example.com", name="Ivy")
     assert created and staff.email == "invited@example.com"

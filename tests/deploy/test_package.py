@@ -84,7 +84,7 @@ def dev_tables(package_dir, dynamodb_local):
 def dev_data(dev_tables):
     """Put a staff account and a product into the dev stage's tables."""
     from catalog import services as catalog_services
-    from customers.accounts import services as account_services
+    from accounts import services as account_services
 
     original = settings.DYNAMODB_TABLE_PREFIX
     settings.DYNAMODB_TABLE_PREFIX = PREFIX
@@ -498,7 +498,7 @@ def test_no_secret_reaches_the_logs(package_dir, dynamodb_local, dev_data, log_l
     """Drive the packaged handler through every path that handles a secret; read every log line."""
     assert SETTINGS["base"]["log_level"] == "INFO"
     from customers import selectors as customer_selectors
-    from customers.accounts import selectors as account_selectors
+    from accounts import selectors as account_selectors
 
     # The count of INFO lines below must not depend on how busy the machine is: no request here is "slow".
     runner = Lambda(package_dir, dynamodb_local, SLOW_REQUEST_MS="600000", **({"LOG_LEVEL": log_level} if log_level else {}))

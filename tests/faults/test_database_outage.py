@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from catalog import selectors as catalog_selectors
-from customers.accounts import services as account_services
+from accounts import services as account_services
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.models import Order

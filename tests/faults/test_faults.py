@@ -69,7 +69,7 @@ def test_checkout_failure_writes_nothing(kind):
 def test_customer_create_failure_over_the_api_is_json_503_and_writes_nothing():
     from django.test import Client
 
-    from customers.accounts import services
+    from accounts import services
 
     _, key = services.api_key_create(name="t")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")

@@ -195,7 +195,7 @@ customer_json = st.one_of(
 @given(customer_json, st.one_of(st.none(), st.text(alphabet=st.characters(codec="latin-1"), max_size=12)))
 @pytest.mark.usefixtures("tables")
 def test_api_arbitrary_json(body, if_match):
-    from customers.accounts import services
+    from accounts import services
 
     _, key = services.api_key_create(name="fuzz")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
@@ -238,7 +238,7 @@ content_types = st.sampled_from(["application/json", "application/json; charset=
 def test_api_raw_bodies_and_content_types(body, content_type, method):
     """Bytes that are not JSON, JSON nested thousands deep, duplicate keys, lone surrogates,
     any content type: a 4xx with a JSON error body, never a 5xx."""
-    from customers.accounts import services
+    from accounts import services
 
     _, key = services.api_key_create(name="fuzz")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
@@ -314,7 +314,7 @@ graphql_queries = st.one_of(
 @given(graphql_queries, st.dictionaries(st.sampled_from(["n", "q", "s", "c", "p"]), json_values, max_size=4))
 @pytest.mark.usefixtures("tables")
 def test_graphql_arbitrary_queries_and_variables(query, variables):
-    from customers.accounts import services
+    from accounts import services
 
     _, key = services.api_key_create(name="fuzz", scopes={"catalog:read"})
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")

@@ -12,8 +12,8 @@ from gql.transport.exceptions import TransportQueryError, TransportServerError
 from gql.transport.requests import RequestsHTTPTransport
 
 from catalog import selectors as catalog_selectors
-from customers.accounts import services as account_services
-from customers.accounts.tokens import shopper_token_make
+from accounts import services as account_services
+from accounts.tokens import shopper_token_make
 from orders.models import Order
 from tests.factories import PASSWORD, make_category, make_customer, make_product
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from customers.accounts import services as account_services
+from accounts import services as account_services
 from tests.factories import PASSWORD, make_category, make_customer, make_product
 from tests.fault_injection import dynamodb_fault
 

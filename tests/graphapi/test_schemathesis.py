@@ -2,7 +2,7 @@
 
 Every answer must be a GraphQL answer and never a server error (Schemathesis's GraphQL checks). The schema is
 loaded by introspection from the running app and must equal the checked-in docs/api/schema.graphql (tested in
-tests/customers/test_openapi.py with the other documents); example counts keep it to seconds.
+tests/api/test_openapi.py with the other documents); example counts keep it to seconds.
 """
 import pytest
 import schemathesis
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.config import SchemathesisConfig
 
-from customers.accounts import services as account_services
+from accounts import services as account_services
 from graphapi.errors import ERROR_CODES
 from tests.factories import make_product
 

@@ -9,7 +9,7 @@ from django.test import Client
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from orders import selectors, services
-from customers.accounts.sessions import SessionStore
+from accounts.sessions import SessionStore
 from orders.models import CartItem, Order
 from tests.factories import PASSWORD, make_customer, make_product, signup_confirmed
 

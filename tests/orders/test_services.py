@@ -113,7 +113,7 @@ def test_order_numbers_come_from_blocks_each_process_reserves_with_one_add(setti
 def test_the_callers_write_rides_in_the_order_transaction_and_is_dropped_if_its_condition_fails():
     from datetime import datetime, timezone
 
-    from customers.models import Session
+    from accounts.models import Session
     from shopsite.dynamodb import count_calls
 
     product = make_product(stock=5)

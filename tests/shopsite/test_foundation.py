@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from customers.models import Session
+from accounts.models import Session
 from shopsite import dynamodb
 from tests.factories import PASSWORD, make_customer, make_staff
 
@@ -70,7 +70,7 @@ def test_create_tables_creates_missing_tables_with_indexes_and_ttl(fresh_prefix,
 @pytest.mark.usefixtures("dynamodb_local")  # a DynamoDB Local of its own (fresh_prefix)
 def test_create_tables_switches_on_ttl_for_a_table_that_has_it_off(fresh_prefix, capsys):
     """A table made without TTL (by hand, or by an older release) gets it on the next run."""
-    from customers.models import Session as SessionModel
+    from accounts.models import Session as SessionModel
 
     client = dynamodb.connection().client
     client.create_table(**dynamodb._table_request(SessionModel))
@@ -180,7 +180,7 @@ def test_a_stranger_cannot_keep_the_owner_out():
 def test_thirty_concurrent_guesses_check_at_most_the_limit(monkeypatch, conflict_hold):
     from concurrent.futures import ThreadPoolExecutor
 
-    from customers.accounts import services
+    from accounts import services
 
     staff = make_staff()
     checked = []
@@ -212,7 +212,7 @@ def test_thirty_concurrent_guesses_check_at_most_the_limit(monkeypatch, conflict
 
 @pytest.mark.usefixtures("tables")
 def test_one_client_spraying_many_accounts_is_stopped(settings):
-    from customers.accounts import services
+    from accounts import services
 
     settings.LOGIN_CLIENT_LIMIT = 10
     outcomes = []
@@ -232,7 +232,7 @@ def test_one_client_spraying_many_accounts_is_stopped(settings):
 def test_successful_sign_ins_from_one_office_never_spend_its_budget(settings):
     """31 colleagues behind one NAT sign in within the window: only failures count, and shoppers' failures
     never spend the staff budget of that address."""
-    from customers.accounts import services
+    from accounts import services
 
     settings.LOGIN_CLIENT_LIMIT = 30
     office = "198.51.100.77"
@@ -250,8 +250,8 @@ def test_successful_sign_ins_from_one_office_never_spend_its_budget(settings):
 
 @pytest.mark.usefixtures("tables")
 def test_each_lock_lasts_twice_as_long_as_the_last_and_then_clears(client, settings):
-    from customers.accounts import services
-    from customers.models import LoginAttempt
+    from accounts import services
+    from accounts.models import LoginAttempt
 
     staff = make_staff()
     key = f"staff#{staff.email}#127.0.0.1"

@@ -85,8 +85,9 @@ def test_a_failure_after_the_commit_keeps_the_save_and_is_repaired_later(monkeyp
 
 def test_console_drift_is_found_and_fixed():
     """Records from before the console (no tallies, no search keys, not on the All tab or People page)."""
-    from customers.accounts.selectors import OWNERS_TALLY
-    from customers.models import Customer, Staff
+    from accounts.selectors import OWNERS_TALLY
+    from accounts.models import Staff
+    from customers.models import Customer
     from customers.selectors import customer_count, customer_search
     from orders.models import Order
     from shopsite.models import Tally
