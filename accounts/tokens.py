@@ -12,6 +12,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 
 from accounts.auth import password_digest
+from shopsite.compat.django import token_age_seconds
 
 
 class _ExpiringTokens(PasswordResetTokenGenerator):
@@ -29,7 +30,7 @@ class _ExpiringTokens(PasswordResetTokenGenerator):
             issued = base36_to_int(token.split("-", 1)[0])
         except ValueError:
             return False
-        return self._num_seconds(self._now()) - issued <= getattr(settings, self.lifetime_setting)
+        return token_age_seconds(self, issued) <= getattr(settings, self.lifetime_setting)
 
 
 class StaffPasswordTokens(_ExpiringTokens):

@@ -14,14 +14,15 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-import botocore.parsers
 from django.conf import settings
 from pynamodb.attributes import TTLAttribute
 from pynamodb.connection import Connection
 from pynamodb.connection.base import BOTOCORE_EXCEPTIONS
-from pynamodb.exceptions import GetError, TableError
+from pynamodb.exceptions import GetError
 from pynamodb.models import Model
 
+from shopsite.compat.botocore import item_reads_parser_install
+from shopsite.compat.pynamodb import SharedConnectionModel, connection_forget, hash_key_name, table_schema
 from shopsite.metrics import metric_add
 
 log = logging.getLogger(__name__)
@@ -80,39 +81,13 @@ def _credentials() -> dict[str, str | None]:
     return {"aws_access_key_id": None, "aws_secret_access_key": None}
 
 
-# Outputs of item reads: plain JSON where no attribute is binary, so json.loads alone parses them.
-_PLAIN_OUTPUTS = frozenset({"GetItemOutput", "QueryOutput", "ScanOutput", "BatchGetItemOutput", "TransactGetItemsOutput"})
-
-
-class ItemReadsParser(botocore.parsers.JSONParser):
-    """botocore's JSON parser, minus the per-attribute walk for item reads.
-
-    Parsing a 24-item Query walks every AttributeValue through the service
-    model, costing more CPU than rendering the page. For the outputs above,
-    that walk only turns base64 blobs (``B``/``BS``) into bytes; without them
-    its result equals ``json.loads`` (tested), so those bodies skip it. Any
-    other output, error or body mentioning a binary value gets the full parse.
-    """
-
-    def _handle_json_body(self, raw_body, shape):
-        if shape is not None and shape.name in _PLAIN_OUTPUTS and b'"B":' not in raw_body and b'"BS":' not in raw_body:
-            return self._parse_body_as_json(raw_body)
-        return super()._handle_json_body(raw_body, shape)
-
-
-class _ParserFactory(botocore.parsers.ResponseParserFactory):
-    def create_parser(self, protocol_name):
-        return ItemReadsParser(**self._defaults) if protocol_name == "json" else super().create_parser(protocol_name)
-
-
 class _SharedConnection(Connection):
     """A PynamoDB connection whose botocore client counts the calls it makes and parses item reads cheaply."""
 
     @property
     def session(self):
         session = super().session
-        if not isinstance(session.get_component("response_parser_factory"), _ParserFactory):
-            session.register_component("response_parser_factory", _ParserFactory())
+        item_reads_parser_install(session)
         return session
 
     @property
@@ -152,33 +127,21 @@ def connection() -> Connection:
     return conn
 
 
-class BaseModel(Model):
+class BaseModel(SharedConnectionModel):
     """Base for every Shopsite model: all tables share one connection."""
+
+    shared_connection = staticmethod(connection)
+    shared_lock = _lock
 
     class Meta:
         abstract = True
-
-    @classmethod
-    def _get_connection(cls):
-        # PynamoDB gives each model its own Connection (and botocore client);
-        # hand the table's schema to the shared one and use that instead.
-        table_conn = super()._get_connection()
-        shared = connection()
-        if table_conn.connection is not shared:
-            with _lock:
-                try:
-                    shared.get_meta_table(cls.Meta.table_name)
-                except TableError:
-                    shared.add_meta_table(table_conn.get_meta_table())
-            table_conn.connection = shared
-        return table_conn
 
 
 def _configure_model(model: type[Model]) -> None:
     model.Meta.table_name = table_name(model.Meta.base_table_name)
     model.Meta.region = settings.AWS_REGION
     model.Meta.host = host()
-    model._connection = None
+    connection_forget(model)
 
 
 def configure() -> None:
@@ -207,7 +170,7 @@ def items_get_many(*, keys: list[tuple[type[Model], str]], consistent: tuple[typ
     by_table: dict[str, tuple[type[Model], str]] = {}
     request: dict[str, dict] = {}
     for model, value in keys:
-        hash_name = model._hash_key_attribute().attr_name
+        hash_name = hash_key_name(model)
         by_table[model.Meta.table_name] = (model, hash_name)
         table = request.setdefault(model.Meta.table_name, {"Keys": [], "ConsistentRead": model in consistent})
         table["Keys"].append({hash_name: {"S": value}})
@@ -310,7 +273,7 @@ def _key_schema(keys: list[dict]) -> list[dict]:
 
 
 def _table_request(model: type[Model]) -> dict:
-    schema = model._get_schema()
+    schema = table_schema(model)
     definitions = {d["AttributeName"]: d for d in schema["attribute_definitions"]}
     indexes = []
     for index in schema["global_secondary_indexes"]:

@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from django.contrib import messages
 
+from shopsite.compat.pynamodb import first_page, index_model, key_names
 from shopsite.cursors import InvalidCursor, cursor_decode, cursor_encode
 
 BEFORE = "<before>"  # a cursor holding {BEFORE: key} names the page that ends just before *key*
@@ -20,26 +21,19 @@ class Page:
     count: int | None = None  # the exact number of matching records, where a tally keeps it
 
 
-def _model_of(index):
-    return getattr(index, "_model", index)
-
-
 def _read(index, hash_key, *, start, limit, forward, range_condition, filter_condition, rounds, attributes, build):
     """Up to *limit* items after *start*, in at most *rounds* Query requests; return (items, raw keys, last key)."""
-    model = _model_of(index)
+    model = index_model(index)
     build = build or model.from_raw_data
     if attributes:  # the Query returns these and the keys a cursor needs, nothing else
-        table = model._get_connection().get_meta_table()
         index_name = None if index is model else index.Meta.index_name
-        attributes = list(dict.fromkeys([*table.get_key_names(index_name), *attributes]))
+        attributes = list(dict.fromkeys([*key_names(model, index_name), *attributes]))
     items, keys, last_key = [], [], start
     page_size = limit if filter_condition is None else min(100, limit * 4)
     for _ in range(rounds if filter_condition is not None else 1):
         result = index.query(hash_key, range_condition, filter_condition=filter_condition, scan_index_forward=forward,
                              page_size=page_size, last_evaluated_key=last_key, attributes_to_get=attributes)
-        page = next(result.page_iter, None)
-        names = list(result.page_iter.key_names)
-        last_key = result.page_iter.last_evaluated_key
+        page, names, last_key = first_page(result)
         for raw in (page or {}).get("Items", []):
             if len(items) == limit:  # the page is full: resume right after its last item
                 last_key = keys[-1]

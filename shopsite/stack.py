@@ -16,6 +16,7 @@ from django.conf import settings
 from pynamodb.attributes import TTLAttribute
 
 from shopsite import dynamodb
+from shopsite.compat.pynamodb import index_names
 
 BACKUP_RETENTION_DAYS = 35
 PROTECTED_STAGES = {"production"}
@@ -191,7 +192,7 @@ def stack_template(*, stage: str) -> dict:
         resources[logical] = _table_resource(model, prefix=prefix, protected=protected)
         name = f"{prefix}{model.Meta.base_table_name}"
         table_arns.append(_table_arn(name))
-        index_arns += [_table_arn(f"{name}/index/{index}") for index in model._indexes]
+        index_arns += [_table_arn(f"{name}/index/{index}") for index in index_names(model)]
         if "StreamSpecification" in resources[logical]["Properties"]:
             stream_arns.append(_table_arn(f"{name}/stream/*"))
             stream_outputs[f"{logical}StreamArn"] = {

@@ -5,8 +5,8 @@ import sys
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, JsonResponse
-from django.utils._os import safe_join
 
+from shopsite.compat.django import safe_join
 from shopsite.errors import is_unavailable
 from shopsite.middleware import error_page, error_response, unavailable_response
 

@@ -10,6 +10,7 @@ from django.test import Client
 from catalog import selectors
 from catalog.cards import CARD_ATTRIBUTES, ProductCard, card_from_item, grid_render
 from shopsite import dynamodb
+from shopsite.compat.botocore import ItemReadsParser
 from tests.factories import make_category, make_product
 
 
@@ -123,7 +124,7 @@ def test_item_reads_parse_to_what_botocores_full_parser_gives(item):
                             ("BatchGetItem", {"Responses": {"t": [item]}, "UnprocessedKeys": {}})):
         shape = model.operation_model(operation).output_shape
         response = {"body": json.dumps(body).encode(), "headers": {"x-amzn-requestid": "r"}, "status_code": 200}
-        fast = dynamodb.ItemReadsParser().parse(dict(response), shape)
+        fast = ItemReadsParser().parse(dict(response), shape)
         full = botocore.parsers.JSONParser().parse(dict(response), shape)
         assert fast == full, operation
     if "blob" in item:
@@ -140,7 +141,7 @@ def test_item_reads_from_dynamodb_local_parse_alike(count_calls):
     table = dynamodb.table_name("products")
     assert client.scan(TableName=table)["Items"] == plain.scan(TableName=table)["Items"]
     assert isinstance(dynamodb.connection().session.get_component("response_parser_factory").create_parser("json"),
-                      dynamodb.ItemReadsParser)
+                      ItemReadsParser)
 
 
 def test_card_from_item_reads_search_items_without_stock():
