@@ -9,6 +9,7 @@ from django.test import Client
 from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from orders import selectors, services
+from orders.services import checkout
 from accounts.sessions import SessionStore
 from orders.models import CartItem, Order
 from tests.factories import PASSWORD, make_customer, make_product, signup_confirmed
@@ -128,12 +129,12 @@ def test_transaction_failure_inside_dynamodb_writes_nothing():
         catalog_services.product_stock_adjust(product_id=product.product_id, delta=-1)
         return result
 
-    services.checkout_read = cart_then_sale
+    checkout.checkout_read = cart_then_sale
     try:
         with pytest.raises(services.OutOfStock):
             services.order_place(customer=shopper, cart_id=cart_id, token=str(uuid.uuid4()), address=ADDRESS)
     finally:
-        services.checkout_read = original
+        checkout.checkout_read = original
     assert list(Order.scan()) == []
     assert stock_of(product) == 1
     assert [(i.product_id, i.quantity) for i in selectors.cart_items(cart_id=cart_id)] == [(l.product_id, l.quantity) for l in cart.lines]

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from catalog import selectors as catalog_selectors
 from orders import selectors, services
+from orders.services import payment_events
 from orders.models import Order
 from tests.factories import PASSWORD, make_customer, make_product
 from tests.stripe_stand_in import WEBHOOK_SECRET, StripeStandIn, signed
@@ -327,10 +328,10 @@ def test_a_shopper_can_cancel_only_after_confirming():
 def test_an_event_already_recorded_changes_nothing_even_inside_the_transaction():
     """The record's condition is part of the order's transaction: a repeat that slips past the first check still fails."""
     order, product = placed_order(provider="stripe")
-    services._record("event:stripe:evt_seen", order_id=order.order_id, outcome="paid").save()
+    payment_events._record("event:stripe:evt_seen", order_id=order.order_id, outcome="paid").save()
     with pytest.raises(services.DuplicateEvent):
         services.order_transition(order_id=order.order_id, status="paid", actor="stripe",
-                                  record=services._record("event:stripe:evt_seen", order_id=order.order_id, outcome="paid"))
+                                  record=payment_events._record("event:stripe:evt_seen", order_id=order.order_id, outcome="paid"))
     assert selectors.order_find(order_id=order.order_id).status == "placed" and stock_of(product) == 3
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from catalog import services as catalog_services
 from orders import selectors, services
+from orders.services import checkout
 from orders.models import CartItem, Order
 from tests.factories import make_customer, make_product
 
@@ -57,7 +58,7 @@ def test_stock_sold_between_cart_read_and_transaction_is_out_of_stock(monkeypatc
         catalog_services.product_stock_adjust(product_id=product.product_id, delta=-1)  # someone else bought one
         return read
 
-    monkeypatch.setattr(services, "checkout_read", cart_then_sale)
+    monkeypatch.setattr(checkout, "checkout_read", cart_then_sale)
     with pytest.raises(services.OutOfStock) as short:
         services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
     assert short.value.shortages == {product.product_id: 1}
@@ -76,7 +77,7 @@ def test_cart_changed_between_read_and_transaction_is_cart_changed(monkeypatch):
         CartItem(cart_id, product.product_id).update(actions=[CartItem.quantity.set(3)])  # a second tab
         return read
 
-    monkeypatch.setattr(services, "checkout_read", cart_then_edit)
+    monkeypatch.setattr(checkout, "checkout_read", cart_then_edit)
     with pytest.raises(services.CartChanged):
         services.order_place(customer=shopper, cart_id=cart_of(shopper), token=str(uuid.uuid4()), address=ADDRESS)
     assert Order.count() == 0
