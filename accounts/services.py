@@ -13,7 +13,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from accounts.selectors import api_key_hash, staff_find
 from accounts.selectors import OWNERS_TALLY
-from accounts.tokens import customer_password_tokens, staff_uid
+from accounts.tokens import customer_password_tokens, uid_encode
 from accounts.models import ApiKey, LoginAttempt, Staff
 from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
 from customers.services import customer_authenticate
@@ -330,7 +330,7 @@ def password_reset_deliver(*, to: str, data: str = "") -> bool:
                                                    limit=settings.PASSWORD_RESET_EMAIL_LIMIT):
         return False
     link = reverse("accounts:password_reset_confirm", kwargs={
-        "uid": staff_uid(customer.customer_id), "token": customer_password_tokens.make_token(customer)})
+        "uid": uid_encode(customer.customer_id), "token": customer_password_tokens.make_token(customer)})
     email_send(to=customer.email, template="password_reset", subject="Choose your password", context={
         "customer": customer, "reset_url": site_url(link), "claiming": not customer.has_password,
         "hours": settings.PASSWORD_RESET_SECONDS // 3600})

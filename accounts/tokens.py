@@ -62,11 +62,13 @@ class CustomerPasswordTokens(_ExpiringTokens):
 customer_password_tokens = CustomerPasswordTokens()
 
 
-def staff_uid(email: str) -> str:
-    return urlsafe_base64_encode(force_bytes(email))
+def uid_encode(value: str) -> str:
+    """An account's key (a staff email, a customer id) as the uid of a one-time link."""
+    return urlsafe_base64_encode(force_bytes(value))
 
 
-def staff_email_from_uid(uid: str) -> str | None:
+def uid_decode(uid: str) -> str | None:
+    """The account key a link's uid encodes, or None for a malformed one."""
     try:
         return force_str(urlsafe_base64_decode(uid))
     except (ValueError, UnicodeDecodeError):

@@ -8,7 +8,7 @@ from customers import selectors as customer_selectors
 from customers import services as customer_services
 from accounts import auth, services
 from accounts.flows import one_time_link, sign_in
-from accounts.tokens import customer_password_tokens, staff_email_from_uid
+from accounts.tokens import customer_password_tokens, uid_decode
 from customers.forms import PasswordResetForm
 from shopsite.clients import client_address
 from shopsite.forms import render_form
@@ -49,7 +49,7 @@ def password_reset(request):
 @require_http_methods(["GET", "POST"])
 def password_reset_confirm(request, uid, token):
     """Set a new password through an emailed link, then sign in."""
-    customer_id = staff_email_from_uid(uid)
+    customer_id = uid_decode(uid)
 
     def save(customer, password):
         customer = customer_services.customer_update(customer_id=customer.customer_id, expected_version=customer.version,

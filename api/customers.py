@@ -41,7 +41,7 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
+def error_json(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
     body = {"error": {"code": code, "message": message, "fields": fields or {}}}
     return JsonResponse(body, status=status)
 
@@ -84,7 +84,7 @@ def api_view(methods: list[str], *, query: tuple[str, ...] = ()):
                 response["Allow"] = ", ".join(methods + ["OPTIONS"])
                 return response
             if request.method not in methods:
-                response = error_response(ERROR_CODES["method_not_allowed"], "method_not_allowed", f"Use {', '.join(methods)}.")
+                response = error_json(ERROR_CODES["method_not_allowed"], "method_not_allowed", f"Use {', '.join(methods)}.")
                 response["Allow"] = ", ".join(methods + ["OPTIONS"])
                 return response
             try:
@@ -95,7 +95,7 @@ def api_view(methods: list[str], *, query: tuple[str, ...] = ()):
                                    {name[:100]: ["Unknown parameter."] for name in unknown[:20]})
                 return view(request, *args, **kwargs)
             except ApiError as error:
-                response = error_response(error.status, error.code, error.message, error.fields)
+                response = error_json(error.status, error.code, error.message, error.fields)
                 if error.retry_after:
                     response["Retry-After"] = str(error.retry_after)
                 return response

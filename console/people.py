@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.tokens import staff_password_tokens, staff_uid
+from accounts.tokens import staff_password_tokens, uid_encode
 from shopsite.decorators import owner_required
 from shopsite.emails import email_send
 from shopsite.forms import render_form
@@ -34,7 +34,7 @@ def people(request):
             form.add_error("email", "This person already has a staff account.")
         else:
             path = reverse("console:set_password",
-                           kwargs={"uid": staff_uid(staff.email), "token": staff_password_tokens.make_token(staff)})
+                           kwargs={"uid": uid_encode(staff.email), "token": staff_password_tokens.make_token(staff)})
             sent = email_send(to=staff.email, template="staff_invite", subject="You are invited to the staff console",
                               context={"staff": staff, "inviter": request.staff, "link": site_url(path),
                                        "hours": settings.STAFF_PASSWORD_LINK_SECONDS // 3600})

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import auth, services
 from accounts import selectors as account_selectors
 from accounts.flows import one_time_link, sign_in
-from accounts.tokens import staff_email_from_uid, staff_password_tokens
+from accounts.tokens import uid_decode, staff_password_tokens
 
 _SET_PASSWORD_SESSION_KEY = "_staff_set_password_token"
 
@@ -28,7 +28,7 @@ def logout(request):
 @require_http_methods(["GET", "POST"])
 def set_password(request, uid, token):
     """Let a staff member set their password through the one-time link ``createstaff`` printed."""
-    email = staff_email_from_uid(uid)
+    email = uid_decode(uid)
 
     def save(staff, password):
         services.staff_set_password(email=staff.email, password=password, expected_hash=staff.password)

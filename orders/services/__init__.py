@@ -25,6 +25,10 @@ from orders.services.checkout import (  # noqa: F401
     ORDER_NUMBERS,
     WITH_ORDER,
 )
+from orders.services.payment_events import (  # noqa: F401
+    EVENT_FROM,
+    payment_event_apply,
+)
 from orders.services.status import (  # noqa: F401
     TRANSITIONS,
     RESTOCKING,
@@ -42,8 +46,4 @@ from orders.services.status import (  # noqa: F401
     order_note_add,
     ADDRESS_EDITABLE,
     order_address_update,
-)
-from orders.services.payment_events import (  # noqa: F401
-    EVENT_FROM,
-    payment_event_apply,
 )

@@ -27,9 +27,9 @@ from orders.selectors import (
 from orders.services.cart import CartTooLarge
 from orders.services.status import order_changed_mark
 from shopsite.counters import NumberBlocks, counter_bump
+from shopsite.dynamodb import retry_pause
 from shopsite.errors import is_unavailable
 from shopsite.metrics import metric_add
-from shopsite.dynamodb import retry_pause
 from shopsite.transactions import ConditionFailed, Transaction, TransactionCancelled, condition_checked, transaction
 
 

@@ -5,7 +5,7 @@ from django.core.validators import validate_email
 from django.urls import reverse
 
 from accounts import services
-from accounts.tokens import staff_password_tokens, staff_uid
+from accounts.tokens import staff_password_tokens, uid_encode
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 raise CommandError("This is the last active owner; make another owner first.") from error
             self.stdout.write(f"Role changed to {role}.")
         path = reverse(
-            "console:set_password", kwargs={"uid": staff_uid(staff.email), "token": staff_password_tokens.make_token(staff)}
+            "console:set_password", kwargs={"uid": uid_encode(staff.email), "token": staff_password_tokens.make_token(staff)}
         )
         base = (base_url or settings.SHOP_BASE_URL).rstrip("/")
         hours = settings.STAFF_PASSWORD_LINK_SECONDS // 3600
