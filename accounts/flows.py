@@ -5,7 +5,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from accounts import services
 from customers.forms import LoginForm, SetPasswordForm
 from shopsite.clients import client_address
-from shopsite.forms import render_form
+from shopsite.form_pages import render_form
 from shopsite.transactions import StaleEdit
 
 SET_PASSWORD_URL_TOKEN = "set"

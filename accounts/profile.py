@@ -14,7 +14,7 @@ from shopsite.clients import client_address
 from customers.forms import AccountForm, EmailChangeForm, PasswordChangeForm, ProfileForm, SignupForm
 from shopsite.decorators import customer_required
 from shopsite.emails import email_send
-from shopsite.forms import form_with_stale_error, render_form
+from shopsite.form_pages import form_with_stale_error, render_form
 from shopsite.links import site_url
 
 PROFILE_FIELDS = tuple(name for name in ProfileForm.base_fields if name != "version")

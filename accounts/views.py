@@ -11,7 +11,7 @@ from accounts.flows import one_time_link, sign_in
 from accounts.tokens import customer_password_tokens, uid_decode
 from customers.forms import PasswordResetForm
 from shopsite.clients import client_address
-from shopsite.forms import render_form
+from shopsite.form_pages import render_form
 
 
 @require_http_methods(["GET", "POST"])

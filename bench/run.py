@@ -559,12 +559,12 @@ def main():
     os.environ.update(environment(f"http://127.0.0.1:{port}", media))
     env = dict(os.environ)
     django.setup()
-    from shopsite import dynamodb
+    from shopsite import dynamodb, tables
 
     print(f"Starting DynamoDB Local on port {port} and loading the demo catalog ...", flush=True)
     database = localdb.start(port=port)
     try:
-        list(dynamodb.tables_converge())
+        list(tables.tables_converge())
         call_command("seed_demo", stdout=open(os.devnull, "w"))
         capacity = Capacity()
         capacity.install(dynamodb.connection().client)

@@ -25,7 +25,7 @@ from console.exports import csv_download, pages_all
 from shopsite.audit import AUDIT_LIMIT, audit_list
 from shopsite.counters import LIST_TOTAL_MAX_AGE
 from shopsite.decorators import staff_required
-from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
+from shopsite.form_pages import delete_confirmed, form_with_stale_error, render_form
 from shopsite.pagination import page_or_first
 from shopsite.transactions import StaleEdit
 

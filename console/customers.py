@@ -16,7 +16,7 @@ from orders.selectors import order_list_for_email
 from shopsite.audit import AUDIT_LIMIT, audit_list
 from shopsite.counters import LIST_TOTAL_MAX_AGE
 from shopsite.decorators import staff_required
-from shopsite.forms import delete_confirmed, form_with_stale_error, render_form
+from shopsite.form_pages import delete_confirmed, form_with_stale_error, render_form
 from shopsite.pagination import page_or_first
 
 ORDERS_SHOWN = 10  # on a customer's page; past that, a link to the orders list filtered by their email

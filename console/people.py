@@ -10,7 +10,7 @@ from accounts import selectors, services
 from accounts.tokens import staff_password_tokens, uid_encode
 from shopsite.decorators import owner_required
 from shopsite.emails import email_send
-from shopsite.forms import render_form
+from shopsite.form_pages import render_form
 from shopsite.links import site_url
 from shopsite.pagination import page_or_first
 from shopsite.transactions import StaleEdit

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from console.forms import EndpointForm
 from shopsite.decorators import owner_required
-from shopsite.forms import render_form
+from shopsite.form_pages import render_form
 from webhooks import selectors, services
 from webhooks.delivery import SIGNATURE_HEADER, UrlRefused
 

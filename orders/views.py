@@ -21,7 +21,7 @@ from orders.forms import CartAddForm, CartUpdateForm, CheckoutForm, GuestCheckou
 from orders.payments import PaymentError, provider_get, providers
 from orders.selectors import Cart
 from shopsite.decorators import customer_required, login_redirect, refreshable, same_origin_post
-from shopsite.forms import render_form
+from shopsite.form_pages import render_form
 from shopsite.pagination import page_or_first
 from shopsite.templatetags.shop import money
 from shopsite.clients import client_address

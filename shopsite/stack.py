@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from pynamodb.attributes import TTLAttribute
 
-from shopsite import dynamodb
+from shopsite import dynamodb, tables
 from shopsite.compat.pynamodb import index_names
 
 BACKUP_RETENTION_DAYS = 35
@@ -48,7 +48,7 @@ def _table_arn(name: str) -> dict:
 
 
 def _table_resource(model, *, prefix: str, protected: bool) -> dict:
-    request = dynamodb._table_request(model)
+    request = tables.table_request(model)
     properties = {
         "TableName": f"{prefix}{model.Meta.base_table_name}",
         "AttributeDefinitions": request["AttributeDefinitions"],

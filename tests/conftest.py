@@ -20,6 +20,7 @@ def dynamodb_local(django_test_environment):
     from django.conf import settings
 
     from shopsite import dynamodb, localdb
+    from shopsite.tables import tables_converge
 
     external = os.environ.get("TEST_DYNAMODB_HOST")
     process = proxy = None
@@ -38,7 +39,7 @@ def dynamodb_local(django_test_environment):
         settings.DYNAMODB_HOST = proxy.stdout.readline().strip()
         settings.DYNAMODB_TABLE_PREFIX = f"t{uuid.uuid4().hex[:6]}-"
         dynamodb.configure()
-        list(dynamodb.tables_converge())
+        list(tables_converge())
         yield settings.DYNAMODB_HOST
     finally:
         if proxy is not None:
@@ -86,10 +87,10 @@ def tables(dynamodb_local):
     """Give the test empty tables and an empty cache (the opt-in for every test that uses DynamoDB)."""
     from django.core.cache import cache
 
-    from shopsite import dynamodb
+    from shopsite.tables import tables_empty
     from shopsite.counters import number_blocks_forget
 
-    dynamodb.tables_empty()
+    tables_empty()
     number_blocks_forget()
     cache.clear()
     yield

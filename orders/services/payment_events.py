@@ -51,7 +51,7 @@ def payment_event_apply(*, event_id: str, kind: str, order_id: str | None,
         _record(f"intent:{payment_ref}", order_id=order.order_id, outcome="payment").save()
     try:
         if order.status not in EVENT_FROM[kind]:  # e.g. an expiry that arrives after the payment
-            raise TransitionRefused(order.status)
+            raise TransitionRefused(f"A payment event does not fit an order that is {order.status}.", reason="payment")
         changed = order_transition(order_id=order.order_id, status=target, actor=actor,
                                    payment_ref=payment_ref if kind == "paid" else None, from_statuses=EVENT_FROM[kind],
                                    record=_record(key, order_id=order.order_id, outcome=target))

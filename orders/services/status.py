@@ -31,7 +31,14 @@ SYSTEM_ACTOR = "shop (payment time ran out)"
 
 
 class TransitionRefused(Exception):
-    """The order cannot move to that status from the one it has now."""
+    """The order refuses the change: ``reason`` says which rule (a code callers may branch on), ``str()`` says
+    it for people. Reasons: "status" (not from its current status), "refund" (not refundable now), "notes"
+    (MAX_NOTES reached), "address" (shipped: the parcel has its label), "payment" (a payment event that does
+    not fit its status)."""
+
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 class StaleOrder(StaleEdit):
@@ -78,7 +85,7 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
     if customer_id is not None:
         allowed = {"cancelled"} if order.status == "placed" else set()
     if status not in allowed:
-        raise TransitionRefused(f"An order that is {order.status_label.lower()} cannot become {status}.")
+        raise TransitionRefused(f"An order that is {order.status_label.lower()} cannot become {status}.", reason="status")
     from_status = order.status
     change = StatusChange(status=status, at=timezone.now(), actor=actor)
     actions = [Order.status.set(status), Order.history.set(Order.history.append([change]))]
@@ -132,7 +139,7 @@ def order_refund(*, order_id: str, actor: str, expected_version: int | None = No
     if expected_version is not None and order.version != expected_version:
         raise StaleOrder()
     if "refunded" not in TRANSITIONS.get(order.status, set()):
-        raise TransitionRefused(f"An order that is {order.status_label.lower()} cannot be refunded.")
+        raise TransitionRefused(f"An order that is {order.status_label.lower()} cannot be refunded.", reason="refund")
     if order.payment_provider != "manual":
         provider_get(order.payment_provider).refund(order=order)
     return order_transition(order_id=order_id, status="refunded", actor=actor, expected_version=expected_version)
@@ -173,7 +180,7 @@ def order_note_add(*, order_id: str, text: str, author: str, to_customer: bool =
         if order is None:
             raise OrderNotFound(order_id)
         if len(order.notes or []) >= MAX_NOTES:
-            raise TransitionRefused(f"An order keeps at most {MAX_NOTES} notes.")
+            raise TransitionRefused(f"An order keeps at most {MAX_NOTES} notes.", reason="notes")
         try:
             with condition_checked():  # the order's version moved (a note or a status change): read it again
                 order.update(actions=[Order.notes.set((Order.notes | []).append([note]))],
@@ -196,7 +203,7 @@ def order_address_update(*, order_id: str, address: dict, expected_version: int,
     if order.version != expected_version:
         raise StaleOrder()
     if order.status not in ADDRESS_EDITABLE:
-        raise TransitionRefused(f"An order that is {order.status_label.lower()} keeps its address.")
+        raise TransitionRefused(f"An order that is {order.status_label.lower()} keeps its address.", reason="address")
     change = StatusChange(status=order.status, at=timezone.now(), actor=f"{actor} (address changed)")
     try:
         with condition_checked():

@@ -108,6 +108,7 @@ def test_thirty_concurrent_guesses_check_at_most_the_limit(monkeypatch, conflict
     from concurrent.futures import ThreadPoolExecutor
 
     from accounts import services
+    from accounts.services import throttle
 
     staff = make_staff()
     checked = []
@@ -117,7 +118,7 @@ def test_thirty_concurrent_guesses_check_at_most_the_limit(monkeypatch, conflict
         checked.append(kwargs["password"])
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "staff_authenticate", counting)
+    monkeypatch.setattr(throttle, "staff_authenticate", counting)
     passwords = ["wrong-guess-%02d" % i for i in range(29)] + [PASSWORD]
 
     def attempt(password):

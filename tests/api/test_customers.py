@@ -233,7 +233,7 @@ def test_each_key_has_a_rate_limit_per_minute(settings, monkeypatch, conflict_ho
     import types
     from concurrent.futures import ThreadPoolExecutor
 
-    from accounts import services as throttle
+    from accounts.services import api_keys as throttle
     from accounts.models import ApiKey
 
     monkeypatch.setattr(throttle, "time", types.SimpleNamespace(time=lambda: 1_800_000_010.0))  # one fixed minute

@@ -106,7 +106,7 @@ def test_the_stateful_links_hold(api_schema, customers_key_record):
     """Create a customer, then follow the document's links: read, replace, delete — in generated sequences.
     Each sequence starts from empty tables (and the key): Hypothesis replays sequences and needs the API to
     answer a replay as it answered the first time, which customers left by an earlier sequence would change."""
-    from shopsite.dynamodb import tables_empty
+    from shopsite.tables import tables_empty
 
     key_record = customers_key_record[0]
 

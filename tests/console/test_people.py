@@ -120,7 +120,7 @@ def test_staff_changes_refuse_unknown_roles_and_people_and_say_when_nothing_chan
     from unittest import mock
 
     with mock.patch.object(selectors, "staff_find", return_value=stale), \
-            mock.patch("accounts.services.staff_find", return_value=stale), pytest.raises(StaleEdit):
+            mock.patch("accounts.services.staff.staff_find", return_value=stale), pytest.raises(StaleEdit):
         services.staff_change(email=clerk.email, role="owner", actor=owner.email)
     assert selectors.staff_find(email=clerk.email).role == "staff"
 

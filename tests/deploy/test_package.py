@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from shopsite import dynamodb
+from shopsite import dynamodb, tables
 
 ROOT = Path(__file__).resolve().parents[2]
 ZIP = ROOT / "dist" / "shopsite-dev.zip"
@@ -90,7 +90,7 @@ def dev_data(dev_tables):
     settings.DYNAMODB_TABLE_PREFIX = PREFIX
     dynamodb.configure()
     try:
-        dynamodb.tables_empty()
+        tables.tables_empty()
         # Hashed the way production hashes (tests use a fast hasher production does not accept).
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
             staff = account_services.staff_create(email="ops@example.com", password=PASSWORD)

@@ -23,7 +23,7 @@ from accounts import services as account_services
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.models import Order
-from shopsite import dynamodb, localdb
+from shopsite import dynamodb, localdb, tables
 from shopsite.errors import is_unavailable
 from tests.factories import PASSWORD, make_customer, make_product, make_staff
 
@@ -42,7 +42,7 @@ def restartable_db(settings, tmp_path):
     settings.DYNAMODB_TABLE_PREFIX = "outage-"
     settings.DYNAMODB_CONNECT_TIMEOUT, settings.DYNAMODB_READ_TIMEOUT, settings.DYNAMODB_MAX_ATTEMPTS = 0.5, 1.0, 2
     dynamodb.configure()
-    list(dynamodb.tables_converge())
+    list(tables.tables_converge())
 
     def restart():
         localdb.stop(state["process"])

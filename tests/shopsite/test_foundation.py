@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from shopsite import dynamodb
+from shopsite import dynamodb, tables
 from tests.factories import PASSWORD, make_staff
 
 
@@ -70,7 +70,7 @@ def test_create_tables_switches_on_ttl_for_a_table_that_has_it_off(fresh_prefix,
     from accounts.models import Session as SessionModel
 
     client = dynamodb.connection().client
-    client.create_table(**dynamodb._table_request(SessionModel))
+    client.create_table(**tables.table_request(SessionModel))
     call_command("create_tables")
     out = capsys.readouterr().out
     assert f"{fresh_prefix}sessions: TTL on expires_at switched on" in out
@@ -121,10 +121,10 @@ def test_health_answers_without_dynamodb(client, count_calls):
 @pytest.mark.usefixtures("dynamodb_local")  # a DynamoDB Local of its own (fresh_prefix)
 def test_create_tables_adds_an_index_an_older_table_lacks(fresh_prefix, capsys):
     from customers.models import Customer
-    from shopsite.dynamodb import _table_request
+    from shopsite.tables import table_request
 
     client = dynamodb.connection().client
-    request = _table_request(Customer)
+    request = table_request(Customer)
     request["GlobalSecondaryIndexes"] = [i for i in request["GlobalSecondaryIndexes"] if i["IndexName"] == "listing-index"]
     request["AttributeDefinitions"] = [d for d in request["AttributeDefinitions"]
                                        if d["AttributeName"] in ("customer_id", "listing", "created_at")]

@@ -207,7 +207,7 @@ def test_production_settings_refuse_private_addresses_whatever_the_environment_s
 def test_the_console_refuses_a_private_address_with_a_message(staff_client, settings):
     settings.WEBHOOK_REQUIRE_HTTPS, settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True, False
     response = staff_client.post("/staff/webhooks/", {"url": "https://169.254.169.254/", "events": ["order.paid"]})
-    assert response.status_code == 400  # the form again, with its message (shopsite.forms.render_form)
+    assert response.status_code == 400  # the form again, with its message (shopsite.form_pages.render_form)
     assert "is not a public address" in response.content.decode()
     assert endpoint_list() == []
 

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
-from shopsite import dynamodb, localdb
+from shopsite import localdb, tables
 from shopsite.streams import StreamReader
 
 
@@ -49,7 +49,7 @@ class Command(BaseCommand):
         try:
             if not child:
                 unchanged = 0
-                for line in dynamodb.tables_converge():  # a quiet start: only what changed, then a count
+                for line in tables.tables_converge():  # a quiet start: only what changed, then a count
                     if line.endswith(": already as configured"):
                         unchanged += 1
                     else:

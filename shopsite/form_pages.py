@@ -1,4 +1,5 @@
-"""Form helpers shared by every app."""
+"""Pages built around a form, as every app renders them: a 400 when it has errors, a stale edit kept with the
+new version, a confirmed delete. Views call these; forms themselves stay in each app's forms.py."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
