@@ -1,8 +1,9 @@
 """The sign-in and one-time-link flows the shop's and the console's pages share (the pages themselves stay in their apps)."""
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from accounts import services
+from accounts import auth, services
 from customers.forms import LoginForm, SetPasswordForm
 from shopsite.clients import client_address
 from shopsite.form_pages import render_form
@@ -35,6 +36,13 @@ def sign_in(request, *, scope: str, template: str, on_success, default_next: str
             on_success(request, principal)
             return redirect(next_url(request, default_next))
     return render_form(request, template, {"form": form, "next": next_url(request, "")})
+
+
+def sign_out(request, *, then: str):
+    """Sign whoever it is out, say so, and land on the URL named *then* (the shop's and the console's sign-out)."""
+    auth.logout(request)
+    messages.info(request, "You are signed out.")
+    return redirect(then)
 
 
 def one_time_link(request, *, uid, token, account, tokens, session_key: str, url_name: str, template: str, save):

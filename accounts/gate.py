@@ -40,7 +40,6 @@ class Caller:
     api_key: ApiKey | None = None
     scopes: set[str] = field(default_factory=set)
     actor: str = ""
-    shopper_token: bool = False
 
 
 def caller_identify(request, *, shopper_tokens: bool = False, staff_session: bool = False) -> Caller:
@@ -74,7 +73,7 @@ def _shopper(request, token: str) -> Caller:
     _limit(services.shopper_token_rate_check(customer_id=customer.customer_id), what="this shopper")
     request.customer = customer
     request.shopper_token = True  # the GraphQL schema tells a token's shopper from a browser session's
-    return Caller(actor=customer.email, shopper_token=True)
+    return Caller(actor=customer.email)
 
 
 def _limit(wait: int, *, what: str) -> None:

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from customers import selectors as customer_selectors
 from customers import services as customer_services
 from accounts import auth, services
-from accounts.flows import one_time_link, sign_in
+from accounts.flows import one_time_link, sign_in, sign_out
 from accounts.tokens import customer_password_tokens, uid_decode
 from customers.forms import PasswordResetForm
 from shopsite.clients import client_address
@@ -22,9 +22,7 @@ def login(request):
 
 @require_POST
 def logout(request):
-    auth.logout(request)
-    messages.info(request, "You are signed out.")
-    return redirect("catalog:home")
+    return sign_out(request, then="catalog:home")
 
 
 _RESET_SESSION_KEY = "_customer_set_password_token"

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import auth, services
 from accounts import selectors as account_selectors
-from accounts.flows import one_time_link, sign_in
+from accounts.flows import one_time_link, sign_in, sign_out
 from accounts.tokens import uid_decode, staff_password_tokens
 
 _SET_PASSWORD_SESSION_KEY = "_staff_set_password_token"
@@ -20,9 +20,7 @@ def login(request):
 
 @require_POST
 def logout(request):
-    auth.logout(request)
-    messages.info(request, "You are signed out.")
-    return redirect("console:login")
+    return sign_out(request, then="console:login")
 
 
 @require_http_methods(["GET", "POST"])
