@@ -27,9 +27,12 @@ ERROR_CODES = {
     "malformed_json": 400, "duplicate_keys": 400, "too_deep": 400, "invalid_text": 400, "invalid_type": 400,
     "unknown_fields": 400, "unknown_parameters": 400, "invalid": 400, "invalid_limit": 400, "invalid_cursor": 400, "invalid_if_match": 400,
     "unauthorized": 401, "forbidden": 403, "csrf_failed": 403, "not_found": 404, "method_not_allowed": 405,
-    "email_taken": 409, "conflict": 409, "precondition_failed": 412, "too_large": 413,
+    "email_taken": 409, "guest_record": 409, "conflict": 409, "precondition_failed": 412, "too_large": 413,
     "unsupported_media_type": 415, "rate_limited": 429, "unavailable": 503,
 }
+
+
+GUEST_REFUSAL = "A guest's record follows their orders; it cannot be changed or deleted."
 
 
 class ApiError(Exception):
@@ -51,7 +54,9 @@ def customer_json(customer) -> dict:
     data = {name: getattr(customer, name) for name in OUTPUT_FIELDS}
     data["created_at"] = customer.created_at.isoformat()
     data["updated_at"] = customer.updated_at.isoformat()
-    data["version"] = customer.version
+    data["version"] = customer.version or 0  # a guest's record is never edited: version 0
+    data["order_count"] = int(customer.order_count or 0)
+    data["spent_cents"] = int(customer.spent_cents or 0)
     return data
 
 
@@ -182,7 +187,7 @@ def _expected_version(request, customer_id: str) -> int | None:
 
 
 def _with_etag(response, customer):
-    response["ETag"] = f'"{customer.version}"'
+    response["ETag"] = f'"{customer.version or 0}"'
     return response
 
 
@@ -225,6 +230,8 @@ def customer_detail(request, customer_id):
             services.customer_delete(customer_id=customer_id, expected_version=expected, actor=_actor(request))
         except selectors.CustomerNotFound:
             raise ApiError("not_found", "No customer with that id.") from None
+        except services.GuestRecord:
+            raise ApiError("guest_record", GUEST_REFUSAL) from None
         except services.StaleEdit:
             if expected is not None:
                 raise ApiError("precondition_failed", "The customer was changed since that version.") from None
@@ -242,6 +249,8 @@ def customer_detail(request, customer_id):
                                             **replacement)
     except services.StaleEdit:
         raise ApiError("precondition_failed", "The customer was changed since that version.") from None
+    except services.GuestRecord:
+        raise ApiError("guest_record", GUEST_REFUSAL) from None
     except services.EmailTaken:
         raise ApiError("email_taken", "Another customer already uses this email.", {"email": ["Already in use."]}) from None
     except selectors.CustomerNotFound:

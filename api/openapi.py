@@ -54,11 +54,16 @@ def _customer_output() -> dict:
     fields = {name: _field_schema(form.fields[name]) for name in rest.API_FIELDS}
     for schema in fields.values():
         schema.pop("maxLength", None)  # stored values may predate a shorter limit
+    fields["status"] = {**fields["status"], "enum": [*fields["status"]["enum"], "guest"],
+                        "description": "`guest`: a buyer without an account, recorded from their orders (read-only)."}
     properties = {"customer_id": {"type": "string"}, **fields,
                   "created_at": {"type": "string", "format": "date-time"},
                   "updated_at": {"type": "string", "format": "date-time"},
-                  "version": {"type": "integer", "minimum": 1,
-                              "description": "Counts edits; the ETag is this number in quotes."}}
+                  "version": {"type": "integer", "minimum": 0,
+                              "description": "Counts edits (0 for a guest's record); the ETag is this number in quotes."},
+                  "order_count": {"type": "integer", "minimum": 0, "description": "Orders placed, kept from the orders."},
+                  "spent_cents": {"type": "integer", "minimum": 0,
+                                  "description": "The total of those orders not cancelled or refunded, in cents."}}
     return {"type": "object", "required": list(properties), "properties": properties}
 
 

@@ -58,6 +58,8 @@ def _set_status(status: str, done: str):
             raise BulkRefused(STALE) from None
         except selectors.CustomerNotFound:
             raise BulkRefused("deleted in the meantime") from None
+        except services.GuestRecord:
+            raise BulkRefused("a guest: their record follows their orders") from None
         return done
     return run
 
@@ -79,6 +81,13 @@ def _customer_or_404(customer_id: str):
         return selectors.customer_get(customer_id=customer_id)
     except selectors.CustomerNotFound:
         raise Http404("No such customer.") from None
+
+
+def _guest_refused(request, customer):
+    """A guest's record is not edited or deleted (it follows their orders): back to it, saying so."""
+    messages.info(request, "This is a guest's record: it follows their orders and becomes an account when they "
+                           "sign up with this email, so it cannot be edited or deleted.")
+    return redirect("console:customer_detail", customer_id=customer.customer_id)
 
 
 @staff_required
@@ -113,6 +122,8 @@ def customer_create(request):
 @require_http_methods(["GET", "POST"])
 def customer_edit(request, customer_id):
     customer = _customer_or_404(customer_id)
+    if customer.is_guest:
+        return _guest_refused(request, customer)
     initial = {name: getattr(customer, name) for name in CUSTOMER_FIELDS}
     initial["version"] = customer.version
     form = CustomerForm(request.POST or None, initial=initial)
@@ -138,6 +149,8 @@ def customer_edit(request, customer_id):
 @require_http_methods(["GET", "POST"])
 def customer_delete(request, customer_id):
     customer = _customer_or_404(customer_id)
+    if customer.is_guest:
+        return _guest_refused(request, customer)
     return delete_confirmed(
         request, template="staff/customers/delete.html", context={"customer": customer},
         delete=lambda: services.customer_delete(customer_id=customer_id, actor=request.staff.email), gone=(selectors.CustomerNotFound,),

@@ -124,7 +124,8 @@ class CustomerFilterForm(forms.Form):
 
     q = forms.CharField(label="Search", max_length=100, required=False,
                         widget=forms.TextInput(attrs={"placeholder": "email, surname or phone", "type": "search"}))
-    status = forms.ChoiceField(choices=[("", "Any status"), *STATUS_CHOICES], required=False)
+    status = forms.ChoiceField(choices=[("", "Any status"), *STATUS_CHOICES, ("guest", "Guest (no account)")],
+                               required=False)
     sort = forms.ChoiceField(choices=[("newest", "Newest first"), ("oldest", "Oldest first")], required=False)
 
 

@@ -1,5 +1,6 @@
 """Customers, their email guards and pending sign-ups, in DynamoDB."""
 from pynamodb.attributes import (
+    NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -72,6 +73,8 @@ class Customer(BaseModel):
     listing = UnicodeAttribute(default="all")
     name_key = UnicodeAttribute(null=True)  # "surname first-name", folded; absent without a name
     phone_key = UnicodeAttribute(null=True)  # the phone's digits; absent without a phone
+    order_count = NumberAttribute(default=0)  # kept from the orders stream (orders.buyers), never by an edit
+    spent_cents = NumberAttribute(default=0)  # the total of those orders not cancelled or refunded
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -93,6 +96,35 @@ class Customer(BaseModel):
     @property
     def has_password(self) -> bool:
         return bool(self.password)
+
+    def get_status_label(self) -> str:
+        return {"active": "Active", "inactive": "Inactive", "guest": "Guest"}.get(self.status, self.status)
+
+    @property
+    def is_guest(self) -> bool:
+        """A buyer who checked out without an account: their record follows their orders."""
+        return self.status == "guest"
+
+
+@register("customers", view=True)
+class CustomerTally(BaseModel):
+    """The customers table seen through what the orders stream keeps: a buyer's order count and spend, and a
+    guest's record itself (status "guest"), written without bumping the version so an open edit stays fresh."""
+
+    customer_id = UnicodeAttribute(hash_key=True)
+    email = UnicodeAttribute(null=True)
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    listing = UnicodeAttribute(null=True)
+    name_key = UnicodeAttribute(null=True)
+    order_count = NumberAttribute(default=0)
+    spent_cents = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
 @register("customer-emails")

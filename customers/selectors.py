@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
+from typing import Iterator
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -11,7 +13,9 @@ from shopsite.counters import tally_value
 from shopsite.pagination import Page, multi_prefix_page, query_page
 
 CUSTOMERS_TALLY = "customers"
-CUSTOMER_STATUSES = ("active", "inactive")
+CUSTOMER_STATUSES = ("active", "inactive")  # what staff can set
+LIST_STATUSES = (*CUSTOMER_STATUSES, "guest")  # what the list filters by: guests' records come from their orders
+GUEST_NAMESPACE = uuid.UUID("5d7c2f0e-8a1b-4c55-9a43-6b0f1e2d3c4b")
 
 
 class CustomerNotFound(Exception):
@@ -21,6 +25,11 @@ class CustomerNotFound(Exception):
 def normalise_email(email: str) -> str:
     """Return the stored form of an email address: trimmed and lower-case."""
     return (email or "").strip().lower()
+
+
+def guest_record_id(email: str) -> str:
+    """The id of the customer record a guest's orders keep for *email*: the same email, the same record."""
+    return "guest-" + uuid.uuid5(GUEST_NAMESPACE, normalise_email(email)).hex
 
 
 def customer_find(*, customer_id: str) -> Customer | None:
@@ -68,9 +77,14 @@ def phone_search_key(text: str) -> str:
 def customer_list(*, limit: int = 25, cursor: str | None = None, status: str = "", oldest_first: bool = False) -> Page:
     """Return one page of customers, newest (or oldest) first, optionally of one status: one Query on the
     listing index (a status filter reads at most a few Query pages). Raises InvalidCursor for a foreign cursor."""
-    status = status if status in CUSTOMER_STATUSES else ""
+    status = status if status in LIST_STATUSES else ""
     return query_page(Customer.listing_index, "all", scope=f"customers:{status}:{oldest_first}", cursor=cursor,
                       limit=limit, forward=oldest_first, filter_condition=(Customer.status == status) if status else None)
+
+
+def customer_all() -> Iterator[Customer]:
+    """Every customer record, guests too: a Scan, for check_integrity only."""
+    return Customer.scan()
 
 
 def customer_get_many(*, customer_ids: list[str]) -> list[Customer]:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 import uuid
 from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils import timezone
 
-from customers.models import Customer, CustomerEmail, PendingSignup
+from customers.models import Customer, CustomerEmail, CustomerTally, PendingSignup
 from customers.selectors import (
     CUSTOMERS_TALLY,
     CustomerNotFound,
@@ -26,6 +27,7 @@ from customers.selectors import (
 )
 from shopsite.audit import audit_add, audit_diff
 from shopsite.counters import tally_add
+from shopsite.dynamodb import retry_pause
 from shopsite.transactions import StaleEdit, TransactionCancelled, transaction
 
 EDITABLE_FIELDS = (
@@ -33,8 +35,15 @@ EDITABLE_FIELDS = (
 )
 
 
+CREATE_ATTEMPTS = 6  # of a whole create, each after botocore's own resends of a conflicted transaction
+
+
 class EmailTaken(Exception):
     """Another customer already uses this email address."""
+
+
+class GuestRecord(Exception):
+    """A guest's record is kept from their orders: it is not edited or deleted, it becomes an account on sign-up."""
 
 
 def _guard(email: str, customer_id: str) -> CustomerEmail:
@@ -93,18 +102,27 @@ def customer_create(
         updated_at=now,
     )
     _search_keys(customer)
-    try:
-        with transaction() as tx:
-            tx.save(_guard(email, customer.customer_id), label="email-guard", condition=CustomerEmail.email.does_not_exist())
-            tx.save(customer, label="customer", condition=Customer.customer_id.does_not_exist())
-            tally_add(tx, name=CUSTOMERS_TALLY, value=1)
-            audit_add(tx, subject=f"customer#{customer.customer_id}", actor=actor or email, action="created",
-                      changes=audit_diff(before={}, after={k: v for k, v in _audited(customer).items() if v}))
-    except TransactionCancelled as cancelled:
-        if cancelled.failed("email-guard"):
-            raise EmailTaken(email) from cancelled
-        raise
-    return customer
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with transaction() as tx:
+                tx.save(_guard(email, customer.customer_id), label="email-guard",
+                        condition=CustomerEmail.email.does_not_exist())
+                tx.save(customer, label="customer", condition=Customer.customer_id.does_not_exist())
+                tally_add(tx, name=CUSTOMERS_TALLY, value=1)
+                audit_add(tx, subject=f"customer#{customer.customer_id}", actor=actor or email, action="created",
+                          changes=audit_diff(before={}, after={k: v for k, v in _audited(customer).items() if v}))
+        except TransactionCancelled as cancelled:
+            if cancelled.failed("email-guard"):
+                raise EmailTaken(email) from cancelled
+            if not cancelled.retryable or attempt == CREATE_ATTEMPTS:
+                raise
+            # Many sign-ups at once meet on the customers tally (and on one email's guard): botocore's own
+            # resends gave up, so wait a little longer and try again; every condition is checked anew.
+            time.sleep(retry_pause(attempt + 3, cap=2.0))
+            continue
+        return customer
 
 
 def customer_update(*, customer_id: str, expected_version: int | None = None, actor: str = "",
@@ -120,6 +138,8 @@ def customer_update(*, customer_id: str, expected_version: int | None = None, ac
     if unknown:
         raise TypeError(f"Not editable: {', '.join(sorted(unknown))}")
     customer = customer_get(customer_id=customer_id)
+    if customer.is_guest:
+        raise GuestRecord(customer_id)
     if expected_version is not None and customer.version != expected_version:
         raise StaleEdit(customer)
     if expected_status is not None and customer.status != expected_status:
@@ -143,7 +163,11 @@ def customer_update(*, customer_id: str, expected_version: int | None = None, ac
                           condition=CustomerEmail.customer_id == customer_id)
                 tx.save(_guard(customer.email, customer_id), label="new-guard",
                         condition=CustomerEmail.email.does_not_exist())
-            tx.save(customer, label="customer")
+            # Only the edited fields: the order count and spend the orders stream adds meanwhile stay as they are.
+            written = [*EDITABLE_FIELDS, "password", "updated_at", "name_key", "phone_key"]
+            tx.update(customer, label="customer", actions=[
+                getattr(Customer, field).set(getattr(customer, field)) if getattr(customer, field) is not None
+                else getattr(Customer, field).remove() for field in written])
             if diff:
                 audit_add(tx, subject=f"customer#{customer_id}", actor=actor or customer.email, action="changed",
                           changes=diff)
@@ -159,6 +183,8 @@ def customer_update(*, customer_id: str, expected_version: int | None = None, ac
 def customer_delete(*, customer_id: str, expected_version: int | None = None, actor: str = "") -> None:
     """Delete the customer and its email guard in one transaction (with the tally and the audit entry)."""
     customer = customer_get(customer_id=customer_id)
+    if customer.is_guest:
+        raise GuestRecord(customer_id)
     if expected_version is not None and customer.version != expected_version:
         raise StaleEdit(customer)
     try:
@@ -176,6 +202,63 @@ def customer_delete(*, customer_id: str, expected_version: int | None = None, ac
                 raise CustomerNotFound(customer_id) from cancelled
             raise StaleEdit(current) from cancelled
         raise
+
+
+def buyer_orders_add(tx, *, customer_id: str, orders: int, spent_cents: int, label: str,
+                     guest_email: str | None = None, guest_name: str = "", exists: bool = True) -> None:
+    """Inside *tx*, add to a buyer's order count and spend (orders.buyers calls this from the orders stream).
+
+    A customer with an account must still exist (a deleted one is not brought back). A guest's record
+    (*guest_email*) is created by the first of their orders, with *exists* False: the caller read it first and
+    the condition makes sure nobody created it meanwhile; the caller adds the new records to the customers tally.
+    """
+    now = timezone.now()
+    actions = [CustomerTally.order_count.add(orders), CustomerTally.spent_cents.add(spent_cents)]
+    if guest_email is None or exists:
+        if guest_email is not None:
+            actions.append(CustomerTally.updated_at.set(now))
+        tx.update(CustomerTally(customer_id), label=label, actions=actions, condition=CustomerTally.customer_id.exists())
+        return
+    first_name, _, last_name = " ".join(guest_name.split()).partition(" ")
+    actions += [CustomerTally.email.set(normalise_email(guest_email)), CustomerTally.status.set("guest"),
+                CustomerTally.listing.set("all"), CustomerTally.first_name.set(first_name),
+                CustomerTally.last_name.set(last_name), CustomerTally.created_at.set(now), CustomerTally.updated_at.set(now)]
+    if name_search_key(f"{last_name} {first_name}"):
+        actions.append(CustomerTally.name_key.set(name_search_key(f"{last_name} {first_name}")))
+    tx.update(CustomerTally(customer_id), label=label, actions=actions, condition=CustomerTally.customer_id.does_not_exist())
+
+
+def buyer_tally_set(*, customer_id: str, orders: int, spent_cents: int, guest_email: str | None = None,
+                    guest_name: str = "") -> None:
+    """Set a buyer's order count and spend to counts made from the orders (check_integrity --fix, the upgrade
+    from before buyers were counted); a guest's missing record is created, and counted in the customers tally."""
+    if guest_email is not None:
+        try:
+            with transaction() as tx:
+                buyer_orders_add(tx, customer_id=customer_id, orders=0, spent_cents=0, label="guest",
+                                 guest_email=guest_email, guest_name=guest_name, exists=False)
+                tally_add(tx, name=CUSTOMERS_TALLY, value=1)
+        except TransactionCancelled as cancelled:
+            if not cancelled.failed("guest"):
+                raise  # else: the record is there already
+    CustomerTally(customer_id).update(actions=[CustomerTally.order_count.set(orders),
+                                               CustomerTally.spent_cents.set(spent_cents)],
+                                      condition=CustomerTally.customer_id.exists())
+
+
+def guest_record_drop(*, customer_id: str) -> bool:
+    """Delete a guest's record once none of its orders is filed under it (they moved to the account that proved
+    the email); return whether it went. The customers tally loses it in the same transaction."""
+    try:
+        with transaction() as tx:
+            tx.delete(CustomerTally(customer_id), label="guest",
+                      condition=(CustomerTally.order_count <= 0) & (CustomerTally.status == "guest"))
+            tally_add(tx, name=CUSTOMERS_TALLY, value=-1)
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("guest"):
+            return False
+        raise
+    return True
 
 
 def customer_authenticate(*, email: str, password: str) -> Customer | None:

@@ -26,6 +26,8 @@ class Customer:
     status: str
     created_at: datetime
     version: int
+    order_count: int = strawberry.field(description="Orders placed, kept from the orders.")
+    spent_cents: int = strawberry.field(description="The total of those orders not cancelled or refunded.")
 
 
 @strawberry.type
@@ -69,12 +71,15 @@ def customer_errors():
         fail("CONFLICT", "The customer changed since that version; read it again.")
     except customer_services.EmailTaken:
         fail("EMAIL_TAKEN", "Another customer already uses this email.")
+    except customer_services.GuestRecord:
+        fail("GUEST_RECORD", "A guest's record follows their orders; it cannot be changed or deleted.")
 
 
 def customer_node(customer) -> Customer:
     return Customer(id=customer.customer_id, email=customer.email, first_name=customer.first_name,
                     last_name=customer.last_name, phone=customer.phone, city=customer.city, country=customer.country,
-                    status=customer.status, created_at=customer.created_at, version=int(customer.version))
+                    status=customer.status, created_at=customer.created_at, version=int(customer.version or 0),
+                    order_count=int(customer.order_count or 0), spent_cents=int(customer.spent_cents or 0))
 
 
 @strawberry.type

@@ -5,4 +5,4 @@ class OrdersConfig(AppConfig):
     name = "orders"
 
     def ready(self) -> None:
-        from orders import handlers, integrity, order_emails, tallies  # noqa: F401  (signals, checks, stream consumers)
+        from orders import buyers, handlers, integrity, order_emails, tallies  # noqa: F401  (signals, checks, stream consumers)
