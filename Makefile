@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test test-fast e2e bench package runtime-check java chromium postgresql clean-data help
+.PHONY: run test test-fast e2e bench bench-search package runtime-check java chromium postgresql clean-data help
 
 help:
 	@echo "make run    - install what is missing, start DynamoDB Local and serve http://127.0.0.1:8000"
@@ -76,6 +76,10 @@ e2e: $(VENV)/.dev node_modules/.installed java chromium
 
 bench: $(VENV)/.dev node_modules/.installed java postgresql
 	$(PY) bench/run.py
+
+# What a search results page reads at 200 and 10,000 products (a few minutes: most of it is loading 10,000).
+bench-search: $(VENV)/.dev node_modules/.installed java
+	$(PY) bench/search.py
 
 clean-data:
 	rm -rf .data

@@ -71,13 +71,17 @@ def product_tally() -> Iterator[Finding]:
 def search_terms() -> Iterator[Finding]:
     _, products = _owners()
     stored: dict[str, set[str]] = {}
+    stale: set[str] = set()  # products whose items miss the category (written before the search facets)
     for item in SearchTerm.scan():
         stored.setdefault(item.product_id, set()).add(item.term)
+        product = products.get(item.product_id)
+        if product is not None and item.category_id != product.category_id:
+            stale.add(item.product_id)
     for product_id in set(stored) | set(products):
         product = products.get(product_id)
         wanted = search.terms_for(name=product.name, description=product.description) if product and product.active else set()
         have = stored.get(product_id, set())
-        if wanted != have:
+        if wanted != have or product_id in stale:
             def repair(product=product, product_id=product_id, extra=have - wanted):
                 from catalog.services import search_terms_write
 

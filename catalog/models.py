@@ -114,6 +114,28 @@ class ProductCardsCategoryIndex(GlobalSecondaryIndex):
         projection = IncludeProjection(list(CARD_FIELDS))
 
 
+class ProductCardsCategoryPriceIndex(GlobalSecondaryIndex):
+    """A category's page by price (the shopper's sort): active products only, card fields only."""
+
+    active_category = UnicodeAttribute(hash_key=True)
+    price_cents = NumberAttribute(range_key=True)
+
+    class Meta:
+        index_name = "cards-category-price-index"
+        projection = IncludeProjection(list(CARD_FIELDS))
+
+
+class ProductCardsCategoryNewestIndex(GlobalSecondaryIndex):
+    """A category's page, newest first: active products only, card fields only."""
+
+    active_category = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "cards-category-newest-index"
+        projection = IncludeProjection(list(CARD_FIELDS))
+
+
 class ProductStaffIndex(GlobalSecondaryIndex):
     """Every product, active or not, newest first: the staff list."""
 
@@ -233,6 +255,8 @@ class Product(BaseModel):
     price_index = ProductPriceIndex()
     category_index = ProductCategoryIndex()
     cards_category_index = ProductCardsCategoryIndex()
+    cards_category_price_index = ProductCardsCategoryPriceIndex()
+    cards_category_newest_index = ProductCardsCategoryNewestIndex()
     staff_index = ProductStaffIndex()
     staff_name_index = ProductStaffNameIndex()
     sku_index = ProductSkuIndex()
@@ -310,6 +334,22 @@ class SearchTerm(BaseModel):
     slug = UnicodeAttribute()
     price_cents = NumberAttribute()
     image = UnicodeAttribute(null=True)
+    category_id = UnicodeAttribute(null=True)  # for the results' category facet (null on items written before it)
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+
+
+@register("search-words")
+class SearchWord(BaseModel):
+    """The words of product names a typo can be corrected to, under each of their one-letter deletions
+    (catalog.search.deletions): one Query per deletion of a typed word finds the words one edit away.
+
+    Never deleted when a product goes: a suggestion is shown only after a search for it finds products.
+    """
+
+    variant = UnicodeAttribute(hash_key=True)
+    word = UnicodeAttribute(range_key=True)
 
     class Meta:
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""

@@ -1,14 +1,14 @@
 """Reads of the catalog. Shopper reads are cached; each cache miss is one Query."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pynamodb.exceptions import DoesNotExist
 
 from catalog import search
 from catalog.cache import catalog_cached
 from catalog.cards import CARD_ATTRIBUTES, ProductCard, card_from_item
-from catalog.models import LOW_STOCK, Category, Product, SearchTerm, StockBucket
+from catalog.models import LOW_STOCK, Category, Product, SearchTerm, SearchWord, StockBucket
 from shopsite.counters import tally_value
 from shopsite.cursors import cursor_decode, cursor_encode
 from shopsite.dynamodb import items_get_many
@@ -37,6 +37,10 @@ class SearchResult:
     items: list
     message: str = ""
     next_cursor: str | None = None
+    corrected: str = ""  # the query searched instead of one that found nothing (one typo away)
+    categories: list = field(default_factory=list)  # [(Category, matches)] among the matches read
+    prices: list = field(default_factory=list)  # [(band key, label, matches)]
+    complete: bool = False  # the facets count every match, not only this page's
 
 
 def category_list() -> list[Category]:
@@ -80,14 +84,37 @@ def product_list(*, sort: str = "newest", cursor: str | None = None, limit: int 
     )
 
 
+# A category page's sorts: (index for cards, ascending). Whole products (GraphQL) keep the name order.
+CATEGORY_SORTS = {
+    "name": (Product.cards_category_index, True),
+    "price": (Product.cards_category_price_index, True),
+    "price_desc": (Product.cards_category_price_index, False),
+    "newest": (Product.cards_category_newest_index, False),
+}
+
+
+def price_band_condition(price: str):
+    """The filter expression of a price band key (PRICE_BANDS), or None for no band."""
+    band = next((band for band in PRICE_BANDS if band[0] == price), None)
+    if band is None:
+        return None
+    return Product.price_cents >= band[2] if band[3] is None else Product.price_cents.between(band[2], band[3])
+
+
 def product_list_for_category(*, category_id: str, cursor: str | None = None, limit: int = PAGE_SIZE,
-                              full: bool = False) -> Page:
-    """Return a page of a category's active products, by name, as cards (or Products when *full*)."""
-    scope = f"category:{category_id}"
+                              full: bool = False, sort: str = "name", price: str = "") -> Page:
+    """Return a page of a category's active products as cards (or Products by name when *full*), sorted by
+    name, price (either way) or newest: one Query of that sort's index. A price band is a filter expression
+    read in at most a few Query pages (the page may be short; its next link goes on)."""
+    index, forward = CATEGORY_SORTS.get(sort, CATEGORY_SORTS["name"])
+    if full:
+        index, forward = Product.category_index, True
+    condition = price_band_condition(price)
+    scope = f"category:{category_id}:{index.Meta.index_name}:{forward}:{price if condition is not None else ''}"
     return catalog_cached(
-        "category", category_id, cursor, limit, full,
-        loader=lambda: query_page(Product.category_index if full else Product.cards_category_index, category_id,
-                                  scope=scope, cursor=cursor, limit=limit, forward=True, **_shape(full)),
+        "category", category_id, sort, price, cursor, limit, full,
+        loader=lambda: query_page(index, category_id, scope=scope, cursor=cursor, limit=limit, forward=forward,
+                                  filter_condition=condition, **_shape(full)),
     )
 
 
@@ -245,20 +272,94 @@ def sku_normalise(text: str) -> str:
     return (text or "").strip().upper()[:40]
 
 
-SEARCH_SCAN = 100  # candidates read per round
+SEARCH_SCAN = 100  # candidates read per round after the first (which reads a page's worth)
 SEARCH_ROUNDS = 3  # rounds per page at most: the page's cost is bounded, whatever the catalog's size
+SUGGESTIONS = 8
+# The price facet's bands, in cents: (key, label, lowest, highest or None).
+PRICE_BANDS = (("0-25", "Under $25", 0, 2499), ("25-50", "$25 to $50", 2500, 4999),
+               ("50-100", "$50 to $100", 5000, 9999), ("100-", "$100 and over", 10000, None))
 
 
-def product_search(*, query: str, cursor: str | None = None) -> SearchResult:
-    """Return a page of active products matching every word of *query* (word prefixes count).
+@dataclass(frozen=True)
+class SearchFilters:
+    """What a shopper narrowed the results to: a category id and a price band key (PRICE_BANDS)."""
 
-    Complete at any catalog size: the index items of the query's most
-    specific word (the longest) are read in order, SEARCH_SCAN at a time, and
-    each candidate is kept only if the other words' items exist for it (one
-    BatchGet per round). A page costs at most SEARCH_ROUNDS Queries and
-    BatchGets and ends with a cursor while candidates remain, so every match
-    appears on some page. Within a page, products whose name holds every
-    word come first, then by name. Raises shopsite.cursors.InvalidCursor.
+    category_id: str = ""
+    price: str = ""
+
+    def admits(self, item) -> bool:
+        if self.category_id and item.category_id != self.category_id:
+            return False
+        band = next((band for band in PRICE_BANDS if band[0] == self.price), None)
+        if band is None:
+            return True
+        low, high = band[2], band[3]
+        return int(item.price_cents) >= low and (high is None or int(item.price_cents) <= high)
+
+
+def _search_load(terms: list[str], start: dict | None, filters: SearchFilters) -> tuple[list, dict | None]:
+    """Read one page's matches: (the matches, what the next page starts from or None).
+
+    With several words the pair term's items come first (products whose name has both of the two longest
+    words), then the longest word's items, skipping what the pairs gave. Each candidate is kept only if
+    every other word's item exists for it (one BatchGet per word per round). The first round reads a page's
+    worth; a page ends at its PAGE_SIZE-th match and the next starts right after it, so no match is skipped
+    and none is shown twice.
+    """
+    pair = search.query_pair(terms)
+    longest = max(terms, key=len)
+    phase, key = (start or {}).get("p") or ("pair" if pair else "word"), (start or {}).get("k")
+    matched: list = []  # (phase, the term read, item)
+    for round_number in range(SEARCH_ROUNDS):
+        scanned = pair if phase == "pair" else longest
+        size = PAGE_SIZE if round_number == 0 else SEARCH_SCAN
+        result = SearchTerm.query(scanned, limit=size, page_size=size, last_evaluated_key=key)
+        candidates = list(result)
+        key = result.last_evaluated_key
+        if phase == "word" and pair:  # the pair phase showed these already
+            candidates = [item for item in candidates if pair not in search.pairs_for(item.name)]
+        covered = set(pair.split(" ")) if phase == "pair" else {longest}
+        keep = {item.product_id for item in candidates}
+        for term in terms:
+            if term not in covered and keep:
+                keep &= {item.product_id for item in SearchTerm.batch_get([(term, pid) for pid in keep])}
+        matched += [(phase, scanned, item) for item in candidates if item.product_id in keep]
+        admitted = [position for position, (_, _, item) in enumerate(matched) if filters.admits(item)]
+        if len(admitted) >= PAGE_SIZE:
+            cut = admitted[PAGE_SIZE - 1]
+            phase, scanned, last = matched[cut]
+            next_start = {"p": phase, "k": {"term": {"S": scanned}, "product_id": {"S": last.product_id}}}
+            return [item for _, _, item in matched[:cut + 1]], next_start
+        if not key:
+            if phase == "word":
+                return [item for _, _, item in matched], None
+            phase = "word"
+    return [item for _, _, item in matched], {"p": phase, "k": key}
+
+
+def _facets(matched: list) -> tuple[list, list]:
+    """Category and price-band counts of the matches read: ([(category, count)], [(band key, label, count)])."""
+    by_category: dict[str, int] = {}
+    for item in matched:
+        if item.category_id:
+            by_category[item.category_id] = by_category.get(item.category_id, 0) + 1
+    categories = [(category, by_category[category.category_id]) for category in category_list()
+                  if category.category_id in by_category]
+    prices = [(key, label, sum(1 for item in matched if SearchFilters(price=key).admits(item)))
+              for key, label, _, _ in PRICE_BANDS]
+    return categories, [band for band in prices if band[2]]
+
+
+def product_search(*, query: str, cursor: str | None = None, filters: SearchFilters = SearchFilters(),
+                   correct: bool = True) -> SearchResult:
+    """Return a page of active products matching every word of *query* (any form of a word; word prefixes count).
+
+    Complete at any catalog size: the candidates are read in order, a page's worth first, at most
+    SEARCH_ROUNDS Queries and BatchGets a page, and a page ends with a cursor while candidates remain, so every
+    match appears on some page. Ranked within a page: whole words in the name first, then words begun, then
+    the description's matches. With nothing found, a query one typo from known words is searched instead
+    (``corrected``). Facets count the matches read for this page (``complete`` when that is all of them).
+    Raises shopsite.cursors.InvalidCursor.
     """
     query = (query or "").strip()
     if not query:
@@ -268,35 +369,71 @@ def product_search(*, query: str, cursor: str | None = None) -> SearchResult:
     terms = search.query_terms(query)
     if not terms:
         return SearchResult(items=[], message=f"Use words of at least {search.MIN_PREFIX} letters.")
-    scope = "search:" + " ".join(terms)
+    scope = "search:" + " ".join(terms) + f":{filters.category_id}:{filters.price}"
     start = cursor_decode(cursor=cursor, scope=scope)
-
-    def load():
-        scanned, others = max(terms, key=len), [term for term in terms if term != max(terms, key=len)]
-        found, last_key = [], start
-        for _ in range(SEARCH_ROUNDS):
-            result = SearchTerm.query(scanned, limit=SEARCH_SCAN, page_size=SEARCH_SCAN, last_evaluated_key=last_key)
-            candidates = list(result)
-            last_key = result.last_evaluated_key
-            keep = {item.product_id for item in candidates}
-            for term in others:
-                if keep:
-                    keep &= {item.product_id for item in SearchTerm.batch_get([(term, pid) for pid in keep])}
-            found += [item for item in candidates if item.product_id in keep]
-            if len(found) >= PAGE_SIZE or not last_key:
-                break
-        return found, last_key
-
-    found, last_key = catalog_cached("search", tuple(terms), repr(start), loader=load)
-
-    def rank(card):
-        name_words = search.words(card.name)
-        in_name = all(any(word.startswith(term) for word in name_words) for term in terms)
-        return (not in_name, card.name.casefold())
-
-    items = sorted(found, key=rank)
-    next_cursor = cursor_encode(key=last_key, scope=scope)
+    matched, after = catalog_cached("search", tuple(terms), repr(start), filters.category_id, filters.price,
+                                    loader=lambda: _search_load(terms, start, filters))
+    items = sorted((item for item in matched if filters.admits(item)),
+                   key=lambda item: (-search.relevance(terms, item.name), item.name.casefold()))
+    next_cursor = cursor_encode(key=after, scope=scope)
+    categories, prices = _facets(matched)
+    if not items and not next_cursor and correct and not cursor and filters == SearchFilters():
+        corrected = search_correction(query=query)
+        if corrected:
+            found = product_search(query=corrected, correct=False)
+            if found.items:
+                found.corrected = corrected
+                found.message = f"No products match “{query}”. Showing results for “{corrected}”."
+                return found
+    result = SearchResult(items=items, next_cursor=next_cursor, categories=categories, prices=prices,
+                          complete=not cursor and not next_cursor)
     if not items and not next_cursor:
-        return SearchResult(items=[], message=f"No products match “{query}”.")
-    return SearchResult(items=items, next_cursor=next_cursor,
-                        message="" if items else "No matches among these products; there are more to look through.")
+        result.message = f"No products match “{query}”."
+    elif not items:
+        result.message = "No matches among these products; there are more to look through."
+    return result
+
+
+def search_correction(*, query: str) -> str:
+    """The query with each unknown word of MIN_TYPO_LENGTH letters or more replaced by a known name word one edit
+    away, or "" when there is nothing to correct. At most one Query per deletion of each unknown word (a word of
+    n letters: n + 1), cached."""
+    def load() -> str:
+        corrected, changed = [], False
+        for word in search.words(query)[:search.MAX_QUERY_WORDS]:
+            replacement = _word_correction(word) if len(word) >= search.MIN_TYPO_LENGTH and word.isalpha() else ""
+            corrected.append(replacement or word)
+            changed |= bool(replacement)
+        return " ".join(corrected) if changed else ""
+
+    return catalog_cached("search-correction", query.casefold(), loader=load)
+
+
+def _word_correction(word: str) -> str:
+    """A known word one edit from *word* ("" if *word* is known itself or has no such neighbour): same first
+    letter first, then A to Z."""
+    candidates = {item.word for item in SearchWord.query(word, limit=50)}  # words with a letter more
+    if word in candidates:
+        return ""
+    candidates |= {item.word for variant in sorted(search.deletions(word) - {word})
+                   for item in SearchWord.query(variant, limit=50)}
+    near = sorted((c for c in candidates if search.edit_distance(word, c) == 1), key=lambda c: (c[0] != word[0], c))
+    return near[0] if near else ""
+
+
+def search_suggest(*, query: str) -> list[str]:
+    """Product names for a search box as the shopper types: names with a word beginning with the last word typed
+    (and the earlier words anywhere in them), one Query, cached."""
+    typed = search.words(query)[-search.MAX_QUERY_WORDS:]
+    if not typed or len(query) > MAX_QUERY_LENGTH:
+        return []
+    earlier, last = [search.stem(word) for word in typed[:-1]], typed[-1]
+
+    def load() -> list[str]:
+        names: dict[str, None] = {}
+        for item in SearchTerm.query(last, limit=50, page_size=50):
+            if all(search.matches(term, item.name) for term in earlier):
+                names.setdefault(item.name, None)
+        return sorted(names, key=lambda name: (-search.relevance([search.stem(last), *earlier], name), name))[:SUGGESTIONS]
+
+    return catalog_cached("search-suggest", tuple(typed), loader=load)

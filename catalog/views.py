@@ -1,5 +1,5 @@
 """Shopper catalog pages: home, listings, categories, product detail, search."""
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
@@ -50,14 +50,30 @@ def product_list(request):
     )
 
 
+CATEGORY_SORT_LABELS = {"name": "Name", "price": "Price: low to high", "price_desc": "Price: high to low",
+                        "newest": "Newest"}
+
+
+def _choice(request, name: str, allowed, default: str = "") -> str:
+    value = request.GET.get(name, default)
+    return value if value in allowed else default
+
+
 @require_GET
 @edge_cacheable
 def category_detail(request, slug):
     category = selectors.category_by_slug(slug=slug)
     if category is None:
         raise Http404("No such category.")
-    page, grid = _grid_page(request, selectors.product_list_for_category, category_id=category.category_id)
-    return render(request, "catalog/category.html", {"category": category, "page": page, "grid": grid})
+    sort = _choice(request, "sort", CATEGORY_SORT_LABELS, "name")
+    price = _choice(request, "price", [band[0] for band in selectors.PRICE_BANDS])
+    page, grid = _grid_page(request, selectors.product_list_for_category, category_id=category.category_id,
+                            sort=sort, price=price)
+    return render(request, "catalog/category.html", {
+        "category": category, "page": page, "grid": grid, "sort": sort, "sorts": CATEGORY_SORT_LABELS,
+        "price": price, "price_bands": selectors.PRICE_BANDS,
+        "extra_query": urlencode({key: value for key, value in (("sort", sort), ("price", price)) if value}),
+    })
 
 
 @require_GET
@@ -73,11 +89,52 @@ def product_detail(request, slug):
     return render(request, "catalog/product_detail.html", {"product": product, "category": category})
 
 
+SEARCH_SORT_LABELS = {"relevance": "Relevance", "price": "Price: low to high", "price_desc": "Price: high to low",
+                      "name": "Name"}
+_SEARCH_ORDER = {"price": lambda card: (int(card.price_cents), card.name.casefold()),
+                 "name": lambda card: card.name.casefold()}
+
+
 @require_GET
 @edge_cacheable
 def search(request):
+    """Results for ``?q=``, narrowed by ``category`` (a slug) and ``price`` (a band), sorted as asked: the page
+    needs no JavaScript; the header's box gets suggestions from search_suggest as the shopper types."""
     query = request.GET.get("q", "")
-    result = page_or_first(request, selectors.product_search, query=query)
-    return render(request, "catalog/search.html", {"query": query[:100], "result": result, "page": result,
-                                                   "grid": grid_render(result.items) if result.items else "",
-                                                   "extra_query": urlencode({"q": query[:100]})})
+    category = selectors.category_by_slug(slug=request.GET.get("category", "")) if request.GET.get("category") else None
+    price = _choice(request, "price", [band[0] for band in selectors.PRICE_BANDS])
+    sort = _choice(request, "sort", SEARCH_SORT_LABELS, "relevance")
+    filters = selectors.SearchFilters(category_id=category.category_id if category else "", price=price)
+    result = page_or_first(request, selectors.product_search, query=query, filters=filters)
+    items = result.items
+    if sort in _SEARCH_ORDER:  # within the page: the reads that make a page are bounded, so is the order
+        items = sorted(items, key=_SEARCH_ORDER[sort])
+    elif sort == "price_desc":
+        items = sorted(items, key=lambda card: (-int(card.price_cents), card.name.casefold()))
+    chosen = {"q": (result.corrected or query)[:100], "category": category.slug if category else "", "price": price,
+              "sort": sort if sort != "relevance" else ""}
+    return render(request, "catalog/search.html", {
+        "query": query[:100], "result": result, "page": result, "grid": grid_render(items) if items else "",
+        "category": category, "price": price, "sort": sort, "sorts": SEARCH_SORT_LABELS,
+        "categories": selectors.category_list() if not items else [],
+        "category_facets": [(found, count, _changed(chosen, category=found.slug), category == found)
+                            for found, count in result.categories],
+        "price_facets": [(label, count, _changed(chosen, price=key), key == price) for key, label, count in result.prices],
+        "clear_category": _changed(chosen, category=""), "clear_price": _changed(chosen, price=""),
+        "clear_all": _changed(chosen, category="", price=""),
+        "extra_query": urlencode({k: v for k, v in chosen.items() if v}),
+    })
+
+
+def _changed(chosen: dict, **change) -> str:
+    """The search's query string with *change* made (an empty value drops the parameter)."""
+    return urlencode({key: value for key, value in {**chosen, **change}.items() if value})
+
+
+@require_GET
+def search_suggest(request):
+    """Product names for the search box's ``<datalist>`` as the shopper types (JSON; cached like the pages)."""
+    names = selectors.search_suggest(query=request.GET.get("q", "")[:100])
+    response = JsonResponse({"suggestions": names})
+    response["Cache-Control"] = "public, max-age=60"
+    return response
