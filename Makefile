@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test test-fast e2e bench bench-search package runtime-check java chromium postgresql clean-data help
+.PHONY: run test test-fast e2e bench bench-search lighthouse translations package runtime-check java chromium postgresql clean-data help
 
 help:
 	@echo "make run    - install what is missing, start DynamoDB Local and serve http://127.0.0.1:8000"
@@ -15,6 +15,13 @@ $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
+
+# Translations: the .po files are the source; Babel (a runtime requirement) compiles them.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po $(VENV)/.runtime
+	$(VENV)/bin/pybabel compile --statistics -d locale -D django -l $*
+
+translations: $(MO_FILES)
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PIP) install --quiet --disable-pip-version-check -r requirements-dev.txt
@@ -57,25 +64,34 @@ $(DJANGO_SESSION_TESTS): requirements.txt | $(VENV)/.runtime
 	tar -xzOf .cache/sdist/django-$(DJANGO_VERSION).tar.gz django-$(DJANGO_VERSION)/tests/sessions_tests/tests.py > $@.tmp
 	mv $@.tmp $@
 
-run: $(VENV)/.runtime node_modules/.installed java
+run: $(VENV)/.runtime node_modules/.installed java $(MO_FILES)
 	$(PY) manage.py runlocal
 
 # Coverage is collected for the apps; the gate then fails the run if any services
 # module is under 90 % (it prints nothing when all pass, so pytest's summary stays last).
-test: $(VENV)/.dev node_modules/.installed java chromium $(DJANGO_SESSION_TESTS)
+test: $(VENV)/.dev node_modules/.installed java chromium $(DJANGO_SESSION_TESTS) $(MO_FILES)
 	$(PY) -m pytest --cov=customers --cov=catalog --cov=accounts --cov=orders --cov=webhooks --cov-report=
 	@$(PY) tests/coverage_gate.py
 
 # The quick loop while you work: unit and service tests, without the browser, deploy and slow (rush, scale,
 # Schemathesis, outage) ones. Not a substitute for `make test`, which CI runs.
-test-fast: $(VENV)/.dev node_modules/.installed java
+test-fast: $(VENV)/.dev node_modules/.installed java $(MO_FILES)
 	$(PY) -m pytest -m "not slow" --ignore=tests/e2e --ignore=tests/deploy
 
-e2e: $(VENV)/.dev node_modules/.installed java chromium
+e2e: $(VENV)/.dev node_modules/.installed java chromium $(MO_FILES)
 	$(PY) -m pytest tests/e2e
 
 bench: $(VENV)/.dev node_modules/.installed java postgresql
 	$(PY) bench/run.py
+
+# Lighthouse 12.2.3 from npm (its own folder: not needed by the tests) with Debian's Chromium, on six pages,
+# mobile and desktop; prints the four scores of each.
+tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	cd tools/lighthouse && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lighthouse: $(VENV)/.dev node_modules/.installed tools/lighthouse/node_modules/.installed java chromium $(MO_FILES)
+	$(PY) bench/lighthouse.py
 
 # What a search results page reads at 200 and 10,000 products (a few minutes: most of it is loading 10,000).
 bench-search: $(VENV)/.dev node_modules/.installed java
@@ -116,7 +132,7 @@ $(PKG_VENV)/.installed: requirements.txt | runtime-check
 	done
 	touch $@
 
-package: runtime-check $(VENV)/.runtime $(PKG_VENV)/.installed
+package: runtime-check $(VENV)/.runtime $(PKG_VENV)/.installed $(MO_FILES)
 	$(PY) manage.py build_static_manifest
 	mkdir -p dist
 	rm -f dist/shopsite-$(STAGE).zip

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.urls import get_script_prefix, reverse
 from django.utils.encoding import filepath_to_uri
 
@@ -92,5 +93,6 @@ def grid_render(cards) -> str:
 
 
 def grid_cache_key() -> str:
-    """What a rendered grid depends on beyond its cards: the script prefix its URLs start with."""
-    return get_script_prefix()
+    """What a rendered grid depends on beyond its cards: the script prefix its URLs start with, and the language
+    (its words, its money and its /fr/ links)."""
+    return f"{get_script_prefix()}|{get_language()}"

@@ -5,9 +5,9 @@ A product's terms, written with the product (catalog.services.search_terms_write
 - every prefix of 3 to 15 letters of each word and of each word's stem (Snowball's English stemmer:
   "lamps" and "lamp" share the stem "lamp", "happiness" and "happy" share "happi"): typing "lam" or
   searching "lamps" both find a lamp;
-- one pair term per two distinct name words (their stems, sorted, joined by a space): a search of several
-  words starts from the pair's items, which hold only products whose name has both, instead of every
-  product with the commonest word.
+- one group term per two and per three distinct name words (their stems, sorted, joined by a space): a
+  search of several words starts from its group's items, which hold only products whose name has them all,
+  instead of every product with the commonest word.
 
 A query word is looked up as its stem, which is a prefix of every form of the word indexed. Typos are
 handled apart (catalog.selectors.search_correction) from a vocabulary of name words and their one-letter
@@ -24,6 +24,7 @@ MAX_PREFIX = 15
 MAX_WORDS_INDEXED = 60
 MAX_QUERY_WORDS = 3
 MAX_PAIR_WORDS = 8  # the first distinct name words that make pair terms: at most 28 pairs a product
+MAX_TRIPLE_WORDS = 6  # ... and triples: at most 20 a product
 MIN_TYPO_LENGTH = 4  # shorter words are too easily another word with one letter changed
 _WORD = re.compile(r"\w+", re.UNICODE)
 _stemmer = snowballstemmer.stemmer("english")
@@ -47,15 +48,18 @@ def stem(word: str) -> str:
     return stemmed if len(stemmed) >= MIN_PREFIX else word
 
 
-def pair_term(first: str, second: str) -> str:
-    """The pair term of two stems: order does not matter."""
-    return " ".join(sorted((first, second)))
+def group_term(*stems: str) -> str:
+    """The group term of two or three stems: order does not matter."""
+    return " ".join(sorted(stems))
 
 
 def pairs_for(name: str) -> set[str]:
-    """The pair terms of a product's name."""
-    stems = list(dict.fromkeys(stem(word) for word in words(name)))[:MAX_PAIR_WORDS]
-    return {pair_term(a, b) for i, a in enumerate(stems) for b in stems[i + 1:]}
+    """The group terms of a product's name: its pairs and triples of distinct word stems."""
+    from itertools import combinations
+
+    stems = list(dict.fromkeys(stem(word) for word in words(name)))
+    return ({group_term(*two) for two in combinations(stems[:MAX_PAIR_WORDS], 2)}
+            | {group_term(*three) for three in combinations(stems[:MAX_TRIPLE_WORDS], 3)})
 
 
 def terms_for(*, name: str, description: str) -> set[str]:
@@ -73,12 +77,17 @@ def query_terms(query: str) -> list[str]:
     return list(dict.fromkeys(stem(word) for word in words(query)))[:MAX_QUERY_WORDS]
 
 
+def query_groups(terms: list[str]) -> list[str]:
+    """The group terms a search of several words reads first, most specific first: all three words, then the
+    two longest."""
+    longest = sorted(terms, key=lambda term: (-len(term), term))
+    return [group_term(*longest[:size]) for size in (3, 2) if len(terms) >= size]
+
+
 def query_pair(terms: list[str]) -> str | None:
-    """The pair term a search of several words starts from: its two longest terms (the most specific)."""
-    if len(terms) < 2:
-        return None
-    first, second = sorted(terms, key=lambda term: (-len(term), term))[:2]
-    return pair_term(first, second)
+    """The two-word group of a search (its two longest terms), or None for one word."""
+    groups = [group for group in query_groups(terms) if group.count(" ") == 1]
+    return groups[0] if groups else None
 
 
 def matches(term: str, name: str) -> bool:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pynamodb.exceptions import DoesNotExist
 
 from catalog import search
@@ -276,8 +278,10 @@ SEARCH_SCAN = 100  # candidates read per round after the first (which reads a pa
 SEARCH_ROUNDS = 3  # rounds per page at most: the page's cost is bounded, whatever the catalog's size
 SUGGESTIONS = 8
 # The price facet's bands, in cents: (key, label, lowest, highest or None).
-PRICE_BANDS = (("0-25", "Under $25", 0, 2499), ("25-50", "$25 to $50", 2500, 4999),
-               ("50-100", "$50 to $100", 5000, 9999), ("100-", "$100 and over", 10000, None))
+# The label is a pattern: catalog.views.price_band_label fills in the amounts as the language writes money.
+PRICE_BANDS = (("0-25", gettext_lazy("Under %(high)s"), 0, 2499), ("25-50", gettext_lazy("%(low)s to %(high)s"), 2500, 4999),
+               ("50-100", gettext_lazy("%(low)s to %(high)s"), 5000, 9999),
+               ("100-", gettext_lazy("%(low)s and over"), 10000, None))
 
 
 @dataclass(frozen=True)
@@ -300,25 +304,27 @@ class SearchFilters:
 def _search_load(terms: list[str], start: dict | None, filters: SearchFilters) -> tuple[list, dict | None]:
     """Read one page's matches: (the matches, what the next page starts from or None).
 
-    With several words the pair term's items come first (products whose name has both of the two longest
-    words), then the longest word's items, skipping what the pairs gave. Each candidate is kept only if
+    With several words the group terms' items come first (products whose name has all three words, then the
+    two longest), then the longest word's items, each phase skipping what an earlier one gave. Each candidate is kept only if
     every other word's item exists for it (one BatchGet per word per round). The first round reads a page's
     worth; a page ends at its PAGE_SIZE-th match and the next starts right after it, so no match is skipped
     and none is shown twice.
     """
-    pair = search.query_pair(terms)
-    longest = max(terms, key=len)
-    phase, key = (start or {}).get("p") or ("pair" if pair else "word"), (start or {}).get("k")
+    # Phases, most specific first: each group term of the words (three, then two), then the longest word.
+    phases = [*search.query_groups(terms), max(terms, key=len)]
+    phase, key = (start or {}).get("p"), (start or {}).get("k")
+    phase = phase if phase in phases else phases[0]
     matched: list = []  # (phase, the term read, item)
     for round_number in range(SEARCH_ROUNDS):
-        scanned = pair if phase == "pair" else longest
+        scanned = phase
         size = PAGE_SIZE if round_number == 0 else SEARCH_SCAN
         result = SearchTerm.query(scanned, limit=size, page_size=size, last_evaluated_key=key)
         candidates = list(result)
         key = result.last_evaluated_key
-        if phase == "word" and pair:  # the pair phase showed these already
-            candidates = [item for item in candidates if pair not in search.pairs_for(item.name)]
-        covered = set(pair.split(" ")) if phase == "pair" else {longest}
+        shown_before = phases[:phases.index(phase)]
+        if shown_before:  # an earlier phase's group holds these: they were shown then
+            candidates = [item for item in candidates if not set(shown_before) & search.pairs_for(item.name)]
+        covered = set(phase.split(" "))
         keep = {item.product_id for item in candidates}
         for term in terms:
             if term not in covered and keep:
@@ -331,9 +337,9 @@ def _search_load(terms: list[str], start: dict | None, filters: SearchFilters) -
             next_start = {"p": phase, "k": {"term": {"S": scanned}, "product_id": {"S": last.product_id}}}
             return [item for _, _, item in matched[:cut + 1]], next_start
         if not key:
-            if phase == "word":
+            if phase == phases[-1]:
                 return [item for _, _, item in matched], None
-            phase = "word"
+            phase = phases[phases.index(phase) + 1]
     return [item for _, _, item in matched], {"p": phase, "k": key}
 
 
@@ -363,7 +369,7 @@ def product_search(*, query: str, cursor: str | None = None, filters: SearchFilt
     """
     query = (query or "").strip()
     if not query:
-        return SearchResult(items=[], message="Type a word to search for.")
+        return SearchResult(items=[], message=_("Type a word to search for."))
     if len(query) > MAX_QUERY_LENGTH:
         return SearchResult(items=[], message=f"Searches can be at most {MAX_QUERY_LENGTH} characters long.")
     terms = search.query_terms(query)
@@ -388,9 +394,9 @@ def product_search(*, query: str, cursor: str | None = None, filters: SearchFilt
     result = SearchResult(items=items, next_cursor=next_cursor, categories=categories, prices=prices,
                           complete=not cursor and not next_cursor)
     if not items and not next_cursor:
-        result.message = f"No products match “{query}”."
+        result.message = _("No products match “%(query)s”.") % {"query": query}
     elif not items:
-        result.message = "No matches among these products; there are more to look through."
+        result.message = _("No matches among these products; there are more to look through.")
     return result
 
 

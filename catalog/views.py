@@ -3,14 +3,16 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
+from django.utils.translation import gettext_lazy as _
 
 from catalog import selectors
 from catalog.cache import catalog_cached
 from catalog.cards import grid_cache_key, grid_render
 from shopsite.edge import edge_cacheable
+from shopsite.templatetags.shop import money
 from shopsite.pagination import page_or_first
 
-SORT_LABELS = {"newest": "Newest", "name": "Name", "price": "Price: low to high"}
+SORT_LABELS = {"newest": _("Newest"), "name": _("Name"), "price": _("Price: low to high")}
 
 
 def _grid_page(request, load, **kwargs):
@@ -50,8 +52,18 @@ def product_list(request):
     )
 
 
-CATEGORY_SORT_LABELS = {"name": "Name", "price": "Price: low to high", "price_desc": "Price: high to low",
-                        "newest": "Newest"}
+CATEGORY_SORT_LABELS = {"name": _("Name"), "price": _("Price: low to high"), "price_desc": _("Price: high to low"),
+                        "newest": _("Newest")}
+
+
+def price_band_label(key: str) -> str:
+    """A price band's label with its amounts as the active language writes money ("Under $25", "Moins de 25,00 $US")."""
+    _, pattern, low, high = next(band for band in selectors.PRICE_BANDS if band[0] == key)
+    return str(pattern) % {"low": money(low), "high": money(high + 1) if high is not None else ""}
+
+
+def _price_bands() -> list[tuple]:
+    return [(key, price_band_label(key), low, high) for key, _, low, high in selectors.PRICE_BANDS]
 
 
 def _choice(request, name: str, allowed, default: str = "") -> str:
@@ -71,7 +83,7 @@ def category_detail(request, slug):
                             sort=sort, price=price)
     return render(request, "catalog/category.html", {
         "category": category, "page": page, "grid": grid, "sort": sort, "sorts": CATEGORY_SORT_LABELS,
-        "price": price, "price_bands": selectors.PRICE_BANDS,
+        "price": price, "price_bands": _price_bands(),
         "extra_query": urlencode({key: value for key, value in (("sort", sort), ("price", price)) if value}),
     })
 
@@ -89,8 +101,8 @@ def product_detail(request, slug):
     return render(request, "catalog/product_detail.html", {"product": product, "category": category})
 
 
-SEARCH_SORT_LABELS = {"relevance": "Relevance", "price": "Price: low to high", "price_desc": "Price: high to low",
-                      "name": "Name"}
+SEARCH_SORT_LABELS = {"relevance": _("Relevance"), "price": _("Price: low to high"),
+                      "price_desc": _("Price: high to low"), "name": _("Name")}
 _SEARCH_ORDER = {"price": lambda card: (int(card.price_cents), card.name.casefold()),
                  "name": lambda card: card.name.casefold()}
 
@@ -119,7 +131,8 @@ def search(request):
         "categories": selectors.category_list() if not items else [],
         "category_facets": [(found, count, _changed(chosen, category=found.slug), category == found)
                             for found, count in result.categories],
-        "price_facets": [(label, count, _changed(chosen, price=key), key == price) for key, label, count in result.prices],
+        "price_facets": [(price_band_label(key), count, _changed(chosen, price=key), key == price)
+                         for key, _, count in result.prices],
         "clear_category": _changed(chosen, category=""), "clear_price": _changed(chosen, price=""),
         "clear_all": _changed(chosen, category="", price=""),
         "extra_query": urlencode({k: v for k, v in chosen.items() if v}),

@@ -135,6 +135,7 @@ class Order(BaseModel):
     notes = ListAttribute(of=OrderNote, null=True)
     created_at = UTCDateTimeAttribute()
     payment_provider = UnicodeAttribute(default="manual")
+    language = UnicodeAttribute(null=True)  # the shopper's language at checkout: their emails are written in it
     pay_by = UTCDateTimeAttribute(null=True)  # unpaid after this, the order is cancelled and its stock released
     payment_ref = UnicodeAttribute(null=True)  # the provider's id of the payment (a Stripe PaymentIntent)
     carrier = UnicodeAttribute(null=True)  # set when the order ships

@@ -1,5 +1,7 @@
 """Emails to the shopper when their order is placed or changes status."""
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 from django.core import signing
 from django.urls import reverse
 
@@ -65,11 +67,11 @@ def claim_email_send(*, customer, request) -> bool:
                       context={"customer": customer, "claim_url": url})
 
 ORDER_EMAILS = {
-    "placed": ("order_placed", "Order {reference} received"),
-    "paid": ("order_paid", "Payment received for order {reference}"),
-    "shipped": ("order_shipped", "Order {reference} has shipped"),
-    "cancelled": ("order_cancelled", "Order {reference} is cancelled"),
-    "refunded": ("order_cancelled", "Order {reference} is refunded"),
+    "placed": ("order_placed", gettext_lazy("Order %(reference)s received")),
+    "paid": ("order_paid", gettext_lazy("Payment received for order %(reference)s")),
+    "shipped": ("order_shipped", gettext_lazy("Order %(reference)s has shipped")),
+    "cancelled": ("order_cancelled", gettext_lazy("Order %(reference)s is cancelled")),
+    "refunded": ("order_cancelled", gettext_lazy("Order %(reference)s is refunded")),
 }
 
 
@@ -83,11 +85,12 @@ def order_email(*, order, message_id: str | None = None):
         return None
     template, subject = ORDER_EMAILS[order.status]
     guest = order.customer_id.startswith("guest#")
-    path = guest_link_path(order) if guest else reverse("orders:detail", kwargs={"order_id": order.order_id})
-    return email_render(to=order.email, template=template, subject=subject.format(reference=order.reference),
-                        context={"order": order, "order_url": site_url(path), "refunded": order.status == "refunded",
-                                 "instructions": settings.MANUAL_PAYMENT_INSTRUCTIONS},
-                        message_id=message_id)
+    with translation.override(order.language or settings.LANGUAGE_CODE):  # the shopper's language at checkout
+        path = guest_link_path(order) if guest else reverse("orders:detail", kwargs={"order_id": order.order_id})
+        return email_render(to=order.email, template=template, subject=str(subject) % {"reference": order.reference},
+                            context={"order": order, "order_url": site_url(path), "refunded": order.status == "refunded",
+                                     "instructions": settings.MANUAL_PAYMENT_INSTRUCTIONS},
+                            message_id=message_id)
 
 
 def order_note_send(*, order, note) -> bool:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext as _
 
 from catalog.selectors import product_get_many
 from orders import selectors, services
@@ -68,7 +69,7 @@ def cart_add(request):
         if capped:
             messages.warning(request, f"Only {quantity} in stock: your cart now holds all of them.")
         else:
-            messages.success(request, "Added to your cart.")
+            messages.success(request, _("Added to your cart."))
     return redirect("orders:cart")  # the cart page refreshes the header's count
 
 
@@ -92,7 +93,7 @@ def cart_update(request):
     if capped:
         messages.warning(request, f"Only {quantity} in stock: quantity adjusted." if quantity else "That product is no longer available; removed it.")
     else:
-        messages.success(request, "Cart updated." if quantity else "Removed from your cart.")
+        messages.success(request, _("Cart updated.") if quantity else _("Removed from your cart."))
     return redirect("orders:cart")
 
 
@@ -109,7 +110,7 @@ def checkout(request):
     """Step 1: the shipping address (prefilled from the profile) and how to pay; guests add their email."""
     current = selectors.cart_get(cart_id=cart_id_for_request(request))
     if not current.lines:
-        messages.info(request, "Your cart is empty.")
+        messages.info(request, _("Your cart is empty."))
         return redirect("orders:cart")
     if not request.customer.is_authenticated:
         form = GuestCheckoutForm(request.POST or None, initial=request.session.get(ADDRESS_SESSION_KEY),
@@ -165,7 +166,7 @@ def place(request):
     if shopper is None and not request.customer.is_authenticated:
         if token_order_id in request.session.get(GUEST_ORDERS_SESSION_KEY, []):  # a guest's second click
             order = selectors.order_find(order_id=token_order_id)
-            messages.info(request, f"Order {order.reference} is already placed; nothing was ordered twice.")
+            messages.info(request, _("Order %(reference)s is already placed; nothing was ordered twice.") % {"reference": order.reference})
             return redirect("orders:done", order_id=token_order_id)
         return redirect("orders:checkout")
     if not address and selectors.order_find(order_id=token_order_id) is None:
@@ -181,7 +182,7 @@ def place(request):
             with_order=_session_with_order(request, order_id=services.order_id_from_token(form.cleaned_data["token"])),
         )
     except services.CartEmpty:
-        messages.info(request, "Your cart is empty.")
+        messages.info(request, _("Your cart is empty."))
         return redirect("orders:cart")
     except services.CartTooLarge:
         messages.error(request, f"An order can hold at most {selectors.MAX_CART_LINES} different products. Remove some and order them separately.")
@@ -207,7 +208,7 @@ def place(request):
         request.session.pop(ADDRESS_SESSION_KEY, None)
         cart_count_refresh(request, Cart(cart_id=""))  # every line went into the order
     else:  # this review was submitted before (the Back button, a second click): that order, not an error
-        messages.info(request, f"Order {order.reference} is already placed; nothing was ordered twice.")
+        messages.info(request, _("Order %(reference)s is already placed; nothing was ordered twice.") % {"reference": order.reference})
     return _payment_start(request, order)
 
 
@@ -385,5 +386,5 @@ def order_cancel(request, order_id):
     except (services.OrderNotFound, services.TransitionRefused, services.StaleOrder):
         messages.error(request, "This order can no longer be cancelled.")
     else:
-        messages.success(request, "Your order is cancelled.")
+        messages.success(request, _("Your order is cancelled."))
     return redirect("orders:detail", order_id=order.order_id)

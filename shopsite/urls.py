@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path, re_path
 
 from shopsite import views
@@ -11,11 +12,15 @@ handler500 = "shopsite.views.server_error"
 urlpatterns = [
     path("healthz/", views.health, name="health"),
     path("staff/", include("console.urls")),
-    path("", include("accounts.urls")),
     path("", include("api.urls")),
-    path("", include("orders.urls")),
     path("", include("graphapi.urls")),
-    path("", include("catalog.urls")),
+    # Shopper pages: English at their paths, French under /fr/ (a URL per language, so caches keep them apart).
+    *i18n_patterns(
+        path("", include("accounts.urls")),
+        path("", include("orders.urls")),
+        path("", include("catalog.urls")),
+        prefix_default_language=False,
+    ),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:

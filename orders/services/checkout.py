@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from pynamodb.exceptions import TransactWriteError
 
 from catalog.selectors import is_spread, product_get_many
@@ -169,6 +169,7 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
         created_at=now,
         payment_provider=payment_provider,
         pay_by=now + provider_get(payment_provider).hold,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
     )
     deadline = time.monotonic() + settings.CHECKOUT_RETRY_SECONDS
     attempt = 0

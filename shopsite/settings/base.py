@@ -46,6 +46,7 @@ MIDDLEWARE = [
     "shopsite.middleware.DynamoDBUnavailableMiddleware",
     "orders.cart.CartCountCookieMiddleware",
     "accounts.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.AuthenticationMiddleware",
@@ -64,6 +65,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.template.context_processors.csrf",
                 "django.contrib.messages.context_processors.messages",
                 "shopsite.context_processors.shop",
@@ -91,9 +93,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Shopper pages and emails in English (no prefix) and French (/fr/...); the staff console and the APIs stay
+# English. Money and dates follow the language through Babel (shopsite.templatetags.shop).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+BABEL_LOCALES = {"en": "en_US", "fr": "fr_FR"}
 TIME_ZONE = "UTC"
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = env("STATIC_URL", "/static/")

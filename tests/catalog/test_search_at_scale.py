@@ -26,7 +26,7 @@ def catalog_of_5000():
     """
     rng = random.Random(7)
     wanted = {term for query in QUERIES for term in search.query_terms(query)}
-    wanted |= {search.query_pair(search.query_terms(query)) for query in QUERIES} - {None}
+    wanted |= {group for query in QUERIES for group in search.query_groups(search.query_terms(query))}
     names = {}
     with SearchTerm.batch_write() as batch:
         for number in range(5000):
