@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import normalise_email
 
@@ -19,15 +20,15 @@ def check_new_password(form, cleaned: dict, *, field: str, confirm: str) -> None
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
-    password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    password = forms.CharField(label=_("Password"), max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
     def clean_email(self):
         return normalise_email(self.cleaned_data["email"])
 
 
 class PasswordResetForm(forms.Form):
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
 
     def clean_email(self):
         return normalise_email(self.cleaned_data["email"])
@@ -36,15 +37,15 @@ class PasswordResetForm(forms.Form):
 class ProfileForm(forms.Form):
     """The fields a shopper may edit on their own profile."""
 
-    email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    first_name = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
-    last_name = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
-    phone = forms.CharField(max_length=40, required=False, widget=forms.TextInput(attrs={"autocomplete": "tel"}))
-    line1 = forms.CharField(label="Address line 1", max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
-    line2 = forms.CharField(label="Address line 2", max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
-    city = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
-    postal_code = forms.CharField(max_length=20, required=False, widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
-    country = forms.CharField(max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "country-name"}))
+    email = forms.EmailField(label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "given-name"}))
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False, widget=forms.TextInput(attrs={"autocomplete": "tel"}))
+    line1 = forms.CharField(label=_("Address line 1"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
+    line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
+    city = forms.CharField(label=_("City"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False, widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
+    country = forms.CharField(label=_("Country"), max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "country-name"}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**53)
 
     def clean_email(self):
@@ -77,8 +78,8 @@ class CustomerForm(ProfileForm):
 
 
 class SignupForm(ProfileForm):
-    password = forms.CharField(max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password_confirm = forms.CharField(label="Password (again)", max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(label=_("Password"), max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_confirm = forms.CharField(label=_("Password (again)"), max_length=128, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     field_order = ["email", "password", "password_confirm", "first_name", "last_name"]
 

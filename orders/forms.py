@@ -1,6 +1,7 @@
 import uuid
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from customers.selectors import normalise_email
 from orders.services import MAX_LINE_QUANTITY
@@ -17,19 +18,19 @@ class CartUpdateForm(forms.Form):
 
 
 class AddressForm(forms.Form):
-    name = forms.CharField(label="Full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
-    line1 = forms.CharField(label="Address line 1", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
-    line2 = forms.CharField(label="Address line 2", max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
-    city = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
-    postal_code = forms.CharField(max_length=20, widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
-    country = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autocomplete": "country-name"}))
+    name = forms.CharField(label=_("Full name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    line1 = forms.CharField(label=_("Address line 1"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
+    line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
+    city = forms.CharField(label=_("City"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    postal_code = forms.CharField(label=_("Postal code"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
+    country = forms.CharField(label=_("Country"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "country-name"}))
 
 
 class CheckoutForm(AddressForm):
     """The address, how to pay (when the shop offers more than one way) and whether to keep the address."""
 
-    payment = forms.ChoiceField(label="How would you like to pay?", widget=forms.RadioSelect, required=False)
-    save_address = forms.BooleanField(label="Save this address to my profile", required=False)
+    payment = forms.ChoiceField(label=_("How would you like to pay?"), widget=forms.RadioSelect, required=False)
+    save_address = forms.BooleanField(label=_("Save this address to my profile"), required=False)
 
     def __init__(self, *args, providers: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,7 +47,8 @@ class CheckoutForm(AddressForm):
 class GuestCheckoutForm(CheckoutForm):
     """Checkout without an account: an email for the confirmation, and the address."""
 
-    email = forms.EmailField(max_length=254, help_text="We send the order confirmation and a link to the order here.",
+    email = forms.EmailField(label=_("Email"), max_length=254,
+                             help_text=_("We send the order confirmation and a link to the order here."),
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     field_order = ["email"]
 

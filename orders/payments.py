@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class PaymentError(Exception):
@@ -21,7 +22,7 @@ class PaymentError(Exception):
 
 class ManualPayment:
     name = "manual"
-    label = "Bank transfer or pay on delivery"
+    label = gettext_lazy("Bank transfer or pay on delivery")
 
     @property
     def hold(self) -> timedelta:
@@ -37,7 +38,7 @@ class ManualPayment:
 
 class StripeCheckout:
     name = "stripe"
-    label = "Card (secure payment page by Stripe)"
+    label = gettext_lazy("Card (secure payment page by Stripe)")
 
     @property
     def hold(self) -> timedelta:

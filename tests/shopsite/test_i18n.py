@@ -66,6 +66,10 @@ def test_the_shop_in_french_and_back(client):
     assert "Résultats pour « lampes »" in search and "1 produit" in search
     cart = client.get("/fr/cart/").content.decode()
     assert "Votre panier est vide." in cart
+    login = client.get("/fr/account/login/").content.decode()
+    assert "Mot de passe" in login and "Créer un compte" in login
+    refused = client.post("/fr/account/login/", {"email": "not-an-email", "password": ""}).content.decode()
+    assert "Ce champ est obligatoire." in refused  # Django's own messages come in French too
     staff = client.get("/staff/login/").content.decode()
     assert '<html lang="en">' in staff and "Français" not in staff  # the console stays English
 
@@ -78,6 +82,8 @@ def test_an_order_placed_in_french_is_confirmed_in_french(streams):
     browser = Client()
     browser.post("/fr/cart/add/", {"product_id": product.product_id, "quantity": 1})
     assert browser.post("/fr/checkout/", dict(ADDRESS, email="marie@example.com"))["Location"] == "/fr/checkout/review/"
+    form = browser.get("/fr/checkout/").content.decode()
+    assert "Nom complet" in form and "Code postal" in form
     review = browser.get("/fr/checkout/review/").content.decode()
     assert "Vérifiez votre commande" in review and "Passer la commande" in review
     placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', review))
