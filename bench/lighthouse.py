@@ -66,7 +66,12 @@ def lighthouse(url: str, *, preset: str, name: str, headers: dict | None = None)
         command.append("--preset=desktop")
     if headers:
         command.append(f"--extra-headers={json.dumps(headers)}")
-    subprocess.run(command, check=True, timeout=240)
+    for attempt in range(3):  # Lighthouse now and then loses a trace (NO_NAVSTART); it says to run it again
+        if subprocess.run(command, timeout=240).returncode == 0:
+            break
+        print(f"  (Lighthouse failed on {url}; trying again)", flush=True)
+    else:
+        raise RuntimeError(f"Lighthouse failed three times on {url}")
     report = json.loads(output.read_text())
     return {category: round(100 * (report["categories"][category]["score"] or 0)) for category in CATEGORIES}
 

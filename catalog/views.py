@@ -135,6 +135,7 @@ def search(request):
                          for key, _, count in result.prices],
         "clear_category": _changed(chosen, category=""), "clear_price": _changed(chosen, price=""),
         "clear_all": _changed(chosen, category="", price=""),
+        "sort_keep": [(key, value) for key, value in chosen.items() if value and key != "sort"],
         "extra_query": urlencode({k: v for k, v in chosen.items() if v}),
     })
 

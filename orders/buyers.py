@@ -8,7 +8,6 @@ follow it to the account. Exactly once: a stream mark per record rides in each t
 """
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -16,9 +15,8 @@ from customers.selectors import CUSTOMERS_TALLY, customer_get_many, guest_record
 from customers.services import buyer_orders_add, guest_record_drop
 from orders.selectors import NO_REVENUE, order_change
 from shopsite.counters import tally_add
-from shopsite.dynamodb import retry_pause
-from shopsite.streams import stream_consumer, stream_mark
-from shopsite.transactions import TransactionCancelled, transaction
+from shopsite.streams import records_apply_once, stream_consumer, stream_mark
+from shopsite.transactions import transaction
 
 CONSUMER = "buyer-tallies"
 CHUNK = 30  # records per transaction: a mark and at most one customer each, plus the customers tally (< 100 actions)
@@ -53,8 +51,8 @@ def buyer_deltas(records: list[dict]) -> dict[str, BuyerDelta]:
     return {key: delta for key, delta in deltas.items() if delta.orders or delta.spent_cents}
 
 
-def _apply(chunk: list[dict]) -> list[str]:
-    """Apply *chunk* in one transaction; return the guest records that lost orders (maybe now empty)."""
+def _apply(chunk: list[dict]) -> None:
+    """Apply *chunk* in one transaction; then drop the guest records it emptied."""
     deltas = buyer_deltas(chunk)
     existing = {customer.customer_id for customer in customer_get_many(customer_ids=list(deltas))}
     created = 0
@@ -70,29 +68,13 @@ def _apply(chunk: list[dict]) -> list[str]:
                              label=f"customer:{customer_id}", guest_email=delta.guest_email,
                              guest_name=delta.guest_name, exists=exists)
         tally_add(tx, name=CUSTOMERS_TALLY, value=created)
-    return [customer_id for customer_id, delta in deltas.items() if delta.guest_email and delta.orders < 0]
+    for customer_id, delta in deltas.items():
+        if delta.guest_email and delta.orders < 0:
+            guest_record_drop(customer_id=customer_id)
 
 
 @stream_consumer("orders", name=CONSUMER)
 def buyer_tallies_apply(records: list[dict]) -> None:
-    """Add the effect of each order change in *records* to its buyer's record, once."""
-    pending = list(records)
-    attempt = 0
-    while pending:
-        chunk = pending[:CHUNK]
-        try:
-            emptied = _apply(chunk)
-        except TransactionCancelled as cancelled:
-            seen = [record for position, record in enumerate(chunk) if cancelled.failed(f"mark:{position}")]
-            if seen:  # a redelivery: drop what was applied and try the rest again
-                pending = [record for record in pending if record not in seen]
-                continue
-            if not cancelled.retryable and attempt >= 2 or attempt >= RETRIES:
-                raise
-            attempt += 1  # a record created or deleted meanwhile (read again), or a conflict
-            time.sleep(retry_pause(attempt))
-            continue
-        for customer_id in emptied:
-            guest_record_drop(customer_id=customer_id)
-        pending = pending[CHUNK:]
-        attempt = 0
+    """Add the effect of each order change in *records* to its buyer's record, once. A record created or deleted
+    between the read and the write fails its condition: read again and retried."""
+    records_apply_once(records, size=CHUNK, apply=_apply, retries=RETRIES, condition_retries=2)

@@ -12,14 +12,12 @@ compares them with the orders themselves.
 """
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 
 from orders.selectors import NO_REVENUE, order_change, order_day_tally, orders_changed_counter
 from shopsite.counters import tally_add
-from shopsite.dynamodb import retry_pause
-from shopsite.streams import stream_consumer, stream_mark
-from shopsite.transactions import TransactionCancelled, transaction
+from shopsite.streams import records_apply_once, stream_consumer, stream_mark
+from shopsite.transactions import transaction
 
 CONSUMER = "order-tallies"
 CHUNK = 40  # records per transaction: one mark each, plus a handful of tallies, well under DynamoDB's 100 actions
@@ -56,22 +54,6 @@ def _apply(chunk: list[dict]) -> None:
 
 @stream_consumer("orders", name=CONSUMER)
 def order_tallies_apply(records: list[dict]) -> None:
-    """Add the effect of each order change in *records* to the tallies, once."""
-    pending = list(records)
-    attempt = 0
-    while pending:
-        chunk = pending[:CHUNK]
-        try:
-            _apply(chunk)
-        except TransactionCancelled as cancelled:
-            seen = [record for position, record in enumerate(chunk) if cancelled.failed(f"mark:{position}")]
-            if seen:  # a redelivery: drop what was applied and try the rest again
-                pending = [record for record in pending if record not in seen]
-                continue
-            if not cancelled.retryable or attempt >= RETRIES:
-                raise
-            attempt += 1
-            time.sleep(retry_pause(attempt))  # several stream shards' consumers met on one tally
-            continue
-        pending = pending[CHUNK:]
-        attempt = 0
+    """Add the effect of each order change in *records* to the tallies, once (several stream shards' consumers
+    meeting on one tally retry)."""
+    records_apply_once(records, size=CHUNK, apply=_apply, retries=RETRIES)

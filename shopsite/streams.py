@@ -28,7 +28,8 @@ from django.utils import timezone
 
 from shopsite import dynamodb
 from shopsite.models import StreamMark
-from shopsite.transactions import Transaction
+from shopsite.dynamodb import retry_pause
+from shopsite.transactions import Transaction, TransactionCancelled
 
 log = logging.getLogger(__name__)
 Consumer = Callable[[list[dict]], None]
@@ -52,6 +53,33 @@ def stream_mark(tx: Transaction, *, consumer: str, record: dict, label: str) -> 
     """Inside *tx*, record that *consumer* applied *record*; *tx* is cancelled (with *label* failed) if it did before."""
     mark = StreamMark(f"{consumer}#{record['eventID']}", expires_at=timezone.now() + timedelta(days=MARK_DAYS))
     tx.save(mark, label=label, condition=StreamMark.key.does_not_exist())
+
+
+def records_apply_once(records: list[dict], *, size: int, apply: Callable[[list[dict]], None], retries: int = 12,
+                       condition_retries: int = 0) -> None:
+    """Apply *records* in chunks of *size*, each by *apply(chunk)*: one transaction holding a
+    :func:`stream_mark` per record, labelled ``mark:<position in the chunk>``. A record applied before
+    (a redelivery) fails its mark: it is dropped and the rest tried again. Conflicts are retried with
+    backoff up to *retries* times; a failed condition of the consumer's own, *condition_retries* times
+    (it read something that changed meanwhile)."""
+    pending = list(records)
+    attempt = 0
+    while pending:
+        chunk = pending[:size]
+        try:
+            apply(chunk)
+        except TransactionCancelled as cancelled:
+            seen = [record for position, record in enumerate(chunk) if cancelled.failed(f"mark:{position}")]
+            if seen:
+                pending = [record for record in pending if record not in seen]
+                continue
+            if attempt >= retries or (not cancelled.retryable and attempt >= condition_retries):
+                raise
+            attempt += 1
+            time.sleep(retry_pause(attempt))
+            continue
+        pending = pending[size:]
+        attempt = 0
 
 
 def table_of(record: dict) -> str:
