@@ -101,8 +101,11 @@ def _app_metric(name: str, stat: str = "Sum") -> dict:
 # CloudFront's managed policies (the same ids in every account).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 # Paths whose answers are per-visitor or have effects: never cached at the edge.
-EDGE_DYNAMIC_PATHS = ("/cart/*", "/checkout/*", "/account/*", "/orders/*", "/staff/*", "/payments/*", "/api/*",
-                      "/graphql")
+# The shopper's ones exist once per language: English at the root, the others under their prefix (/fr/cart/...).
+_SHOPPER_DYNAMIC_PATHS = ("/cart/*", "/checkout/*", "/account/*", "/orders/*", "/payments/*")
+EDGE_DYNAMIC_PATHS = (*_SHOPPER_DYNAMIC_PATHS, "/staff/*", "/api/*", "/graphql",
+                      *(f"/{code}{path}" for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE
+                        for path in _SHOPPER_DYNAMIC_PATHS))
 # What the site's origin gets of a request (CloudFront allows 10 headers): forms, CSRF, GraphQL, conditional
 # refreshes, Stripe's signature, and the viewer's address (shopsite.clients). Authorization goes in the
 # dynamic paths' cache key instead, as CloudFront requires.

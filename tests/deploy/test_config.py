@@ -388,7 +388,8 @@ def test_cloudfront_serves_assets_through_oac_and_caches_only_what_is_safe(stage
     for assets in ("/static/*", "/media/*"):
         assert behaviours[assets]["TargetOriginId"] == "assets" and behaviours[assets]["Compress"] is True
         assert behaviours[assets]["CachePolicyId"] == stack.CACHING_OPTIMIZED  # long lifetimes for hashed names
-    for path in ("/cart/*", "/checkout/*", "/account/*", "/staff/*", "/payments/*", "/api/*", "/graphql", "/orders/*"):
+    for path in ("/cart/*", "/checkout/*", "/account/*", "/staff/*", "/payments/*", "/api/*", "/graphql", "/orders/*",
+                 "/fr/cart/*", "/fr/checkout/*", "/fr/account/*", "/fr/orders/*", "/fr/payments/*"):
         assert behaviours[path]["CachePolicyId"] == {"Ref": "EdgePassThroughCachePolicy"}, path
     never = resources["EdgePassThroughCachePolicy"]["Properties"]["CachePolicyConfig"]
     assert never["DefaultTTL"] == 0 and never["MinTTL"] == 0
