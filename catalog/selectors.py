@@ -112,11 +112,14 @@ def product_list_for_category(*, category_id: str, cursor: str | None = None, li
     if full:
         index, forward = Product.category_index, True
     condition = price_band_condition(price)
+    # Sorted by price, the band is a key condition (exact, no extra reads); otherwise a filter expression.
+    by_price = index is Product.cards_category_price_index
     scope = f"category:{category_id}:{index.Meta.index_name}:{forward}:{price if condition is not None else ''}"
     return catalog_cached(
         "category", category_id, sort, price, cursor, limit, full,
         loader=lambda: query_page(index, category_id, scope=scope, cursor=cursor, limit=limit, forward=forward,
-                                  filter_condition=condition, **_shape(full)),
+                                  range_condition=condition if by_price else None,
+                                  filter_condition=None if by_price else condition, **_shape(full)),
     )
 
 

@@ -110,6 +110,9 @@ def test_category_page_sorts_filters_and_counts(shop, client):
     assert "Oak Desk Lamp" in page and "Pendant Light" not in page and "1 product" in page
     page = client.get("/categories/lighting/", {"price": "0-25", "sort": "newest"}).content.decode()
     assert "Pendant Light" in page
+    for sort in ("price", "price_desc"):  # by price, the band is the index's key condition
+        page = client.get("/categories/lighting/", {"price": "25-50", "sort": sort}).content.decode()
+        assert "Oak Desk Lamp" in page and "Pendant Light" not in page and "Floor Lamps Pair" not in page
     assert client.get("/categories/lighting/", {"sort": "<script>", "price": "-1"}).status_code == 200
     empty = client.get("/categories/kitchen/", {"price": "100-"}).content.decode()
     assert "No products in this price range here." in empty
