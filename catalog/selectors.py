@@ -123,6 +123,22 @@ def product_list_for_category(*, category_id: str, cursor: str | None = None, li
     )
 
 
+def product_sitemap_entries() -> list:
+    """Every shown product as a card (slug, name): the lean newest-first index read 1,000 at a time, cached
+    (the sitemap's source)."""
+    def load() -> list:
+        entries, cursor = [], None
+        while True:
+            page = query_page(Product.cards_newest_index, "active", scope="sitemap", cursor=cursor, limit=1000,
+                              **_shape(False))
+            entries += page.items
+            cursor = page.next_cursor
+            if not cursor:
+                return entries
+
+    return catalog_cached("sitemap", loader=load)
+
+
 def product_newest(*, limit: int = 8) -> list[ProductCard]:
     return product_list(sort="newest", limit=limit).items
 

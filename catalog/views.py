@@ -1,6 +1,13 @@
 """Shopper catalog pages: home, listings, categories, product detail, search."""
+import json
+
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog import selectors
 from catalog.cache import catalog_cached
 from catalog.cards import grid_cache_key, grid_render
+from catalog.images import thumbnail_path
 from shopsite.edge import edge_cacheable
 from shopsite.templatetags.shop import money
 from shopsite.pagination import page_or_first
@@ -98,7 +106,34 @@ def product_detail(request, slug):
         category = {"name": product.category_name, "slug": product.category_slug}
     else:  # a product saved before the copy existed (check_integrity --fix adds it)
         category = selectors.category_by_id(category_id=product.category_id)
-    return render(request, "catalog/product_detail.html", {"product": product, "category": category})
+    return render(request, "catalog/product_detail.html", {
+        "product": product, "category": category, **_product_sharing(request, product, category)})
+
+
+_JSON_IN_HTML = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}  # as django.utils.html.json_script
+
+
+def _product_sharing(request, product, category) -> dict:
+    """What search engines and link previews read: the page's absolute URL and image, and schema.org JSON-LD (the
+    Product with its Offer, and the BreadcrumbList), escaped for a <script> element."""
+    url = request.build_absolute_uri(reverse("catalog:product_detail", kwargs={"slug": product.slug}))
+    image = request.build_absolute_uri(default_storage.url(thumbnail_path(product.image, 800))) if product.image else ""
+    availability = {"sold_out": "OutOfStock", "low": "LimitedAvailability"}.get(product.stock_state, "InStock")
+    offer = {"@type": "Offer", "url": url, "price": f"{int(product.price_cents) / 100:.2f}",
+             "priceCurrency": settings.SHOP_CURRENCY, "availability": f"https://schema.org/{availability}"}
+    item = {"@context": "https://schema.org", "@type": "Product", "name": product.name, "url": url,
+            "description": product.description or product.name, "sku": product.sku or product.product_id,
+            "offers": [offer], **({"image": [image]} if image else {})}
+    trail = [(gettext("Shop"), request.build_absolute_uri(reverse("catalog:home")))]
+    if category:
+        trail.append((category["name"] if isinstance(category, dict) else category.name, request.build_absolute_uri(
+            reverse("catalog:category", kwargs={"slug": category["slug"] if isinstance(category, dict) else category.slug}))))
+    trail.append((product.name, url))
+    breadcrumbs = {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
+        {"@type": "ListItem", "position": position, "name": name, "item": link}
+        for position, (name, link) in enumerate(trail, start=1)]}
+    return {"page_url": url, "share_image": image,
+            "structured_data": mark_safe(json.dumps([item, breadcrumbs], ensure_ascii=False).translate(_JSON_IN_HTML))}
 
 
 SEARCH_SORT_LABELS = {"relevance": _("Relevance"), "price": _("Price: low to high"),

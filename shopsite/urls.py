@@ -11,6 +11,7 @@ handler500 = "shopsite.views.server_error"
 
 urlpatterns = [
     path("healthz/", views.health, name="health"),
+    path("", include("catalog.seo_urls")),  # robots.txt and the sitemap: one per site, not per language
     path("staff/", include("console.urls")),
     path("", include("api.urls")),
     path("", include("graphapi.urls")),

@@ -44,11 +44,12 @@ def local_datetime(value, length: str = "medium") -> str:
 
 
 @register.simple_tag(takes_context=True)
-def language_links(context) -> list[tuple[str, str, str, bool]]:
-    """(code, name, this page in that language, current) for the footer's switcher: plain links, so the page
-    stays cacheable (no form, no CSRF token) and search engines find each language's URL."""
+def language_links(context, path: str | None = None) -> list[tuple[str, str, str, bool]]:
+    """(code, name, this page — or *path* — in that language, current) for the footer's switcher and the head's
+    alternates: plain links, so the page stays cacheable (no form, no CSRF token) and search engines find each
+    language's URL."""
     request = context.get("request")
-    here = request.get_full_path() if request is not None else "/"
+    here = path or (request.get_full_path() if request is not None else "/")
     current = translation.get_language()
     return [(code, name, translate_url(here, code), code == current) for code, name in settings.LANGUAGES]
 
