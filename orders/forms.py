@@ -3,6 +3,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from customers.countries import country_choices, country_name, postal_code_example, postal_code_normalise
 from customers.selectors import normalise_email
 from orders.services import MAX_LINE_QUANTITY
 
@@ -17,13 +18,30 @@ class CartUpdateForm(forms.Form):
     quantity = forms.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY)
 
 
+def _country_choices() -> list[tuple[str, str]]:
+    return [("", _("Choose a country")), *country_choices()]
+
+
 class AddressForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     line1 = forms.CharField(label=_("Address line 1"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
     line2 = forms.CharField(label=_("Address line 2"), max_length=200, required=False, widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
     city = forms.CharField(label=_("City"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
     postal_code = forms.CharField(label=_("Postal code"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "postal-code"}))
-    country = forms.CharField(label=_("Country"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "country-name"}))
+    country = forms.ChoiceField(label=_("Country"), choices=_country_choices,
+                                widget=forms.Select(attrs={"autocomplete": "country"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        country, postal_code = cleaned.get("country"), cleaned.get("postal_code")
+        if country and postal_code is not None:
+            normalised = postal_code_normalise(country=country, postal_code=postal_code)
+            if normalised is None:
+                self.add_error("postal_code", _("This is not a postal code of %(country)s (for example %(example)s).")
+                               % {"country": country_name(country), "example": postal_code_example(country)})
+            else:
+                cleaned["postal_code"] = normalised
+        return cleaned
 
 
 class CheckoutForm(AddressForm):

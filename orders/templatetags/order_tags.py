@@ -1,5 +1,6 @@
 from django import template
 
+from customers.countries import country_name as _country_name
 from orders import selectors
 from orders.models import STATUS_LABELS
 
@@ -10,6 +11,12 @@ register = template.Library()
 def status_label(status: str) -> str:
     """An order status as people read it ("placed" is "Awaiting payment")."""
     return STATUS_LABELS.get(status, str(status).capitalize())
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """An address's country as the shopper's language names it ("US" is "United States", "États-Unis")."""
+    return _country_name(code)
 
 
 @register.simple_tag
