@@ -11,32 +11,34 @@ from catalog import selectors
 SITEMAP_CACHE_SECONDS = 3600
 
 
-class ProductSitemap(Sitemap):
-    changefreq = "weekly"
-    priority = 0.8
+class _ShopSitemap(Sitemap):
+    """Each item's page in every language, with its alternates; *url_name* takes the item's slug."""
+
     i18n = True
     alternates = True
     x_default = True
+    url_name = ""
+
+    def location(self, item):
+        return reverse(self.url_name, kwargs={"slug": item.slug})
+
+
+class ProductSitemap(_ShopSitemap):
+    changefreq = "weekly"
+    priority = 0.8
+    url_name = "catalog:product_detail"
 
     def items(self):
         return selectors.product_sitemap_entries()
 
-    def location(self, item):
-        return reverse("catalog:product_detail", kwargs={"slug": item.slug})
 
-
-class CategorySitemap(Sitemap):
+class CategorySitemap(_ShopSitemap):
     changefreq = "daily"
     priority = 0.6
-    i18n = True
-    alternates = True
-    x_default = True
+    url_name = "catalog:category"
 
     def items(self):
         return selectors.category_list()
-
-    def location(self, item):
-        return reverse("catalog:category", kwargs={"slug": item.slug})
 
 
 SITEMAPS = {"products": ProductSitemap, "categories": CategorySitemap}
