@@ -51,7 +51,7 @@ def test_checkout_failure_writes_nothing(kind):
     client = Client()
     client.post("/account/login/", {"email": customer.email, "password": PASSWORD})
     client.post("/cart/add/", {"product_id": product.product_id, "quantity": 2})
-    client.post("/checkout/", {"name": "A", "line1": "1 St", "city": "X", "postal_code": "1", "country": "US"})
+    client.post("/checkout/", {"name": "A", "line1": "1 St", "city": "X", "postal_code": "12345", "country": "US"})
     placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', client.get("/checkout/review/").content.decode()))
     token = placing["token"]
     with dynamodb_fault(kind, operations={"TransactWriteItems"}):
