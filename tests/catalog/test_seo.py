@@ -13,11 +13,12 @@ SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
-def test_robots_txt_names_the_sitemap_and_keeps_crawlers_off_per_visitor_pages(client):
+def test_robots_txt_names_the_sitemap_and_keeps_crawlers_off_machine_endpoints(client):
     answer = client.get("/robots.txt")
     assert answer["Content-Type"].startswith("text/plain")
     lines = answer.content.decode().splitlines()
-    assert lines[0] == "User-agent: *" and "Disallow: /staff/" in lines and "Disallow: /fr/cart/" in lines
+    assert lines[0] == "User-agent: *" and "Disallow: /api/" in lines and "Disallow: /fr/search/suggest/" in lines
+    assert not [line for line in lines if "/cart/" in line or "/staff/" in line]  # see catalog.seo_urls
     assert lines[-1] == "Sitemap: http://testserver/sitemap.xml"
 
 
