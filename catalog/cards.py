@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
 from django.urls import get_script_prefix, reverse
 from django.utils.encoding import filepath_to_uri
+from django.utils.translation import get_language
 
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path
 from catalog.models import CARD_FIELDS, stock_state_of

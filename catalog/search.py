@@ -16,6 +16,7 @@ deletions (``deletions``), the symmetric-delete way: two words one edit apart sh
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import combinations
 
 import snowballstemmer
 
@@ -53,23 +54,21 @@ def group_term(*stems: str) -> str:
     return " ".join(sorted(stems))
 
 
-def pairs_for(name: str) -> set[str]:
+def groups_for(name: str) -> set[str]:
     """The group terms of a product's name: its pairs and triples of distinct word stems."""
-    from itertools import combinations
-
     stems = list(dict.fromkeys(stem(word) for word in words(name)))
     return ({group_term(*two) for two in combinations(stems[:MAX_PAIR_WORDS], 2)}
             | {group_term(*three) for three in combinations(stems[:MAX_TRIPLE_WORDS], 3)})
 
 
 def terms_for(*, name: str, description: str) -> set[str]:
-    """Return every indexed term of a product: word and stem prefixes, and its name's pair terms."""
+    """Return every indexed term of a product: word and stem prefixes, and its name's group terms (pairs and triples)."""
     result: set[str] = set()
     for word in words(f"{name} {description}")[:MAX_WORDS_INDEXED]:
         for form in {word, stem(word)}:
             for length in range(MIN_PREFIX, len(form) + 1):
                 result.add(form[:length])
-    return result | pairs_for(name)
+    return result | groups_for(name)
 
 
 def query_terms(query: str) -> list[str]:
@@ -82,12 +81,6 @@ def query_groups(terms: list[str]) -> list[str]:
     two longest."""
     longest = sorted(terms, key=lambda term: (-len(term), term))
     return [group_term(*longest[:size]) for size in (3, 2) if len(terms) >= size]
-
-
-def query_pair(terms: list[str]) -> str | None:
-    """The two-word group of a search (its two longest terms), or None for one word."""
-    groups = [group for group in query_groups(terms) if group.count(" ") == 1]
-    return groups[0] if groups else None
 
 
 def matches(term: str, name: str) -> bool:

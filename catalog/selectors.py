@@ -342,7 +342,7 @@ def _search_load(terms: list[str], start: dict | None, filters: SearchFilters) -
         key = result.last_evaluated_key
         shown_before = phases[:phases.index(phase)]
         if shown_before:  # an earlier phase's group holds these: they were shown then
-            candidates = [item for item in candidates if not set(shown_before) & search.pairs_for(item.name)]
+            candidates = [item for item in candidates if not set(shown_before) & search.groups_for(item.name)]
         covered = set(phase.split(" "))
         keep = {item.product_id for item in candidates}
         for term in terms:

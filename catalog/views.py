@@ -6,11 +6,11 @@ from django.core.files.storage import default_storage
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
-from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
 
 from catalog import selectors
 from catalog.cache import catalog_cached
@@ -105,7 +105,8 @@ def product_detail(request, slug):
     if product.category_slug:  # copied onto the product: the page is one read
         category = {"name": product.category_name, "slug": product.category_slug}
     else:  # a product saved before the copy existed (check_integrity --fix adds it)
-        category = selectors.category_by_id(category_id=product.category_id)
+        found = selectors.category_by_id(category_id=product.category_id)
+        category = {"name": found.name, "slug": found.slug} if found else None
     return render(request, "catalog/product_detail.html", {
         "product": product, "category": category, **_product_sharing(request, product, category)})
 
@@ -126,8 +127,8 @@ def _product_sharing(request, product, category) -> dict:
             "offers": [offer], **({"image": [image]} if image else {})}
     trail = [(gettext("Shop"), request.build_absolute_uri(reverse("catalog:home")))]
     if category:
-        trail.append((category["name"] if isinstance(category, dict) else category.name, request.build_absolute_uri(
-            reverse("catalog:category", kwargs={"slug": category["slug"] if isinstance(category, dict) else category.slug}))))
+        trail.append((category["name"], request.build_absolute_uri(
+            reverse("catalog:category", kwargs={"slug": category["slug"]}))))
     trail.append((product.name, url))
     breadcrumbs = {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
         {"@type": "ListItem", "position": position, "name": name, "item": link}

@@ -49,7 +49,7 @@ def _countries(locale: str) -> tuple[tuple[str, str], ...]:
     names = Locale.parse(locale).territories
     return tuple(sorted(((code, name) for code, name in names.items()
                          if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES),
-                        key=lambda pair: Locale.parse(locale).territories[pair[0]].casefold()))
+                        key=lambda pair: pair[1].casefold()))
 
 
 def country_choices() -> list[tuple[str, str]]:

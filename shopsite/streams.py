@@ -27,8 +27,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from shopsite import dynamodb
-from shopsite.models import StreamMark
 from shopsite.dynamodb import retry_pause
+from shopsite.models import StreamMark
 from shopsite.transactions import Transaction, TransactionCancelled
 
 log = logging.getLogger(__name__)

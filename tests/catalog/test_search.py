@@ -119,7 +119,7 @@ def test_category_page_sorts_filters_and_counts(shop, client):
 
 
 def test_a_multi_word_search_starts_from_its_group_and_reads_about_a_page(shop, count_calls):
-    assert search.query_groups(search.query_terms("oak desk lamps"))[0] in search.pairs_for("Oak Desk Lamp")
+    assert search.query_groups(search.query_terms("oak desk lamps"))[0] in search.groups_for("Oak Desk Lamp")
     with count_calls() as calls:
         result = selectors.product_search(query="oak desk lamps")
     assert names(result) == ["Oak Desk Lamp"]
