@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils.encoding import filepath_to_uri
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path
 from catalog.models import CARD_FIELDS, stock_state_of
@@ -27,11 +27,13 @@ _SENTINEL = "__card__"
 class ProductCard:
     """A product as a listing shows it: small, picklable, no PynamoDB machinery."""
 
-    __slots__ = ("product_id", "name", "slug", "price_cents", "stock", "image")
+    __slots__ = ("product_id", "name", "slug", "price_cents", "stock", "image", "price_from_cents")
 
-    def __init__(self, *, product_id: str, name: str, slug: str, price_cents: int, stock: int | None, image: str | None):
+    def __init__(self, *, product_id: str, name: str, slug: str, price_cents: int, stock: int | None, image: str | None,
+                 price_from_cents: int | None = None):
         self.product_id, self.name, self.slug = product_id, name, slug
         self.price_cents, self.stock, self.image = price_cents, stock, image
+        self.price_from_cents = price_from_cents  # set when variants' prices differ: the card says "From $X"
 
     def _fields(self) -> tuple:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -49,16 +51,17 @@ class ProductCard:
 
 def card_from_item(raw: dict) -> ProductCard:
     """Build a card from a raw DynamoDB item (``{"name": {"S": ...}, ...}``); stock is absent on search items."""
-    stock, image = raw.get("stock"), raw.get("image")
+    stock, image, low = raw.get("stock"), raw.get("image"), raw.get("price_from_cents")
     return ProductCard(product_id=raw["product_id"]["S"], name=raw["name"]["S"], slug=raw["slug"]["S"],
                        price_cents=int(raw["price_cents"]["N"]), stock=int(stock["N"]) if stock else None,
-                       image=image.get("S") if image else None)
+                       image=image.get("S") if image else None, price_from_cents=int(low["N"]) if low else None)
 
 
 def card_from_product(product) -> ProductCard:
     """A card of any object with a product's attributes (a Product, a SearchTerm, an ORM row)."""
     return ProductCard(product_id=product.product_id, name=product.name, slug=product.slug,
-                       price_cents=product.price_cents, stock=getattr(product, "stock", None), image=product.image)
+                       price_cents=product.price_cents, stock=getattr(product, "stock", None), image=product.image,
+                       price_from_cents=getattr(product, "price_from_cents", None))
 
 
 def _media_prefix() -> str | None:
@@ -85,7 +88,9 @@ def grid_render(cards) -> str:
         image = card.image
         thumbs = {width: media_url(thumbnail_path(image, width)) for width in THUMBNAIL_WIDTHS} if image else {}
         shown.append({
-            "name": card.name, "url": f"{before}{quote(card.slug)}{after}", "price": money(card.price_cents),
+            "name": card.name, "url": f"{before}{quote(card.slug)}{after}",
+            "price": money(card.price_cents) if card.price_from_cents is None
+            else gettext("From %(price)s") % {"price": money(card.price_from_cents)},
             "stock": card.stock, "state": card.stock_state, "thumb": thumbs.get(400, ""),
             "srcset": ", ".join(f"{url} {width}w" for width, url in thumbs.items()),
         })

@@ -4,13 +4,21 @@ Products carry sparse attributes (``active_listing``, ``active_category``)
 that exist only while a product is active, so the shopper indexes hold active
 products only and every shopper page is one Query.
 """
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from shopsite.dynamodb import BaseModel, register
 
 # What a product card shows besides the product's id: the lean listing indexes project exactly these.
-CARD_FIELDS = ("name", "slug", "price_cents", "stock", "image")
+CARD_FIELDS = ("name", "slug", "price_cents", "stock", "image", "price_from_cents")
 
 
 
@@ -65,7 +73,7 @@ class ProductCardsNewestIndex(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
     class Meta:
-        index_name = "cards-newest-index"
+        index_name = "cards-v2-newest-index"  # v2: projects price_from_cents (a projection cannot change in place)
         projection = IncludeProjection(list(CARD_FIELDS))
 
 
@@ -110,7 +118,7 @@ class ProductCardsCategoryIndex(GlobalSecondaryIndex):
     name_key = UnicodeAttribute(range_key=True)
 
     class Meta:
-        index_name = "cards-category-index"
+        index_name = "cards-v2-category-index"
         projection = IncludeProjection(list(CARD_FIELDS))
 
 
@@ -121,7 +129,7 @@ class ProductCardsCategoryPriceIndex(GlobalSecondaryIndex):
     price_cents = NumberAttribute(range_key=True)
 
     class Meta:
-        index_name = "cards-category-price-index"
+        index_name = "cards-v2-category-price-index"
         projection = IncludeProjection(list(CARD_FIELDS))
 
 
@@ -132,7 +140,7 @@ class ProductCardsCategoryNewestIndex(GlobalSecondaryIndex):
     created_at = UTCDateTimeAttribute(range_key=True)
 
     class Meta:
-        index_name = "cards-category-newest-index"
+        index_name = "cards-v2-category-newest-index"
         projection = IncludeProjection(list(CARD_FIELDS))
 
 
@@ -221,6 +229,27 @@ class SlugGuard(BaseModel):
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
+class ProductOption(MapAttribute):
+    """One of a product's options ("Size") with its values in the order shoppers see them."""
+
+    name = UnicodeAttribute()
+    values = ListAttribute(of=UnicodeAttribute)
+
+
+class ProductVariant(MapAttribute):
+    """One combination of option values that staff sell: its own SKU (a guard item, like a product's), an optional
+    price override, weight and image. Its stock is in ``Product.variant_stock`` under ``variant_id``, so stock
+    moves stay off the product's version (catalog.variants reads both)."""
+
+    variant_id = UnicodeAttribute()
+    sku = UnicodeAttribute()
+    values = ListAttribute(of=UnicodeAttribute)
+    price_cents = NumberAttribute(null=True)
+    weight_grams = NumberAttribute(null=True)
+    image = UnicodeAttribute(null=True)
+    enabled = BooleanAttribute(default=True)
+
+
 @register("products")
 class Product(BaseModel):
     product_id = UnicodeAttribute(hash_key=True)
@@ -237,6 +266,11 @@ class Product(BaseModel):
     sku = UnicodeAttribute(null=True)  # the shop's own article number, unique (a guard item), upper-case
     stock_buckets = NumberAttribute(default=0)  # > 1: stock is spread over that many StockBucket items (a rush)
     stock_seq = NumberAttribute(null=True)  # spread stock: the buckets' change count the shown stock was summed at
+    options = ListAttribute(of=ProductOption, null=True)  # none: the product is its own single variant
+    variants = ListAttribute(of=ProductVariant, null=True)
+    variant_stock = MapAttribute(null=True)  # {variant_id: units}; ``stock`` is their sum, changed in the same update
+    price_from_cents = NumberAttribute(null=True)  # the lowest variant price, when variants' prices differ ("from $X")
+    weight_grams = NumberAttribute(null=True)
     active = BooleanAttribute(default=True)
     listing = UnicodeAttribute(default="all")
     active_listing = UnicodeAttribute(null=True)
@@ -280,6 +314,7 @@ class ProductStock(BaseModel):
     stock = NumberAttribute(default=0)
     stock_buckets = NumberAttribute(default=0)
     stock_seq = NumberAttribute(null=True)
+    variant_stock = MapAttribute(null=True)
     active = BooleanAttribute(default=True)
 
     class Meta:
@@ -333,6 +368,7 @@ class SearchTerm(BaseModel):
     name = UnicodeAttribute()
     slug = UnicodeAttribute()
     price_cents = NumberAttribute()
+    price_from_cents = NumberAttribute(null=True)  # as on the product: "From $X" when variants' prices differ
     image = UnicodeAttribute(null=True)
     category_id = UnicodeAttribute(null=True)  # for the results' category facet (null on items written before it)
 

@@ -10,7 +10,8 @@ from pynamodb.exceptions import DoesNotExist
 from catalog import search
 from catalog.cache import catalog_cached
 from catalog.cards import CARD_ATTRIBUTES, ProductCard, card_from_item
-from catalog.models import LOW_STOCK, Category, Product, SearchTerm, SearchWord, StockBucket
+from catalog.models import LOW_STOCK, Category, Product, SearchTerm, SearchWord, SlugGuard, StockBucket
+from catalog.variants import Variant, line_key_split, variant_of
 from shopsite.counters import tally_value
 from shopsite.cursors import cursor_decode, cursor_encode
 from shopsite.dynamodb import items_get_many
@@ -164,6 +165,22 @@ def product_find(*, product_id: str) -> Product | None:
         return Product.get(product_id, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+def variant_find_by_sku(*, sku: str) -> tuple[Product, Variant] | None:
+    """The product and variant a SKU names (its guard item, then the product: two reads), or None. A product's
+    own SKU names its single variant; for a product with options it names no variant (None)."""
+    key = sku_normalise(sku)
+    if not key:
+        return None
+    try:
+        owner = SlugGuard.get(f"sku#{key}", consistent_read=True).owner_id
+    except DoesNotExist:
+        return None
+    product_id, variant_id = line_key_split(owner)
+    product = product_find(product_id=product_id)
+    variant = variant_of(product, variant_id) if product is not None else None
+    return (product, variant) if variant is not None else None
 
 
 def product_get_many(*, product_ids: list[str], consistent: bool = False) -> dict[str, Product]:

@@ -12,7 +12,17 @@ from django.utils import timezone
 from catalog import search
 from catalog.cache import catalog_cache_invalidate
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path, thumbnails_make
-from catalog.models import Category, CategoryCounter, Product, ProductCategoryLabel, SearchTerm, SearchWord, SlugGuard
+from catalog.models import (
+    Category,
+    CategoryCounter,
+    Product,
+    ProductCategoryLabel,
+    ProductOption,
+    ProductVariant,
+    SearchTerm,
+    SearchWord,
+    SlugGuard,
+)
 from catalog.selectors import (
     PRODUCTS_TALLY,
     CategoryNotFound,
@@ -23,7 +33,24 @@ from catalog.selectors import (
     product_find,
     sku_normalise,
 )
-from catalog.stock import StockTooLow, buckets_set_active, is_spread, stock_adjust, stock_spread
+from catalog.stock import (
+    StockTooLow,
+    buckets_set_active,
+    is_spread,
+    stock_adjust,
+    stock_spread,
+    variant_stock_adjust,
+    variant_stock_current,
+)
+from catalog.variants import (
+    MAX_VARIANTS,
+    combinations,
+    line_key,
+    price_from_of,
+    sku_suggest,
+    variant_id_for,
+    variants_of,
+)
 from shopsite.audit import audit_add, audit_diff
 from shopsite.counters import tally_add
 from shopsite.metrics import metric_add
@@ -40,6 +67,10 @@ class SlugTaken(Exception):
 
 class SkuTaken(Exception):
     """Another product already uses this SKU."""
+
+
+class VariantsRefused(Exception):
+    """Options or variants that cannot be saved as asked (the message says why)."""
 
 
 class CategoryNotEmpty(Exception):
@@ -206,7 +237,8 @@ def search_terms_write(*, product_id: str, product: Product | None, remove: set[
         for term in new_terms:
             batch.save(
                 SearchTerm(term, product_id, name=product.name, slug=product.slug,
-                           price_cents=product.price_cents, image=product.image, category_id=product.category_id)
+                           price_cents=product.price_cents, image=product.image, category_id=product.category_id,
+                           price_from_cents=product.price_from_cents)
             )
     if new_terms:
         search_words_write(names=[product.name])
@@ -315,7 +347,8 @@ def product_create_many(*, rows: list[dict], actor: str = "", progress=None) -> 
     if progress:
         progress(len(products) // 2)
     written(SearchTerm, [SearchTerm(term, product.product_id, name=product.name, slug=product.slug,
-                                    price_cents=product.price_cents, image=product.image, category_id=product.category_id)
+                                    price_cents=product.price_cents, image=product.image, category_id=product.category_id,
+                           price_from_cents=product.price_from_cents)
                          for product in products for term in _terms(product)])
     written(SearchWord, [SearchWord(variant, word) for variant, word in _vocabulary(
         [product.name for product in products if product.active])])
@@ -341,11 +374,13 @@ def product_update(*, product_id: str, expected_version: int, actor: str = "", *
         if field in PRODUCT_FIELDS:
             setattr(product, field, value if field != "sku" else (value or None))
     product.updated_at = timezone.now()
+    product.price_from_cents = price_from_of(product)
     _listing_attributes(product)
     _category_label(product)
-    fields = [*PRODUCT_FIELDS, "name_key", "category_name", "category_slug", "updated_at"]
+    fields = [*PRODUCT_FIELDS, "name_key", "category_name", "category_slug", "updated_at", "price_from_cents"]
     actions = [getattr(Product, field).set(getattr(product, field)) for field in fields if getattr(product, field) is not None]
-    actions += [getattr(Product, field).remove() for field in ("image", "sku", "active_listing", "active_category")
+    actions += [getattr(Product, field).remove()
+                for field in ("image", "sku", "active_listing", "active_category", "price_from_cents")
                 if getattr(product, field) is None]
     diff = audit_diff(before=before, after=_audited(product))
     current = lambda: product_find(product_id=product_id)  # noqa: E731
@@ -390,6 +425,8 @@ def product_delete(*, product_id: str, actor: str = "") -> None:
             tx.delete(_slug_guard("product", product.slug, product_id), label="slug-guard-delete")
             if product.sku:
                 tx.delete(_slug_guard("sku", product.sku, product_id), label="sku-guard-delete")
+            for variant in product.variants or []:
+                tx.delete(_slug_guard("sku", variant.sku, ""), label=f"variant-sku-delete:{variant.variant_id}")
             _category_count_add(tx, category_id=product.category_id, delta=-1, label="old-category")
             tally_add(tx, name=PRODUCTS_TALLY, value=-1)
             audit_add(tx, subject=f"product#{product_id}", actor=actor, action="deleted",
@@ -434,6 +471,8 @@ def product_stock_spread(*, product_id: str, buckets: int, actor: str = "") -> P
     product = product_find(product_id=product_id)
     if product is None:
         raise ProductNotFound(product_id)
+    if buckets > 1 and product.variants:
+        raise VariantsRefused("A product with options keeps its stock per variant and cannot be spread.")
     try:
         stock_spread(product=product, buckets=buckets, actor=actor)
     except StaleEdit as stale:
@@ -476,3 +515,180 @@ def image_delete_unused(path: str) -> None:
                 default_storage.delete(target)
             except OSError:
                 pass
+
+
+# Options and variants (catalog.variants says how they are stored)
+
+def product_options_set(*, product_id: str, expected_version: int, options: list[tuple[str, list[str]]],
+                        actor: str = "") -> Product:
+    """Give a product these options (up to three, each with its ordered values) and a variant for every
+    combination, in one transaction with the SKU guards and the audit entry.
+
+    A combination that was a variant before keeps its id, SKU, price, stock and image; a new one gets a SKU
+    made from the product's SKU (or slug) and its values, and no stock. Going from no options to some, the
+    product's stock moves to the first variant; back to none, the variants' total stays as the product's
+    stock. A removed variant's stock leaves the total, conditioned on the count read, so a sale in between
+    is never lost (StaleEdit: read again). Raises VariantsRefused, SkuTaken or StaleEdit.
+    """
+    product = product_find(product_id=product_id)
+    if product is None:
+        raise ProductNotFound(product_id)
+    if product.version != expected_version:
+        raise StaleEdit(product)
+    if options and is_spread(product):
+        raise VariantsRefused("Gather this product's spread stock back before giving it options.")
+    combos = combinations(options)
+    if len(combos) > MAX_VARIANTS:
+        raise VariantsRefused(f"{len(combos)} combinations: a product can have at most {MAX_VARIANTS} variants.")
+    before = {variant.variant_id: variant for variant in (product.variants or [])}
+    old_options = "; ".join(f"{option.name}: {', '.join(option.values)}" for option in (product.options or [])) or None
+    counts = product.variant_stock.as_dict() if product.variant_stock is not None else {}
+    base = product.sku or product.slug
+    variants = []
+    for values in combos:
+        variant_id = variant_id_for(values)
+        kept = before.get(variant_id)
+        variants.append(ProductVariant(
+            variant_id=variant_id, sku=kept.sku if kept else sku_suggest(base=base, values=values), values=list(values),
+            price_cents=kept.price_cents if kept else None, weight_grams=kept.weight_grams if kept else None,
+            image=kept.image if kept else None, enabled=kept.enabled if kept else True))
+    removed = [variant for variant_id, variant in before.items() if variant_id not in {v.variant_id for v in variants}]
+    added = [variant for variant in variants if variant.variant_id not in before]
+    product.options = [ProductOption(name=name, values=list(values)) for name, values in options] or None
+    product.variants = variants or None
+    product.updated_at = timezone.now()
+    product.price_from_cents = price_from_of(product)
+    actions = [Product.updated_at.set(product.updated_at)]
+    actions += [Product.options.set(product.options), Product.variants.set(product.variants)] if variants else \
+        [Product.options.remove(), Product.variants.remove()]
+    actions.append(Product.price_from_cents.set(product.price_from_cents) if product.price_from_cents is not None
+                   else Product.price_from_cents.remove())
+    condition = None
+    if variants and not before:  # the product's own stock moves to the first variant
+        actions.append(Product.variant_stock.set({variant.variant_id: int(product.stock) if number == 0 else 0
+                                                  for number, variant in enumerate(variants)}))
+        condition = Product.stock == int(product.stock)
+    elif not variants and before:  # back to a single variant: the total stays as the product's stock
+        actions.append(Product.variant_stock.remove())
+        condition = Product.stock == int(product.stock)
+    elif variants:
+        actions += [Product.variant_stock[variant.variant_id].set(0) for variant in added]
+        actions += [Product.variant_stock[variant.variant_id].remove() for variant in removed]
+        gone = sum(int(counts.get(variant.variant_id, 0)) for variant in removed)
+        if gone:
+            actions.append(Product.stock.add(-gone))
+        for variant in removed:
+            held = Product.variant_stock[variant.variant_id] == int(counts.get(variant.variant_id, 0))
+            condition = held if condition is None else condition & held
+    try:
+        with transaction() as tx:
+            for variant in removed:
+                tx.delete(_slug_guard("sku", variant.sku, ""), label=f"old-sku-guard:{variant.variant_id}",
+                          condition=SlugGuard.owner_id == line_key(product_id=product_id, variant_id=variant.variant_id))
+            for variant in added:
+                tx.save(_slug_guard("sku", variant.sku, line_key(product_id=product_id, variant_id=variant.variant_id)),
+                        label=f"sku-guard:{variant.variant_id}", condition=SlugGuard.key.does_not_exist())
+            tx.update(product, label="product", actions=actions, condition=condition)
+            audit_add(tx, subject=f"product#{product_id}", actor=actor, action="changed", changes={
+                "options": [old_options, "; ".join(f"{name}: {', '.join(values)}" for name, values in options) or None],
+                **({"variants added": [None, ", ".join(v.sku for v in added)]} if added else {}),
+                **({"variants removed": [", ".join(v.sku for v in removed), None]} if removed else {})})
+    except TransactionCancelled as cancelled:
+        if any(cancelled.failed(f"sku-guard:{variant.variant_id}") for variant in added):
+            raise SkuTaken() from cancelled
+        _raise_for(cancelled, current=lambda: product_find(product_id=product_id))
+    saved = product_find(product_id=product_id)
+    _after_commit(product=saved, old_terms=_terms(saved))  # search cards carry "From $X"
+    return saved
+
+
+def product_variants_update(*, product_id: str, expected_version: int, changes: dict[str, dict],
+                            actor: str = "") -> Product:
+    """Edit variants in place: *changes* maps a variant id to its new ``sku``, ``price_cents`` (None: the
+    product's price), ``weight_grams`` and ``enabled``. SKU guards move in the same transaction as the edit
+    (SkuTaken names a clash); never touches stock (variant_stock_set does)."""
+    product = product_find(product_id=product_id)
+    if product is None:
+        raise ProductNotFound(product_id)
+    if product.version != expected_version:
+        raise StaleEdit(product)
+    moves, diff = [], {}
+    for variant in product.variants or []:
+        change = changes.get(variant.variant_id)
+        if not change:
+            continue
+        sku = sku_normalise(change.get("sku", variant.sku)) or variant.sku
+        if sku != variant.sku:
+            moves.append((variant.variant_id, variant.sku, sku))
+        for field in ("price_cents", "weight_grams", "enabled"):
+            if field in change and change[field] != getattr(variant, field):
+                diff[f"{variant.sku} {field}"] = [getattr(variant, field), change[field]]
+                setattr(variant, field, change[field])
+        variant.sku = sku
+    if moves:
+        diff.update({f"{old} sku": [old, new] for _, old, new in moves})
+    if not diff:
+        return product
+    product.updated_at = timezone.now()
+    product.price_from_cents = price_from_of(product)
+    actions = [Product.variants.set(product.variants), Product.updated_at.set(product.updated_at),
+               Product.price_from_cents.set(product.price_from_cents) if product.price_from_cents is not None
+               else Product.price_from_cents.remove()]
+    try:
+        with transaction() as tx:
+            for variant_id, old, new in moves:
+                owner = line_key(product_id=product_id, variant_id=variant_id)
+                tx.delete(_slug_guard("sku", old, owner), label=f"old-sku-guard:{variant_id}",
+                          condition=SlugGuard.owner_id == owner)
+                tx.save(_slug_guard("sku", new, owner), label=f"sku-guard:{variant_id}",
+                        condition=SlugGuard.key.does_not_exist())
+            tx.update(product, label="product", actions=actions)
+            audit_add(tx, subject=f"product#{product_id}", actor=actor, action="changed", changes=diff)
+    except TransactionCancelled as cancelled:
+        clash = next((new for variant_id, _, new in moves if cancelled.failed(f"sku-guard:{variant_id}")), None)
+        if clash:
+            raise SkuTaken(clash) from cancelled
+        _raise_for(cancelled, current=lambda: product_find(product_id=product_id))
+    saved = product_find(product_id=product_id)
+    _after_commit(product=saved, old_terms=_terms(saved))  # search cards carry "From $X"
+    return saved
+
+
+def variant_stock_set(*, product_id: str, variant_id: str, stock: int, expected_stock: int, reason: str = "",
+                      actor: str = "") -> int:
+    """Set one variant's stock to *stock* if it is still *expected_stock* (StaleEdit otherwise); return it."""
+    try:
+        return variant_stock_adjust(product_id=product_id, variant_id=variant_id, delta=stock - expected_stock,
+                                    reason=reason, actor=actor, expected_stock=expected_stock)
+    except TransactionCancelled as cancelled:
+        if not cancelled.failed("stock"):
+            raise
+        current = product_find(product_id=product_id)
+        if current is None:
+            raise ProductNotFound(product_id) from cancelled
+        raise StaleEdit(current) from cancelled
+
+
+def variants_stock_set_all(*, product_id: str, stock: int, reason: str, actor: str = "") -> int:
+    """Set every variant's stock to *stock* (staff's bulk action), each from the count just read; a sale in
+    between is read again. Returns how many variants changed."""
+    changed = 0
+    for variant in variants_of(product_find(product_id=product_id) or _missing(product_id)):
+        if not variant.variant_id:
+            continue
+        for _ in range(5):
+            current = variant_stock_current(product_id=product_id, variant_id=variant.variant_id)
+            if current == stock:
+                break
+            try:
+                variant_stock_set(product_id=product_id, variant_id=variant.variant_id, stock=stock,
+                                  expected_stock=current, reason=reason, actor=actor)
+                changed += 1
+                break
+            except StaleEdit:
+                continue
+    return changed
+
+
+def _missing(product_id: str):
+    raise ProductNotFound(product_id)

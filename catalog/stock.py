@@ -54,15 +54,23 @@ def _shares(total: int, count: int) -> list[int]:
     return [total // count + (1 if number < total % count else 0) for number in range(count)]
 
 
-def stock_take(tx: Transaction, *, product, quantity: int, label: str, buckets: Buckets | None = None) -> list[str]:
-    """Add to *tx* the conditional removal of *quantity* units of *product*; return the labels added.
+def stock_take(tx: Transaction, *, product, quantity: int, label: str, buckets: Buckets | None = None,
+               variants: dict[str, int] | None = None) -> list[str]:
+    """Add to *tx* the conditional removal of *quantity* units of *product* — or, for a product with options, of
+    *variants* ({variant id: units}, every line of the product in one update: a transaction may touch an item
+    once); return the labels added.
 
     A product that is not spread loses the units from its own stock item
-    (never below zero, only while it is on sale). A spread one takes from one
+    (never below zero, only while it is on sale); variants lose theirs from
+    their counts and the product's total in that same item's one update. A spread one takes from one
     bucket of *buckets* (its consistent read) that holds enough, chosen at
     random, or from as few as can cover it; raises NotEnough if all together
     cannot.
     """
+    if variants:
+        variant_stock_change(tx, product_id=product.product_id, deltas={key: -units for key, units in variants.items()},
+                             label=label, require_active=True)
+        return [label]
     if not is_spread(product):
         stock_change(tx, product_id=product.product_id, delta=-quantity, label=label, require_active=True)
         return [label]
@@ -91,8 +99,16 @@ def stock_take(tx: Transaction, *, product, quantity: int, label: str, buckets: 
     return labels
 
 
-def stock_return(tx: Transaction, *, product, quantity: int, label: str) -> None:
-    """Add to *tx* the return of *quantity* units (a cancelled order): to the product, or to one of its buckets."""
+def stock_return(tx: Transaction, *, product, quantity: int, label: str, variants: dict[str, int] | None = None) -> None:
+    """Add to *tx* the return of *quantity* units (a cancelled order): to the product, to its *variants*
+    ({variant id: units}, one update), or to one of its buckets. A variant staff removed since gets nothing back
+    (there is nothing to sell it as)."""
+    if variants:
+        known = _variant_ids(product)
+        deltas = {key: units for key, units in variants.items() if key in known}
+        if deltas:
+            variant_stock_change(tx, product_id=product.product_id, deltas=deltas, label=label)
+        return
     if not is_spread(product):
         stock_change(tx, product_id=product.product_id, delta=quantity, label=label)
         return
@@ -120,6 +136,55 @@ def stock_change(tx: Transaction, *, product_id: str, delta: int, label: str, re
         condition &= ProductStock.stock == expected
     tx.update(ProductStock(product_id), label=label, actions=[ProductStock.stock.add(delta)], condition=condition)
     tx.on_commit(catalog_cache_invalidate)
+
+
+def _variant_ids(product) -> set[str]:
+    return {variant.variant_id for variant in (product.variants or [])}
+
+
+def variant_stock_change(tx: Transaction, *, product_id: str, deltas: dict[str, int], label: str,
+                         require_active: bool = False, expected: dict[str, int] | None = None) -> None:
+    """Add to *tx* one conditional update of a product's variant counts: each variant's count in
+    ``variant_stock`` moves by its delta and the product's total ``stock`` by their sum, in one update of the
+    product item (ProductStock: no version bump), none below zero, only variants that exist; with *expected*,
+    only if those counts are still as given. Sibling variants' counts are not touched."""
+    condition = ProductStock.product_id.exists()
+    actions = []
+    for variant_id, delta in deltas.items():
+        count = ProductStock.variant_stock[variant_id]
+        condition &= count.exists()
+        if delta < 0:
+            condition &= count >= -delta
+        if expected is not None and variant_id in expected:
+            condition &= count == expected[variant_id]
+        actions.append(count.set(count + delta))
+    if require_active:
+        condition &= ProductStock.active == True  # noqa: E712
+    total = sum(deltas.values())
+    if total:
+        actions.append(ProductStock.stock.add(total))
+    tx.update(ProductStock(product_id), label=label, actions=actions, condition=condition)
+    tx.on_commit(catalog_cache_invalidate)
+
+
+def variant_stock_current(*, product_id: str, variant_id: str) -> int:
+    """One variant's stock as a consistent read has it now."""
+    item = ProductStock(product_id)
+    item.refresh(consistent_read=True)
+    return int((item.variant_stock.as_dict() if item.variant_stock is not None else {}).get(variant_id, 0))
+
+
+def variant_stock_adjust(*, product_id: str, variant_id: str, delta: int, reason: str = "", actor: str = "",
+                         expected_stock: int | None = None) -> int:
+    """Staff's change of one variant's stock, with its audit entry in the same transaction; return the new count.
+    With *expected_stock* only if the count is still that (a sale in between is never overwritten)."""
+    with transaction() as tx:
+        variant_stock_change(tx, product_id=product_id, deltas={variant_id: delta}, label="stock",
+                             expected={variant_id: expected_stock} if expected_stock is not None else None)
+        audit_add(tx, subject=f"product#{product_id}", actor=actor, action="stock", reason=reason,
+                  changes={f"stock of {variant_id}": [expected_stock, expected_stock + delta]} if expected_stock is not None
+                  else {f"stock of {variant_id}": ["", f"{delta:+d}"]})
+    return variant_stock_current(product_id=product_id, variant_id=variant_id)
 
 
 def stock_current(*, product) -> int:

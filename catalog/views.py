@@ -4,7 +4,7 @@ import json
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET
 from catalog import selectors
 from catalog.cache import catalog_cached
 from catalog.cards import grid_cache_key, grid_render
-from catalog.images import thumbnail_path
+from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path
+from catalog.variants import option_names, variant_by_sku, variant_default, variants_of
 from shopsite.edge import edge_cacheable
 from shopsite.templatetags.shop import money
 from shopsite.pagination import page_or_first
@@ -96,35 +97,86 @@ def category_detail(request, slug):
     })
 
 
+OPTION_PARAMS = ("o0", "o1", "o2")  # the picker's fields without JavaScript, one per option
+
+
 @require_GET
 @edge_cacheable
 def product_detail(request, slug):
+    """A product, and the variant ``?sku=`` names (else the first on sale). Without JavaScript the option picker
+    is a GET form whose choice is redirected to its variant's ``?sku=`` URL; with it, price, stock and image
+    change in place from the variants embedded in the page."""
     product = selectors.product_by_slug(slug=slug)
     if product is None:
         raise Http404("No such product.")
+    variants = [variant for variant in variants_of(product) if variant.enabled] or variants_of(product)
+    names = option_names(product)
+    picked = tuple(request.GET.get(param, "") for param in OPTION_PARAMS[:len(names)])
+    if names and any(picked) and "sku" not in request.GET:
+        found = next((variant for variant in variants if variant.values == picked), None)
+        url = reverse("catalog:product_detail", kwargs={"slug": product.slug})
+        if found is not None and found.sku:
+            return redirect(f"{url}?{urlencode({'sku': found.sku})}")
+        return redirect(url)
+    chosen = variant_by_sku(product, request.GET.get("sku", "")) if request.GET.get("sku") else None
+    if chosen is None or not chosen.enabled:
+        chosen = variant_default(product)
     if product.category_slug:  # copied onto the product: the page is one read
         category = {"name": product.category_name, "slug": product.category_slug}
     else:  # a product saved before the copy existed (check_integrity --fix adds it)
         found = selectors.category_by_id(category_id=product.category_id)
         category = {"name": found.name, "slug": found.slug} if found else None
     return render(request, "catalog/product_detail.html", {
-        "product": product, "category": category, **_product_sharing(request, product, category)})
+        "product": product, "category": category, "chosen": chosen, "variants": variants,
+        "options": [(f"o{number}", option.name, list(option.values), chosen.values[number] if chosen.values else "")
+                    for number, option in enumerate(product.options or []) if names],
+        "variant_data": _variant_data(variants) if names else None,
+        **_product_sharing(request, product, category, variants)})
+
+
+def _variant_data(variants) -> list[dict]:
+    """What the page's script needs to switch variants in place: each variant's values, SKU, id, and its price,
+    stock line and image already formatted as the page would show them."""
+    return [{"values": list(variant.values), "sku": variant.sku, "id": variant.variant_id,
+             "price": money(variant.price_cents), "available": variant.available, "state": variant.stock_state,
+             "stock_text": _stock_text(variant), "max": min(variant.stock, 999),
+             "image": default_storage.url(thumbnail_path(variant.image, 800)) if variant.image else "",
+             "srcset": ", ".join(f"{default_storage.url(thumbnail_path(variant.image, width))} {width}w"
+                                 for width in THUMBNAIL_WIDTHS) if variant.image else ""}
+            for variant in variants]
+
+
+def _stock_text(variant) -> str:
+    if variant.stock_state == "sold_out":
+        return gettext("Sold out")
+    if variant.stock_state == "low":
+        return gettext("Only %(stock)s left") % {"stock": variant.stock}
+    return gettext("In stock")
 
 
 _JSON_IN_HTML = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}  # as django.utils.html.json_script
 
 
-def _product_sharing(request, product, category) -> dict:
+def _product_sharing(request, product, category, variants) -> dict:
     """What search engines and link previews read: the page's absolute URL and image, and schema.org JSON-LD (the
-    Product with its Offer, and the BreadcrumbList), escaped for a <script> element."""
+    Product with an Offer per variant, and the BreadcrumbList), escaped for a <script> element. Variant URLs
+    (``?sku=``) canonicalise to the product's."""
     url = request.build_absolute_uri(reverse("catalog:product_detail", kwargs={"slug": product.slug}))
     image = request.build_absolute_uri(default_storage.url(thumbnail_path(product.image, 800))) if product.image else ""
-    availability = {"sold_out": "OutOfStock", "low": "LimitedAvailability"}.get(product.stock_state, "InStock")
-    offer = {"@type": "Offer", "url": url, "price": f"{int(product.price_cents) / 100:.2f}",
-             "priceCurrency": settings.SHOP_CURRENCY, "availability": f"https://schema.org/{availability}"}
+    offers = []
+    for variant in variants:
+        availability = {"sold_out": "OutOfStock", "low": "LimitedAvailability"}.get(variant.stock_state, "InStock")
+        offer = {"@type": "Offer", "url": f"{url}?{urlencode({'sku': variant.sku})}" if variant.values and variant.sku else url,
+                 "price": f"{int(variant.price_cents) / 100:.2f}", "priceCurrency": settings.SHOP_CURRENCY,
+                 "availability": f"https://schema.org/{availability}"}
+        if variant.sku:
+            offer["sku"] = variant.sku
+        if variant.values:
+            offer["name"] = f"{product.name} ({variant.short_label})"
+        offers.append(offer)
     item = {"@context": "https://schema.org", "@type": "Product", "name": product.name, "url": url,
             "description": product.description or product.name, "sku": product.sku or product.product_id,
-            "offers": [offer], **({"image": [image]} if image else {})}
+            "offers": offers, **({"image": [image]} if image else {})}
     trail = [(gettext("Shop"), request.build_absolute_uri(reverse("catalog:home")))]
     if category:
         trail.append((category["name"], request.build_absolute_uri(

@@ -11,14 +11,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog import imports, selectors, services
 from catalog.stock import STOCK_BUCKETS
+from catalog.variants import MAX_OPTIONS, variants_of
 from console.forms import (
     CategoryForm,
     ImportForm,
     MoveCategoryForm,
+    OptionsForm,
     ProductFilterForm,
     ProductForm,
     SetStockForm,
     StockForm,
+    VariantMatrixForm,
+    VariantRowFormSet,
 )
 from console.bulk import STALE, BulkAction, BulkRefused, bulk_view, version_seen
 from console.exports import csv_download, pages_all
@@ -249,10 +253,29 @@ def product_detail(request, product_id):
     return _product_page(request, product, StockForm())
 
 
-def _product_page(request, product, stock_form, *, status=200):
+def _options_initial(product) -> dict:
+    initial = {"version": product.version}
+    for number, option in enumerate(product.options or [], start=1):
+        initial |= {f"name{number}": option.name, f"values{number}": ", ".join(option.values)}
+    return initial
+
+
+def _matrix_initial(product) -> list[dict]:
+    return [{"variant_id": variant.variant_id, "sku": variant.sku, "stock": variant.stock, "stock_was": variant.stock,
+             "enabled": variant.enabled,
+             "price": f"{variant.price_cents / 100:.2f}" if variant.price_cents != product.price_cents else None}
+            for variant in variants_of(product)]
+
+
+def _product_page(request, product, stock_form, *, status=200, options_form=None, matrix=None, matrix_form=None):
     category = selectors.category_by_id(category_id=product.category_id)
+    variants = variants_of(product) if product.variants else []
+    matrix = matrix or VariantRowFormSet(initial=_matrix_initial(product), prefix="v") if variants else None
     return render(request, "staff/catalog/product_detail.html", {
         "product": product, "category": category, "stock_form": stock_form,
+        "options_form": options_form or OptionsForm(initial=_options_initial(product)), "max_options": MAX_OPTIONS,
+        "matrix": matrix, "matrix_rows": list(zip(variants, matrix.forms)) if matrix else [],
+        "matrix_form": matrix_form or VariantMatrixForm(initial={"version": product.version}),
         "audit": audit_list(subject=f"product#{product.product_id}", limit=AUDIT_LIMIT,
                             names={c.category_id: c.name for c in selectors.category_list()}),
         "audit_limit": AUDIT_LIMIT,
@@ -324,6 +347,81 @@ def product_stock(request, product_id):
             messages.success(request, f"Stock is now {stock}.")
         return redirect("console:product_detail", product_id=product_id)
     return _product_page(request, product, form, status=400)
+
+
+@staff_required
+@require_POST
+def product_options(request, product_id):
+    """Set the product's options; a variant is made for every combination (kept ones keep their data)."""
+    product = _product_or_404(product_id)
+    form = OptionsForm(request.POST)
+    if not form.is_valid():
+        return _product_page(request, product, StockForm(), options_form=form, status=400)
+    try:
+        saved = services.product_options_set(product_id=product_id, expected_version=form.cleaned_data["version"],
+                                             options=form.cleaned_data["options"], actor=request.staff.email)
+    except services.VariantsRefused as refused:
+        form.add_error(None, str(refused))
+    except services.SkuTaken:
+        form.add_error(None, "A generated SKU is already used by another product: change this product's SKU "
+                             "(the variants' SKUs start with it) and try again.")
+    except StaleEdit as stale:
+        current = stale.current or product
+        form = OptionsForm(_options_initial(current))  # bound to what is saved now, with the message
+        form.is_valid()
+        form.add_error(None, "Someone changed this product while you were editing; these are its options now.")
+        return _product_page(request, current, StockForm(), options_form=form, status=409)
+    except selectors.ProductNotFound:
+        raise Http404("No such product.") from None
+    else:
+        count = len(saved.variants or [])
+        messages.success(request, f"Options saved: {count} variants." if count else "Options removed: one variant again.")
+        return redirect("console:product_detail", product_id=product_id)
+    return _product_page(request, product, StockForm(), options_form=form, status=400)
+
+
+@staff_required
+@require_POST
+def product_variants(request, product_id):
+    """The variant matrix: SKUs, prices, on sale (one version-checked write) and stock per variant (each change
+    conditioned on the count the page showed, so a sale in between is never overwritten)."""
+    product = _product_or_404(product_id)
+    matrix, form = VariantRowFormSet(request.POST, prefix="v"), VariantMatrixForm(request.POST)
+    known = {variant.variant_id for variant in variants_of(product)}
+    rows = [row.cleaned_data for row in matrix.forms] if matrix.is_valid() else []
+    if not (matrix.is_valid() and form.is_valid()) or any(row["variant_id"] not in known for row in rows):
+        if matrix.is_valid() and form.is_valid():
+            form.add_error(None, "The variants changed since the page was shown; these are the current ones.")
+            matrix = None
+        return _product_page(request, product, StockForm(), matrix=matrix, matrix_form=form, status=400)
+    changes = {row["variant_id"]: {"sku": row["sku"], "enabled": row["enabled"], "price_cents": row["price"]}
+               for row in rows}
+    try:
+        services.product_variants_update(product_id=product_id, expected_version=form.cleaned_data["version"],
+                                         changes=changes, actor=request.staff.email)
+    except services.SkuTaken as taken:
+        form.add_error(None, f"SKU {taken.args[0] if taken.args else ''} is already used by another product or variant.")
+        return _product_page(request, product, StockForm(), matrix=matrix, matrix_form=form, status=400)
+    except StaleEdit:
+        messages.error(request, "Someone changed this product while you were editing. Nothing was saved: here it is now.")
+        return redirect("console:product_detail", product_id=product_id)
+    reason = form.cleaned_data["reason"].strip() or "variant matrix"
+    target = form.cleaned_data["set_all"]
+    stale = []
+    for row in rows:
+        wanted = target if target is not None else row["stock"]
+        if wanted == row["stock_was"]:
+            continue
+        try:
+            services.variant_stock_set(product_id=product_id, variant_id=row["variant_id"], stock=wanted,
+                                       expected_stock=row["stock_was"], reason=reason, actor=request.staff.email)
+        except StaleEdit:
+            stale.append(row["sku"])
+    if stale:
+        messages.warning(request, f"Stock of {', '.join(stale)} changed meanwhile (a sale?) and was left as it is now: "
+                                  "check it and set it again.")
+    messages.success(request, "Variants saved.")
+    return redirect("console:product_detail", product_id=product_id)
 
 
 @staff_required

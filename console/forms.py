@@ -6,6 +6,7 @@ from django import forms
 from catalog.images import ImageRefused, image_inspect
 from catalog.selectors import category_list
 from catalog.validators import sku_validator, slug_validator
+from catalog.variants import MAX_OPTIONS, MAX_VALUES, MAX_VARIANTS
 from customers.forms import STATUS_CHOICES
 from orders.selectors import ORDER_STATUSES
 from webhooks.selectors import EVENT_TYPES
@@ -69,6 +70,89 @@ class StockForm(forms.Form):
         if self.cleaned_data["delta"] == 0:
             raise forms.ValidationError("Enter a number other than zero.", code="zero")
         return self.cleaned_data["delta"]
+
+
+class OptionsForm(forms.Form):
+    """Up to three options, each a name and its values separated by commas, in the order shoppers see them."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**53)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number in range(1, MAX_OPTIONS + 1):
+            self.fields[f"name{number}"] = forms.CharField(label=f"Option {number}", max_length=40, required=False,
+                                                           help_text="e.g. Size" if number == 1 else "")
+            self.fields[f"values{number}"] = forms.CharField(
+                label=f"Values of option {number}", max_length=600, required=False,
+                help_text="Separated by commas, in order: S, M, L" if number == 1 else "")
+
+    def clean(self):
+        cleaned = super().clean()
+        options, seen = [], set()
+        for number in range(1, MAX_OPTIONS + 1):
+            name = (cleaned.get(f"name{number}") or "").strip()
+            values = []
+            for value in (cleaned.get(f"values{number}") or "").split(","):
+                value = " ".join(value.split())
+                if value and value.casefold() not in {v.casefold() for v in values}:
+                    values.append(value)
+            if not name and not values:
+                continue
+            if not name:
+                self.add_error(f"name{number}", forms.ValidationError("Name this option.", code="required"))
+            elif name.casefold() in seen:
+                self.add_error(f"name{number}", forms.ValidationError("Two options have this name.", code="duplicate"))
+            if not values:
+                self.add_error(f"values{number}", forms.ValidationError("Give at least one value.", code="required"))
+            elif len(values) > MAX_VALUES or any(len(value) > 40 for value in values):
+                self.add_error(f"values{number}", forms.ValidationError(
+                    f"At most {MAX_VALUES} values of at most 40 characters.", code="too_many"))
+            seen.add(name.casefold())
+            options.append((name, values))
+        combinations = 1
+        for _, values in options:
+            combinations *= max(len(values), 1)
+        if options and combinations > MAX_VARIANTS:
+            raise forms.ValidationError(f"That makes {combinations} variants; a product can have at most {MAX_VARIANTS}.",
+                                        code="too_many_variants")
+        cleaned["options"] = options
+        return cleaned
+
+
+class VariantRowForm(forms.Form):
+    """One row of the variant matrix: SKU, price override, stock (with the count it was read at) and on sale."""
+
+    variant_id = forms.CharField(widget=forms.HiddenInput, max_length=16)
+    sku = forms.CharField(label="SKU", max_length=40, validators=[sku_validator])
+    price = forms.DecimalField(label="Price", required=False, min_value=Decimal("0.01"), max_value=Decimal("100000"),
+                               decimal_places=2, max_digits=8)
+    stock = forms.IntegerField(label="Stock", min_value=0, max_value=1_000_000)
+    stock_was = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=1_000_000)
+    enabled = forms.BooleanField(label="On sale", required=False)
+
+    def clean_price(self):
+        price = self.cleaned_data.get("price")
+        return int(price * 100) if price is not None else None
+
+
+VariantRowFormSet = forms.formset_factory(VariantRowForm, extra=0, max_num=MAX_VARIANTS, absolute_max=MAX_VARIANTS,
+                                          validate_max=True)
+
+
+class VariantMatrixForm(forms.Form):
+    """What goes with the matrix: the product's version, the reason for stock changes and a stock for all."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**53)
+    set_all = forms.IntegerField(label="Set every variant's stock to", required=False, min_value=0, max_value=1_000_000,
+                                 help_text="Leave empty to use the stock column.")
+    reason = forms.CharField(max_length=200, required=False,
+                             help_text="Why stock changed (a delivery, a count…): kept in the product's history.")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("set_all") is not None and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", forms.ValidationError("Say why the stock changes.", code="required"))
+        return cleaned
 
 
 class ProductFilterForm(forms.Form):

@@ -33,6 +33,8 @@ urlpatterns = [
     path("products/<str:product_id>/edit/", catalog.product_edit, name="product_edit"),
     path("products/<str:product_id>/stock/", catalog.product_stock, name="product_stock"),
     path("products/<str:product_id>/spread/", catalog.product_spread, name="product_spread"),
+    path("products/<str:product_id>/options/", catalog.product_options, name="product_options"),
+    path("products/<str:product_id>/variants/", catalog.product_variants, name="product_variants"),
     path("products/<str:product_id>/toggle/", catalog.product_toggle, name="product_toggle"),
     path("products/<str:product_id>/delete/", catalog.product_delete, name="product_delete"),
 

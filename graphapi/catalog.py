@@ -6,7 +6,12 @@ import strawberry
 from django.conf import settings
 from strawberry.types import Info
 
+from django.core.files.storage import default_storage
+
 from catalog import selectors as catalog_selectors
+from catalog.descriptions import description_html
+from catalog.images import thumbnail_path
+from catalog.variants import option_names, variants_of
 from graphapi.common import fail, page_size, paged, require, valid_id
 
 
@@ -20,16 +25,53 @@ class Category:
 
 
 @strawberry.type
+class ProductOption:
+    name: str
+    values: list[str]
+
+
+@strawberry.type
+class OptionValue:
+    name: str
+    value: str
+
+
+@strawberry.type
+class Image:
+    url: str
+    alt: str
+    width: int
+    height: int
+
+
+@strawberry.type
+class Variant:
+    sku: str | None = strawberry.field(description="What addToCart takes. Products from before SKUs existed may have none "
+                                                   "until check_integrity --fix gives them one.")
+    variant_id: str = strawberry.field(description="'' for a product without options.")
+    price_cents: int
+    stock: int
+    available: bool
+    options: list[OptionValue]
+    image: Image | None
+
+
+@strawberry.type
 class Product:
     id: strawberry.ID
     slug: str
     name: str
     description: str
-    price_cents: int
+    description_html: str = strawberry.field(description="The Markdown description, rendered and sanitised.")
+    price_cents: int = strawberry.field(description="The product's price; a variant may override it.")
+    price_from_cents: int | None = strawberry.field(description="The lowest variant price, when variants' prices differ.")
     currency: str
-    stock: int
+    stock: int = strawberry.field(description="The total over the variants.")
     stock_state: str
     image: str | None
+    images: list[Image]
+    options: list[ProductOption]
+    variants: list[Variant] = strawberry.field(description="Every variant on sale (a product without options has one).")
     category_id: str
 
     @strawberry.field
@@ -55,11 +97,32 @@ def category_node(category) -> Category:
                     product_count=int(category.product_count or 0))
 
 
+IMAGE_WIDTH = 800  # the served size of a product image in the API (the 4:3 thumbnail catalog.images makes)
+
+
+def image_node(path: str | None, *, alt: str) -> Image | None:
+    if not path:
+        return None
+    return Image(url=default_storage.url(thumbnail_path(path, IMAGE_WIDTH)), alt=alt, width=IMAGE_WIDTH,
+                 height=IMAGE_WIDTH * 3 // 4)
+
+
 def product_node(product) -> Product:
-    return Product(id=product.product_id, slug=product.slug, name=product.name, description=getattr(product, "description", ""),
-                   price_cents=int(product.price_cents), currency=settings.SHOP_CURRENCY, stock=int(getattr(product, "stock", 0)),
-                   stock_state=getattr(product, "stock_state", ""), image=getattr(product, "image", None),
-                   category_id=getattr(product, "category_id", ""))
+    """A whole product (with its variants) as GraphQL shows it."""
+    names = option_names(product)
+    variants = [
+        Variant(sku=variant.sku, variant_id=variant.variant_id, price_cents=variant.price_cents, stock=variant.stock,
+                available=variant.available, options=[OptionValue(name=n, value=v) for n, v in zip(names, variant.values)],
+                image=image_node(variant.image, alt=f"{product.name} {variant.short_label}".strip()))
+        for variant in variants_of(product) if variant.enabled]
+    image = image_node(product.image, alt=product.name)
+    return Product(id=product.product_id, slug=product.slug, name=product.name, description=product.description,
+                   description_html=description_html(product.description), price_cents=int(product.price_cents),
+                   price_from_cents=product.price_from_cents, currency=settings.SHOP_CURRENCY, stock=int(product.stock or 0),
+                   stock_state=product.stock_state, image=product.image, images=[image] if image else [],
+                   options=[ProductOption(name=option.name, values=list(option.values)) for option in (product.options or [])
+                            if names],
+                   variants=variants, category_id=product.category_id)
 
 
 def categories_loader():
@@ -114,5 +177,32 @@ class CatalogQuery:
     def search(self, info: Info, query: str, after: str | None = None) -> SearchPage:
         require(info, "catalog:read")
         result = paged(catalog_selectors.product_search, query=query, cursor=after)
-        return SearchPage(items=[product_node(card) for card in result.items], next_cursor=result.next_cursor,
-                          message=result.message)
+        if not _wants_whole_products(info):  # what a result card holds: no read beyond the search page's
+            return SearchPage(items=[card_node(card) for card in result.items], next_cursor=result.next_cursor,
+                              message=result.message)
+        # Fields beyond the card (variants, stock, description…): the page's whole products, one BatchGetItem.
+        products = catalog_selectors.product_get_many(product_ids=[card.product_id for card in result.items])
+        return SearchPage(items=[product_node(products[card.product_id]) for card in result.items
+                                 if card.product_id in products and products[card.product_id].active],
+                          next_cursor=result.next_cursor, message=result.message)
+
+
+CARD_FIELDS = {"id", "slug", "name", "priceCents", "priceFromCents", "currency", "image", "categoryId", "category",
+               "__typename"}
+
+
+def _wants_whole_products(info: Info) -> bool:
+    """Whether the query asks search results for more than a result card holds."""
+    for field in info.selected_fields:
+        for child in field.selections:
+            if getattr(child, "name", None) == "items":
+                return any(getattr(grand, "name", "__fragment__") not in CARD_FIELDS for grand in child.selections)
+    return True
+
+
+def card_node(card) -> Product:
+    """A search result card as a Product: the fields a card holds (_wants_whole_products keeps to them)."""
+    return Product(id=card.product_id, slug=card.slug, name=card.name, description="", description_html="",
+                   price_cents=int(card.price_cents), price_from_cents=card.price_from_cents,
+                   currency=settings.SHOP_CURRENCY, stock=0, stock_state="", image=card.image, images=[], options=[],
+                   variants=[], category_id=getattr(card, "category_id", "") or "")

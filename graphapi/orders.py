@@ -7,6 +7,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from catalog.selectors import variant_find_by_sku
 from graphapi.common import actor_of, count_refresh, fail, page_size, paged, require, shopper_required, valid_id
 from orders import selectors as order_selectors
 from orders import services as order_services
@@ -15,7 +16,10 @@ from orders.cart import cart_id_for_request
 
 @strawberry.type
 class CartLine:
+    line: strawberry.ID = strawberry.field(description="The line's key: what setCartQuantity takes.")
     product_id: strawberry.ID
+    sku: str | None
+    variant_label: str | None = strawberry.field(description="'Size: M, Colour: Red'; null for a product without options.")
     name: str | None
     quantity: int
     unit_price_cents: int
@@ -36,6 +40,8 @@ class Cart:
 @strawberry.type
 class OrderLine:
     product_id: strawberry.ID
+    sku: str | None
+    variant_label: str | None
     name: str
     unit_price_cents: int
     quantity: int
@@ -94,8 +100,9 @@ def order_node(order) -> Order:
     return Order(id=order.order_id, number=order.reference, status=order.status, status_label=order.status_label,
                  created_at=order.created_at, total_cents=int(order.total_cents), subtotal_cents=int(order.subtotal_cents),
                  shipping_cents=int(order.shipping_cents), version=int(order.version),
-                 lines=[OrderLine(product_id=line.product_id, name=line.name, unit_price_cents=int(line.unit_price_cents),
-                                  quantity=int(line.quantity)) for line in order.lines])
+                 lines=[OrderLine(product_id=line.product_id, sku=line.sku, variant_label=line.variant_label, name=line.name,
+                                  unit_price_cents=int(line.unit_price_cents), quantity=int(line.quantity))
+                        for line in order.lines])
 
 
 def staff_order_node(order) -> StaffOrder:
@@ -103,7 +110,9 @@ def staff_order_node(order) -> StaffOrder:
 
 
 def cart_node(cart) -> Cart:
-    return Cart(lines=[CartLine(product_id=line.product_id, name=line.product.name if line.product else None,
+    return Cart(lines=[CartLine(line=line.key, product_id=line.product_id, sku=line.variant.sku if line.variant else None,
+                                variant_label=(line.variant.label or None) if line.variant else None,
+                                name=line.product.name if line.product else None,
                                 quantity=line.quantity, unit_price_cents=line.unit_price_cents,
                                 line_total_cents=line.line_total_cents, problem=line.problem) for line in cart.lines],
                 count=cart.count, subtotal_cents=cart.subtotal_cents, shipping_cents=cart.shipping_cents,
@@ -169,15 +178,30 @@ class OrdersMutation:
             fail("REFUSED", str(error))
         return staff_order_node(order)
 
-    @strawberry.mutation(description="Add to the signed-in shopper's cart (capped at the stock, atomically).")
-    def add_to_cart(self, info: Info, product_id: strawberry.ID, quantity: int = 1) -> Cart:
-        valid_id(product_id, field="productId")
+    @strawberry.mutation(description="Add a variant, named by its SKU, to the signed-in shopper's cart (capped at its "
+                                     "stock, atomically). 'productId' still adds a product without options.")
+    def add_to_cart(self, info: Info, sku: str | None = None, quantity: int = 1,
+                    product_id: strawberry.ID | None = None) -> Cart:
+        if (sku is None) == (product_id is None):
+            fail("BAD_USER_INPUT", "Give exactly one of 'sku' and 'productId'.")
+        if product_id is not None:
+            valid_id(product_id, field="productId")
+        elif not 1 <= len(sku) <= 40:
+            fail("BAD_USER_INPUT", "'sku' must be 1 to 40 characters.")
         shopper_required(info)
         request = info.context["request"]
         if not 1 <= quantity <= order_services.MAX_LINE_QUANTITY:
             fail("BAD_USER_INPUT", f"'quantity' must be between 1 and {order_services.MAX_LINE_QUANTITY}.")
+        target = {"product_id": str(product_id)}
+        if sku is not None:
+            found = variant_find_by_sku(sku=sku)
+            if found is None:
+                fail("NOT_FOUND", "No product or variant has that SKU.")
+            target = {"product_id": found[1].product_id, "variant_id": found[1].variant_id}
         try:
-            order_services.cart_add(cart_id=cart_id_for_request(request), product_id=str(product_id), quantity=quantity)
+            order_services.cart_add(cart_id=cart_id_for_request(request), quantity=quantity, **target)
+        except order_services.VariantNeeded:
+            fail("VARIANT_NEEDED", "That product has options: add one of its variants by SKU.")
         except order_services.ProductUnavailable:
             fail("NOT_FOUND", "That product is not available.")
         except order_services.CartTooLarge:
@@ -186,15 +210,21 @@ class OrdersMutation:
         count_refresh(request, cart)
         return cart_node(cart)
 
-    @strawberry.mutation(description="Set a cart line's quantity; 0 removes it.")
-    def set_cart_quantity(self, info: Info, product_id: strawberry.ID, quantity: int) -> Cart:
-        valid_id(product_id, field="productId")
+    @strawberry.mutation(description="Set a cart line's quantity (the line as CartLine.line names it; a product "
+                                     "without options may be named by 'productId'); 0 removes it.")
+    def set_cart_quantity(self, info: Info, quantity: int, line: strawberry.ID | None = None,
+                          product_id: strawberry.ID | None = None) -> Cart:
+        if (line is None) == (product_id is None):
+            fail("BAD_USER_INPUT", "Give exactly one of 'line' and 'productId'.")
+        key = str(line if line is not None else product_id)
+        for part in key.split(".", 1):
+            valid_id(part, field="line" if line is not None else "productId")
         shopper_required(info)
         request = info.context["request"]
         if not 0 <= quantity <= order_services.MAX_LINE_QUANTITY:
             fail("BAD_USER_INPUT", f"'quantity' must be between 0 and {order_services.MAX_LINE_QUANTITY}.")
         try:
-            order_services.cart_set_quantity(cart_id=cart_id_for_request(request), product_id=str(product_id), quantity=quantity)
+            order_services.cart_set_quantity(cart_id=cart_id_for_request(request), line=key, quantity=quantity)
         except order_services.LineNotInCart:
             fail("NOT_FOUND", "That product is not in the cart.")
         cart = order_selectors.cart_get(cart_id=cart_id_for_request(request))

@@ -10,11 +10,12 @@ from orders.services import MAX_LINE_QUANTITY
 
 class CartAddForm(forms.Form):
     product_id = forms.CharField(max_length=64)
+    variant_id = forms.CharField(max_length=16, required=False)  # for a product with options (catalog.variants)
     quantity = forms.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, initial=1)
 
 
 class CartUpdateForm(forms.Form):
-    product_id = forms.CharField(max_length=64)
+    line = forms.CharField(max_length=81)  # the line's key: the product id, and its variant's
     quantity = forms.IntegerField(min_value=0, max_value=MAX_LINE_QUANTITY)
 
 

@@ -21,10 +21,12 @@ STATUS_LABELS = {"placed": "Awaiting payment", "paid": "Paid", "shipped": "Shipp
 
 @register("cart-items")
 class CartItem(BaseModel):
-    """One line of a cart: ``cart_id`` is ``session#<uuid>`` or ``customer#<customer_id>``."""
+    """One line of a cart: ``cart_id`` is ``session#<uuid>`` or ``customer#<customer_id>``; the range key is the
+    variant's line key (catalog.variants: the product id, with ``.<variant id>`` for a product with options),
+    stored under its first name, ``product_id``."""
 
     cart_id = UnicodeAttribute(hash_key=True)
-    product_id = UnicodeAttribute(range_key=True)
+    line_key = UnicodeAttribute(range_key=True, attr_name="product_id")
     quantity = NumberAttribute()
     added_at = UTCDateTimeAttribute()
 
@@ -38,6 +40,13 @@ class OrderLine(MapAttribute):
     slug = UnicodeAttribute()
     unit_price_cents = NumberAttribute()
     quantity = NumberAttribute()
+    variant_id = UnicodeAttribute(null=True)  # set for a product with options
+    variant_label = UnicodeAttribute(null=True)  # "Size: M, Colour: Red", as it read when ordered
+    sku = UnicodeAttribute(null=True)  # the variant's SKU when ordered (lines from before variants have none)
+
+    @property
+    def line_key(self) -> str:
+        return f"{self.product_id}.{self.variant_id}" if self.variant_id else self.product_id
 
     @property
     def line_total_cents(self) -> int:

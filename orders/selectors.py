@@ -12,6 +12,7 @@ from django.utils import timezone
 from pynamodb.exceptions import DoesNotExist
 
 from catalog.selectors import Buckets, buckets_read, product_get_many
+from catalog.variants import Variant, line_key_split, variant_of
 from customers.selectors import CustomerNotFound, customer_get_by_email, normalise_email
 from orders.models import STATUS_LABELS, CartItem, Order
 from orders.pricing import shipping_cents_for
@@ -32,14 +33,23 @@ class OrderNotFound(Exception):
 
 @dataclass
 class CartLine:
-    product_id: str
+    key: str  # the variant's line key (catalog.variants)
     quantity: int
     product: object | None
+    variant: Variant | None = None
     problem: str = ""
 
     @property
+    def product_id(self) -> str:
+        return line_key_split(self.key)[0]
+
+    @property
+    def variant_id(self) -> str:
+        return line_key_split(self.key)[1]
+
+    @property
     def unit_price_cents(self) -> int:
-        return self.product.price_cents if self.product else 0
+        return self.variant.price_cents if self.variant else 0
 
     @property
     def line_total_cents(self) -> int:
@@ -83,7 +93,7 @@ class Cart:
     @property
     def fingerprint(self) -> str:
         """A digest of exactly what the shopper sees: each line's product, quantity and unit price, and the total."""
-        lines = sorted((line.product_id, line.quantity, line.unit_price_cents) for line in self.lines)
+        lines = sorted((line.key, line.quantity, line.unit_price_cents) for line in self.lines)
         return hashlib.sha256(repr((lines, self.total_cents)).encode()).hexdigest()[:32]
 
     @property
@@ -101,7 +111,7 @@ def cart_get(*, cart_id: str | None) -> Cart:
     if not cart_id:
         return Cart(cart_id="")
     items = cart_items(cart_id=cart_id)
-    return _cart_of(cart_id, items, product_get_many(product_ids=[item.product_id for item in items]))
+    return _cart_of(cart_id, items, product_get_many(product_ids=[line_key_split(item.line_key)[0] for item in items]))
 
 
 def checkout_read(*, cart_id: str) -> tuple[Cart, dict[str, Buckets]]:
@@ -114,7 +124,7 @@ def checkout_read(*, cart_id: str) -> tuple[Cart, dict[str, Buckets]]:
     items = cart_items(cart_id=cart_id)
     if len(items) > MAX_CART_LINES:  # too large to place: no need to read its products
         return _cart_of(cart_id, items, {}), {}
-    products = product_get_many(product_ids=[item.product_id for item in items], consistent=True)
+    products = product_get_many(product_ids=[line_key_split(item.line_key)[0] for item in items], consistent=True)
     buckets = buckets_read(products=list(products.values()))
     for product_id, read in buckets.items():
         products[product_id].stock = read.available
@@ -124,14 +134,16 @@ def checkout_read(*, cart_id: str) -> tuple[Cart, dict[str, Buckets]]:
 def _cart_of(cart_id: str, items: list[CartItem], products: dict) -> Cart:
     cart = Cart(cart_id=cart_id)
     for item in sorted(items, key=lambda item: item.added_at):
-        product = products.get(item.product_id)
-        line = CartLine(product_id=item.product_id, quantity=int(item.quantity), product=product)
-        if product is None or not product.active:
+        product_id, variant_id = line_key_split(item.line_key)
+        product = products.get(product_id)
+        variant = variant_of(product, variant_id) if product is not None else None
+        line = CartLine(key=item.line_key, quantity=int(item.quantity), product=product, variant=variant)
+        if product is None or not product.active or variant is None or not variant.enabled:
             line.problem = "no longer available"
-        elif product.stock <= 0:
+        elif variant.stock <= 0:
             line.problem = "sold out"
-        elif product.stock < line.quantity:
-            line.problem = f"only {product.stock} left"
+        elif variant.stock < line.quantity:
+            line.problem = f"only {variant.stock} left"
         cart.lines.append(line)
     return cart
 

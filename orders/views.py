@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.utils.translation import gettext as _
 
 from catalog.selectors import product_get_many
+from catalog.variants import line_key_split, variant_of
 from orders import selectors, services
 from orders.cart import cart_count_refresh, cart_id_for_request
 from customers import services as customer_services
@@ -61,6 +62,9 @@ def cart_add(request):
         quantity, capped = services.cart_add(
             cart_id=cart_id_for_request(request, create=True), **form.cleaned_data
         )
+    except services.VariantNeeded:
+        messages.error(request, _("Choose an option first."))
+        return redirect(_safe_back(request) or reverse("orders:cart"))
     except services.ProductUnavailable:
         messages.error(request, "Sorry, that product is not available any more.")
     except services.CartTooLarge:
@@ -188,9 +192,13 @@ def place(request):
         messages.error(request, f"An order can hold at most {selectors.MAX_CART_LINES} different products. Remove some and order them separately.")
         return redirect("orders:cart")
     except services.OutOfStock as error:
-        names = product_get_many(product_ids=list(error.shortages))
-        for product_id, left in error.shortages.items():
+        names = product_get_many(product_ids=[line_key_split(key)[0] for key in error.shortages])
+        for key, left in error.shortages.items():
+            product_id, variant_id = line_key_split(key)
+            variant = variant_of(names[product_id], variant_id) if product_id in names else None
             name = names[product_id].name if product_id in names else "A product"
+            if variant is not None and variant.values:
+                name = f"{name} ({variant.short_label})"
             messages.error(request, f"{name}: {'sold out' if left <= 0 else f'only {left} left'}. Adjust your cart and try again.")
         return redirect("orders:cart")
     except services.PriceChanged as changed:

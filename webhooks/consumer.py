@@ -46,8 +46,8 @@ def order_data(order) -> dict:
         "created_at": order.created_at.isoformat(), "payment_provider": order.payment_provider,
         "subtotal_cents": int(order.subtotal_cents), "shipping_cents": int(order.shipping_cents),
         "total_cents": int(order.total_cents), "carrier": order.carrier, "tracking_number": order.tracking_number,
-        "lines": [{"product_id": line.product_id, "name": line.name, "quantity": int(line.quantity),
-                   "unit_price_cents": int(line.unit_price_cents)} for line in order.lines],
+        "lines": [{"product_id": line.product_id, "sku": line.sku, "variant": line.variant_label, "name": line.name,
+                   "quantity": int(line.quantity), "unit_price_cents": int(line.unit_price_cents)} for line in order.lines],
     }}
 
 

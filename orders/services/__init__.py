@@ -5,6 +5,7 @@ from orders.selectors import OrderNotFound  # noqa: F401  (raised by the status 
 from orders.services.cart import (  # noqa: F401
     MAX_LINE_QUANTITY,
     ProductUnavailable,
+    VariantNeeded,
     CartTooLarge,
     LineNotInCart,
     cart_id_for_customer,

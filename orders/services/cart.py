@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from catalog.selectors import product_find, product_get_many
+from catalog.variants import line_key_split, variant_of
 from orders.models import CartItem
 from orders.selectors import MAX_CART_LINES, cart_items
 from shopsite.transactions import ConditionFailed, condition_checked
@@ -17,7 +18,11 @@ MAX_LINE_QUANTITY = 999
 
 
 class ProductUnavailable(Exception):
-    """The product does not exist, is hidden or is sold out."""
+    """The product (or the variant asked for) does not exist, is hidden or is sold out."""
+
+
+class VariantNeeded(ProductUnavailable):
+    """The product has options and none of its variants was named."""
 
 
 class CartTooLarge(Exception):
@@ -44,18 +49,25 @@ def cart_id_for_visitor(*, browser_secret: str | None) -> str:
     return f"session#{salted_hmac('shopsite.orders.visitor-cart', browser_secret, algorithm='sha256').hexdigest()[:32]}"
 
 
-def cart_add(*, cart_id: str, product_id: str, quantity: int) -> tuple[int, bool]:
-    """Add *quantity* of a product; cap the line at the stock. Return (line quantity, capped)."""
+def cart_add(*, cart_id: str, product_id: str, quantity: int, variant_id: str = "") -> tuple[int, bool]:
+    """Add *quantity* of a product's variant (*variant_id*; "" for a product without options); cap the line at
+    the variant's stock. Return (line quantity, capped)."""
     product = product_find(product_id=product_id)
-    if product is None or not product.active or product.stock <= 0:
+    if product is None or not product.active:
         raise ProductUnavailable(product_id)
-    existing = {item.product_id for item in cart_items(cart_id=cart_id)}
-    if product_id not in existing and len(existing) >= MAX_CART_LINES:
+    variant = variant_of(product, variant_id)
+    if variant is None and not variant_id and product.variants:
+        raise VariantNeeded(product_id)
+    if variant is None or not variant.available:
+        raise ProductUnavailable(product_id)
+    key = variant.line_key
+    existing = {item.line_key for item in cart_items(cart_id=cart_id)}
+    if key not in existing and len(existing) >= MAX_CART_LINES:
         raise CartTooLarge()
     # ADD is atomic: two quick adds (two tabs, a double click) both count.
-    line = CartItem(cart_id, product_id)
+    line = CartItem(cart_id, key)
     line.update(actions=[CartItem.quantity.add(quantity), CartItem.added_at.set(CartItem.added_at | timezone.now())])
-    wanted, limit = int(line.quantity), min(product.stock, MAX_LINE_QUANTITY)
+    wanted, limit = int(line.quantity), min(variant.stock, MAX_LINE_QUANTITY)
     if wanted <= limit:
         return wanted, False
     try:  # cap at what is in stock, unless another add moved the line meanwhile (then that one caps it)
@@ -66,22 +78,25 @@ def cart_add(*, cart_id: str, product_id: str, quantity: int) -> tuple[int, bool
     return limit, True
 
 
-def cart_set_quantity(*, cart_id: str, product_id: str, quantity: int) -> tuple[int, bool]:
-    """Set a line's quantity (0 removes it), capped at stock. Return (quantity, capped)."""
+def cart_set_quantity(*, cart_id: str, line: str, quantity: int) -> tuple[int, bool]:
+    """Set the quantity of the line *line* (a line key; 0 removes it), capped at the variant's stock.
+    Return (quantity, capped)."""
     if quantity <= 0:
-        CartItem(cart_id, product_id).delete()
+        CartItem(cart_id, line).delete()
         return 0, False
+    product_id, variant_id = line_key_split(line)
     product = product_find(product_id=product_id)
-    limit = min(product.stock, MAX_LINE_QUANTITY) if product is not None and product.active else 0
+    variant = variant_of(product, variant_id) if product is not None and product.active else None
+    limit = min(variant.stock, MAX_LINE_QUANTITY) if variant is not None and variant.enabled else 0
     final = min(quantity, limit)
     if final <= 0:
-        CartItem(cart_id, product_id).delete()
+        CartItem(cart_id, line).delete()
         return 0, True
     try:
         with condition_checked():
-            CartItem(cart_id, product_id).update(actions=[CartItem.quantity.set(final)], condition=CartItem.cart_id.exists())
+            CartItem(cart_id, line).update(actions=[CartItem.quantity.set(final)], condition=CartItem.cart_id.exists())
     except ConditionFailed as error:
-        raise LineNotInCart(product_id) from error  # removed or ordered in another tab
+        raise LineNotInCart(line) from error  # removed or ordered in another tab
     return final, final < quantity
 
 
@@ -90,17 +105,19 @@ def cart_merge(*, from_cart_id: str, to_cart_id: str) -> None:
     source = cart_items(cart_id=from_cart_id)
     if not source:
         return
-    target = {item.product_id: item for item in cart_items(cart_id=to_cart_id)}
-    products = product_get_many(product_ids=[item.product_id for item in source])
+    target = {item.line_key: item for item in cart_items(cart_id=to_cart_id)}
+    products = product_get_many(product_ids=[line_key_split(item.line_key)[0] for item in source])
     with CartItem.batch_write() as batch:
         for item in source:
-            product = products.get(item.product_id)
+            product_id, variant_id = line_key_split(item.line_key)
+            product = products.get(product_id)
             batch.delete(item)
-            if product is None or not product.active:
+            variant = variant_of(product, variant_id) if product is not None and product.active else None
+            if variant is None or not variant.enabled:
                 continue
-            existing = target.get(item.product_id)
+            existing = target.get(item.line_key)
             total = int(item.quantity) + (int(existing.quantity) if existing else 0)
-            final = min(total, product.stock, MAX_LINE_QUANTITY)
+            final = min(total, variant.stock, MAX_LINE_QUANTITY)
             if final > 0:
                 added_at = existing.added_at if existing else item.added_at
-                batch.save(CartItem(to_cart_id, item.product_id, quantity=final, added_at=added_at))
+                batch.save(CartItem(to_cart_id, item.line_key, quantity=final, added_at=added_at))

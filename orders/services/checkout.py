@@ -15,6 +15,7 @@ from pynamodb.exceptions import TransactWriteError
 
 from catalog.selectors import is_spread, product_get_many
 from catalog.stock import NotEnough, stock_take
+from catalog.variants import variant_of
 from orders.models import Address, CartItem, Order, OrderLine, StatusChange
 from orders.payments import provider_get
 from orders.selectors import (
@@ -50,7 +51,8 @@ class PriceChanged(CartChanged):
 
 
 class OutOfStock(Exception):
-    """Some lines ask for more than is in stock; ``shortages`` maps product id to what is left."""
+    """Some lines ask for more than is in stock; ``shortages`` maps each line's key (catalog.variants: the product
+    id, and the variant's) to what is left."""
 
     def __init__(self, shortages: dict[str, int]):
         super().__init__("Not enough stock.")
@@ -139,7 +141,7 @@ def _checked_cart(*, cart_id: str, reviewed: str | None) -> tuple[Cart, dict]:
     if cart.too_large:
         raise CartTooLarge()
     shortages = {
-        line.product_id: (line.product.stock if line.product is not None and line.product.active else 0)
+        line.key: (line.variant.stock if line.variant is not None and line.variant.enabled and line.product.active else 0)
         for line in cart.lines if line.problem
     }
     if shortages:
@@ -180,15 +182,16 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
             plan = []
             with transaction(client_request_token=None) as tx:
                 for line in cart.lines:
-                    tx.delete(CartItem(cart_id, line.product_id), label=f"cart:{line.product_id}",
+                    tx.delete(CartItem(cart_id, line.key), label=f"cart:{line.key}",
                               condition=CartItem.quantity == line.quantity)
                 tx.save(order, label="order", condition=Order.order_id.does_not_exist())
                 order_changed_mark(tx, order=order)
-                for line in cart.lines:
-                    stock_labels[line.product_id] = stock_take(tx, product=line.product, quantity=line.quantity,
-                                                               label=f"stock:{line.product_id}",
-                                                               buckets=buckets.get(line.product_id))
-                    plan += stock_labels[line.product_id]
+                for product_id, lines in _lines_by_product(cart).items():
+                    variants = {line.variant_id: line.quantity for line in lines if line.variant_id}
+                    stock_labels[product_id] = stock_take(tx, product=lines[0].product, label=f"stock:{product_id}",
+                                                          quantity=sum(line.quantity for line in lines),
+                                                          buckets=buckets.get(product_id), variants=variants or None)
+                    plan += stock_labels[product_id]
                 if with_order is not None:
                     with_order(tx, WITH_ORDER)
                 if len(tx) > 100:
@@ -197,7 +200,7 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
                 # retries of it are idempotent, and a request that differs is a new one.
                 tx.client_request_token = str(uuid.uuid5(uuid.UUID(order_id), repr((plan, with_order is not None))))
         except NotEnough as short:
-            raise OutOfStock({line.product_id: short.available for line in cart.lines
+            raise OutOfStock({line.key: short.available for line in cart.lines
                               if line.product_id in buckets and buckets[line.product_id].available < line.quantity}) from short
         except (TransactionCancelled, TransactWriteError) as error:
             if with_order is not None and isinstance(error, TransactionCancelled) and error.failed(WITH_ORDER) \
@@ -221,10 +224,19 @@ def _order_place(*, customer, cart_id: str, token: str, address: dict, reviewed:
         return order, True
 
 
+def _lines_by_product(cart: Cart) -> dict[str, list]:
+    """The cart's lines grouped by product: a product's stock is one item, and a transaction may touch it once."""
+    grouped: dict[str, list] = {}
+    for line in cart.lines:
+        grouped.setdefault(line.product_id, []).append(line)
+    return grouped
+
+
 def _order_lines(order: Order, cart: Cart) -> None:
     order.lines = [
         OrderLine(product_id=line.product_id, name=line.product.name, slug=line.product.slug,
-                  unit_price_cents=line.product.price_cents, quantity=line.quantity)
+                  unit_price_cents=line.unit_price_cents, quantity=line.quantity, variant_id=line.variant_id or None,
+                  variant_label=line.variant.label or None, sku=line.variant.sku or None)
         for line in cart.lines
     ]
     order.subtotal_cents = cart.subtotal_cents
@@ -254,12 +266,11 @@ def _placement_failure(error: Exception, *, cart: Cart, order_id: str, stock_lab
              and cancelled.failed(*stock_labels.get(line.product_id, ()))]
     if short:
         products = product_get_many(product_ids=[line.product_id for line in short])
-        raise OutOfStock({
-            line.product_id: (products[line.product_id].stock
-                              if line.product_id in products and products[line.product_id].active else 0)
-            for line in short
-        }) from error
-    if cancelled.failed(*(f"cart:{line.product_id}" for line in cart.lines)):
+        left = {line.key: variant_of(products[line.product_id], line.variant_id)
+                if line.product_id in products and products[line.product_id].active else None for line in short}
+        raise OutOfStock({key: variant.stock if variant is not None and variant.enabled else 0
+                          for key, variant in left.items()}) from error
+    if cancelled.failed(*(f"cart:{line.key}" for line in cart.lines)):
         raise CartChanged() from error
     if cancelled.retryable or any(cancelled.failed(*labels) for labels in stock_labels.values()):
         return None  # a conflict, throttling, or a spread product's bucket emptied: read again and retry

@@ -101,10 +101,15 @@ def order_transition(*, order_id: str, status: str, actor: str, expected_version
                 tx.save(record, label="event", condition=PaymentRecord.key.does_not_exist())
             if (from_status, status) in RESTOCKING:
                 existing = product_get_many(product_ids=[line.product_id for line in order.lines])
+                returned: dict[str, dict[str, int]] = {}  # {product id: {variant id ("" for none): units}}
                 for line in order.lines:
-                    if line.product_id in existing:
-                        stock_return(tx, product=existing[line.product_id], quantity=line.quantity,
-                                     label=f"stock:{line.product_id}")
+                    units = returned.setdefault(line.product_id, {})
+                    units[line.variant_id or ""] = units.get(line.variant_id or "", 0) + int(line.quantity)
+                for product_id, units in returned.items():
+                    if product_id in existing:  # one update per product: a transaction may touch an item once
+                        variants = {key: count for key, count in units.items() if key}
+                        stock_return(tx, product=existing[product_id], quantity=units.get("", 0),
+                                     label=f"stock:{product_id}", variants=variants or None)
     except TransactionCancelled as cancelled:
         if cancelled.failed("event"):
             raise DuplicateEvent() from cancelled

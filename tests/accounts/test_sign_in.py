@@ -13,7 +13,7 @@ from tests.factories import PASSWORD, make_customer, make_staff
 
 @pytest.mark.usefixtures("tables")
 def test_session_survives_across_requests(client):
-    client.post("/cart/update/", {"product_id": "x", "quantity": "0"})  # any POST that touches the session
+    client.post("/cart/update/", {"line": "x", "quantity": "0"})  # any POST that touches the session
     staff = make_staff()
     client.post("/staff/login/", {"email": staff.email, "password": PASSWORD})
     key = client.cookies["sessionid"].value

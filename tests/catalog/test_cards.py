@@ -178,7 +178,7 @@ def test_a_listing_page_reads_less_capacity_from_the_lean_index():
         assert len(answer["Items"]) == 24
         return answer["ConsumedCapacity"]["CapacityUnits"]
 
-    lean, full = consumed("cards-newest-index"), consumed("newest-index")
+    lean, full = consumed("cards-v2-newest-index"), consumed("newest-index")
     assert lean <= 1.0 < full, (lean, full)
     sent, stop = _sent_requests()
     try:
@@ -186,4 +186,4 @@ def test_a_listing_page_reads_less_capacity_from_the_lean_index():
         page = selectors.product_list(sort="newest")
     finally:
         stop()
-    assert [params["IndexName"] for _, params in sent] == ["cards-newest-index"] and len(page.items) == 24
+    assert [params["IndexName"] for _, params in sent] == ["cards-v2-newest-index"] and len(page.items) == 24

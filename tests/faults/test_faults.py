@@ -39,7 +39,7 @@ def test_cart_add_failure_leaves_the_cart_unchanged(client):
     with dynamodb_fault("throttle", operations={"PutItem", "UpdateItem", "TransactWriteItems"}):
         response = client.post("/cart/add/", {"product_id": product.product_id, "quantity": 2})
     assert response.status_code == 503
-    assert [(i.product_id, i.quantity) for i in order_selectors.cart_items(cart_id=cart_id)] == [(product.product_id, 1)]
+    assert [(i.line_key, i.quantity) for i in order_selectors.cart_items(cart_id=cart_id)] == [(product.product_id, 1)]
 
 
 @pytest.mark.parametrize("kind", ["throttle", "timeout"])
@@ -60,7 +60,7 @@ def test_checkout_failure_writes_nothing(kind):
     assert list(Order.scan()) == []
     assert catalog_selectors.product_find(product_id=product.product_id).stock == 5
     cart_id = f"customer#{customer.customer_id}"
-    assert [(i.product_id, i.quantity) for i in order_selectors.cart_items(cart_id=cart_id)] == [(product.product_id, 2)]
+    assert [(i.line_key, i.quantity) for i in order_selectors.cart_items(cart_id=cart_id)] == [(product.product_id, 2)]
     # The same form, sent again once DynamoDB is back, places exactly one order.
     assert client.post("/checkout/place/", placing).status_code == 302
     assert [o.order_id for o in Order.scan()] == [str(uuid.UUID(token))]

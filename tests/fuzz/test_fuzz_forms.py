@@ -107,7 +107,7 @@ def test_profile(data):
 
 
 @FUZZ
-@given(fields("product_id", "quantity"), st.sampled_from(["/cart/add/", "/cart/update/"]))
+@given(fields("product_id", "line", "quantity"), st.sampled_from(["/cart/add/", "/cart/update/"]))
 @pytest.mark.usefixtures("tables")
 def test_cart_forms(data, path):
     client = Client()

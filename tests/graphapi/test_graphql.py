@@ -313,3 +313,37 @@ def test_shopper_tokens_are_rate_limited_like_keys(settings, monkeypatch):
     app = Client(HTTP_AUTHORIZATION=f"Shopper {token}")
     statuses = [gql(app, "{ cart { count } }").status_code for _ in range(8)]
     assert statuses.count(200) == 5 and statuses.count(429) == 3, statuses
+
+
+def test_integrators_see_options_and_variants_and_add_a_variant_by_sku():
+    from catalog import services as catalog_services
+    from catalog.variants import variants_of
+
+    product = make_product(name="Tee", slug="tee-gql", sku="GQL", price_cents=2000, stock=0,
+                           description="**Soft** cotton <script>alert(1)</script>")
+    product = catalog_services.product_options_set(product_id=product.product_id, expected_version=product.version,
+                                                   options=[("Size", ["S", "M"])])
+    medium = next(v for v in variants_of(product) if v.values == ("M",))
+    catalog_services.variant_stock_set(product_id=product.product_id, variant_id=medium.variant_id, stock=3,
+                                       expected_stock=0)
+    query = ('{ product(slug: "tee-gql") { descriptionHtml options { name values } '
+             "variants { sku priceCents stock available options { name value } } } }")
+    found = gql(api_client("catalog:read"), query).json()["data"]["product"]
+    assert found["options"] == [{"name": "Size", "values": ["S", "M"]}]
+    assert found["variants"] == [
+        {"sku": "GQL-S", "priceCents": 2000, "stock": 0, "available": False, "options": [{"name": "Size", "value": "S"}]},
+        {"sku": "GQL-M", "priceCents": 2000, "stock": 3, "available": True, "options": [{"name": "Size", "value": "M"}]}]
+    assert "<strong>Soft</strong>" in found["descriptionHtml"] and "<script" not in found["descriptionHtml"]
+    shopper, _ = browser()
+    add = "mutation($sku: String, $n: Int!) { addToCart(sku: $sku, quantity: $n) { count lines { line sku variantLabel } } }"
+    cart = gql(shopper, add, {"sku": "gql-m", "n": 5}).json()["data"]["addToCart"]
+    assert cart["count"] == 3 and cart["lines"][0]["sku"] == "GQL-M" and cart["lines"][0]["variantLabel"] == "Size: M"
+    refused = gql(shopper, add, {"sku": "GQL-S", "n": 1}).json()["errors"][0]["extensions"]["code"]
+    assert refused == "NOT_FOUND"  # sold out
+    assert gql(shopper, add, {"sku": "NOPE", "n": 1}).json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    whole = gql(shopper, "mutation($id: ID!) { addToCart(productId: $id, quantity: 1) { count } }",
+                {"id": product.product_id}).json()
+    assert whole["errors"][0]["extensions"]["code"] == "VARIANT_NEEDED"
+    line = cart["lines"][0]["line"]
+    change = "mutation($line: ID!) { setCartQuantity(line: $line, quantity: 1) { count } }"
+    assert gql(shopper, change, {"line": line}).json()["data"]["setCartQuantity"]["count"] == 1

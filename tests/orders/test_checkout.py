@@ -56,7 +56,7 @@ def test_fifty_shoppers_racing_for_ten_units(conflict_hold):
     losers = [s for s, r in zip(shoppers, results) if r == "sold out"]
     for shopper in losers:
         lines = selectors.cart_items(cart_id=cart_of(shopper))
-        assert [(line.product_id, line.quantity) for line in lines] == [(product.product_id, 1)]
+        assert [(line.line_key, line.quantity) for line in lines] == [(product.product_id, 1)]
 
 
 @pytest.mark.usefixtures("tables")
@@ -104,13 +104,13 @@ def test_a_short_line_writes_nothing_at_all():
     services.cart_add(cart_id=cart_id, product_id=scarce.product_id, quantity=3)
     # Someone else buys one of the scarce units after this cart was filled.
     catalog_services.product_stock_adjust(product_id=scarce.product_id, delta=-1)
-    before = sorted((i.product_id, i.quantity) for i in selectors.cart_items(cart_id=cart_id))
+    before = sorted((i.line_key, i.quantity) for i in selectors.cart_items(cart_id=cart_id))
     with pytest.raises(services.OutOfStock) as error:
         services.order_place(customer=shopper, cart_id=cart_id, token=str(uuid.uuid4()), address=ADDRESS)
     assert error.value.shortages == {scarce.product_id: 2}
     assert list(Order.scan()) == []
     assert stock_of(plenty) == 10 and stock_of(scarce) == 2
-    assert sorted((i.product_id, i.quantity) for i in selectors.cart_items(cart_id=cart_id)) == before
+    assert sorted((i.line_key, i.quantity) for i in selectors.cart_items(cart_id=cart_id)) == before
 
 
 @pytest.mark.usefixtures("tables")
@@ -137,7 +137,7 @@ def test_transaction_failure_inside_dynamodb_writes_nothing():
         checkout.checkout_read = original
     assert list(Order.scan()) == []
     assert stock_of(product) == 1
-    assert [(i.product_id, i.quantity) for i in selectors.cart_items(cart_id=cart_id)] == [(l.product_id, l.quantity) for l in cart.lines]
+    assert [(i.line_key, i.quantity) for i in selectors.cart_items(cart_id=cart_id)] == [(l.product_id, l.quantity) for l in cart.lines]
 
 
 @pytest.mark.usefixtures("tables")
@@ -209,7 +209,7 @@ def test_cart_merge_on_login_adds_and_caps_at_stock():
     client.post("/cart/add/", {"product_id": product.product_id, "quantity": 4})
     client.post("/cart/add/", {"product_id": other.product_id, "quantity": 2})
     assert client.post("/account/login/", {"email": shopper.email, "password": PASSWORD}).status_code == 302
-    lines = {i.product_id: i.quantity for i in selectors.cart_items(cart_id=cart_of(shopper))}
+    lines = {i.line_key: i.quantity for i in selectors.cart_items(cart_id=cart_of(shopper))}
     assert lines == {product.product_id: 5, other.product_id: 2}
     assert '<span class="cart-count">7</span>' in client.get("/").content.decode()
 
@@ -368,7 +368,7 @@ def test_a_quantity_change_in_another_tab_after_review_is_refused(customer_clien
     customer_client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1})
     customer_client.post("/checkout/", ADDRESS)
     placing = dict(re.findall(r'name="(token|reviewed)" value="([^"]+)"', customer_client.get("/checkout/review/").content.decode()))
-    customer_client.post("/cart/update/", {"product_id": product.product_id, "quantity": 3})
+    customer_client.post("/cart/update/", {"line": product.product_id, "quantity": 3})
     response = customer_client.post("/checkout/place/", placing)
     assert response["Location"] == "/checkout/review/" and Order.count() == 0
 
@@ -429,7 +429,7 @@ def test_the_cart_states_the_free_shipping_threshold_and_shows_thumbnails(client
     html = client.get("/cart/").content.decode()
     assert "add $35.00 more to your cart and it ships free" in html and "Shipping is free from $50.00" in html
     assert 'class="thumb"' in html and "lamp" in html
-    client.post("/cart/update/", {"product_id": product.product_id, "quantity": 4})
+    client.post("/cart/update/", {"line": product.product_id, "quantity": 4})
     assert "Your order ships free." in client.get("/cart/").content.decode()
 
 

@@ -145,7 +145,7 @@ def test_a_spread_product_sells_out_exactly_when_every_bucket_is_empty(streams):
     shown = catalog_selectors.product_find(product_id=product.product_id)
     assert shown.stock == 2 and shown.stock_state == "low"
     late, late_cart = guest_with(product, quantity=2)
-    assert services.cart_set_quantity(cart_id=late_cart, product_id=product.product_id, quantity=3) == (2, True)
+    assert services.cart_set_quantity(cart_id=late_cart, line=product.product_id, quantity=3) == (2, True)
     last, last_cart = guest_with(product, quantity=2)
     services.order_place(customer=last, cart_id=last_cart, token=str(uuid.uuid4()), address=ADDRESS)
     with pytest.raises(services.OutOfStock) as short:  # the buckets' own read, though the shown stock still says 2

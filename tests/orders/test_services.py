@@ -21,9 +21,9 @@ def test_set_quantity_caps_at_stock_and_zero_removes():
     product = make_product(stock=4)
     cart = "session#set-quantity"
     services.cart_add(cart_id=cart, product_id=product.product_id, quantity=1)
-    assert services.cart_set_quantity(cart_id=cart, product_id=product.product_id, quantity=9) == (4, True)
-    assert services.cart_set_quantity(cart_id=cart, product_id=product.product_id, quantity=2) == (2, False)
-    assert services.cart_set_quantity(cart_id=cart, product_id=product.product_id, quantity=0) == (0, False)
+    assert services.cart_set_quantity(cart_id=cart, line=product.product_id, quantity=9) == (4, True)
+    assert services.cart_set_quantity(cart_id=cart, line=product.product_id, quantity=2) == (2, False)
+    assert services.cart_set_quantity(cart_id=cart, line=product.product_id, quantity=0) == (0, False)
     assert selectors.cart_items(cart_id=cart) == []
 
 
@@ -33,7 +33,7 @@ def test_set_quantity_of_a_hidden_product_removes_the_line():
     cart = "session#hidden"
     services.cart_add(cart_id=cart, product_id=product.product_id, quantity=1)
     catalog_services.product_set_active(product_id=product.product_id, active=False)
-    assert services.cart_set_quantity(cart_id=cart, product_id=product.product_id, quantity=2) == (0, True)
+    assert services.cart_set_quantity(cart_id=cart, line=product.product_id, quantity=2) == (0, True)
     assert selectors.cart_items(cart_id=cart) == []
 
 
@@ -160,12 +160,12 @@ def test_empty_cart_and_stale_transitions_are_refused():
 def test_updating_a_line_removed_in_another_tab_is_a_message_not_a_500(client):
     product = make_product(stock=5)
     assert client.post("/cart/add/", {"product_id": product.product_id, "quantity": 1}).status_code == 302
-    assert client.post("/cart/update/", {"product_id": product.product_id, "quantity": 0}).status_code == 302  # tab 1
-    response = client.post("/cart/update/", {"product_id": product.product_id, "quantity": 3}, follow=True)  # tab 2
+    assert client.post("/cart/update/", {"line": product.product_id, "quantity": 0}).status_code == 302  # tab 1
+    response = client.post("/cart/update/", {"line": product.product_id, "quantity": 3}, follow=True)  # tab 2
     assert response.status_code == 200 and "no longer in your cart" in response.content.decode()
     assert selectors.cart_get(cart_id=client.session["cart_id"]).lines == []
     with pytest.raises(services.LineNotInCart):
-        services.cart_set_quantity(cart_id="session#none", product_id=product.product_id, quantity=2)
+        services.cart_set_quantity(cart_id="session#none", line=product.product_id, quantity=2)
 
 
 def test_media_paths_with_nul_bytes_or_traversal_are_404(client, settings, tmp_path):

@@ -1,0 +1,78 @@
+"""Staff give a product options and edit its variant matrix: SKUs, prices, stock (in bulk, with a reason)."""
+import pytest
+
+from catalog import selectors
+from catalog.variants import variants_of
+from tests.factories import make_product
+
+pytestmark = pytest.mark.usefixtures("tables")
+
+
+def matrix_post(product, rows, **extra):
+    data = {"v-TOTAL_FORMS": len(rows), "v-INITIAL_FORMS": len(rows), "version": product.version, **extra}
+    for number, row in enumerate(rows):
+        data |= {f"v-{number}-{key}": value for key, value in row.items()}
+    return data
+
+
+def rows_of(product):
+    return [{"variant_id": v.variant_id, "sku": v.sku, "price": "", "stock": v.stock, "stock_was": v.stock,
+             "enabled": "on"} for v in variants_of(product)]
+
+
+def test_staff_add_options_then_edit_the_matrix_and_set_stock_for_all(staff_client):
+    product = make_product(name="Hoodie", slug="hoodie", sku="HOOD", stock=4)
+    url = f"/staff/products/{product.product_id}/"
+    response = staff_client.post(f"{url}options/", {"version": product.version, "name1": "Size", "values1": "S, M, m, L",
+                                                    "name2": "Colour", "values2": "Grey,Black"}, follow=True)
+    assert "Options saved: 6 variants." in response.content.decode()
+    product = selectors.product_find(product_id=product.product_id)
+    assert [v.sku for v in variants_of(product)][:3] == ["HOOD-S-GREY", "HOOD-S-BLACK", "HOOD-M-GREY"]
+    assert product.stock == 4 and variants_of(product)[0].stock == 4
+    page = response.content.decode()
+    assert 'name="v-0-sku"' in page and "Adjust stock" not in page  # stock is per variant now
+    rows = rows_of(product)
+    rows[1] |= {"sku": "hood-s-blk", "price": "45.00", "stock": 7}
+    rows[5]["enabled"] = ""
+    del rows[5]["enabled"]
+    response = staff_client.post(f"{url}variants/", matrix_post(product, rows, reason="delivery"), follow=True)
+    assert "Variants saved." in response.content.decode()
+    product = selectors.product_find(product_id=product.product_id)
+    second, last = variants_of(product)[1], variants_of(product)[5]
+    assert (second.sku, second.price_cents, second.stock) == ("HOOD-S-BLK", 4500, 7)
+    assert not last.enabled and product.stock == 11
+    # Everything to 3, with a reason (required).
+    refused = staff_client.post(f"{url}variants/", matrix_post(product, rows_of(product), set_all=3))
+    assert refused.status_code == 400 and "Say why the stock changes." in refused.content.decode()
+    staff_client.post(f"{url}variants/", matrix_post(product, rows_of(product), set_all=3, reason="count"))
+    product = selectors.product_find(product_id=product.product_id)
+    assert [v.stock for v in variants_of(product)] == [3] * 6 and product.stock == 18
+    history = staff_client.get(url).content.decode()
+    assert "Reason: count" in history and "Variants added" in history
+
+
+def test_bad_options_and_matrix_input_get_messages_and_change_nothing(staff_client):
+    product = make_product(sku="BAD")
+    url = f"/staff/products/{product.product_id}/"
+    response = staff_client.post(f"{url}options/", {"version": product.version, "values1": "S, M",
+                                                    "name2": "Size", "values2": ""})
+    page = response.content.decode()
+    assert response.status_code == 400 and "Name this option." in page and "Give at least one value." in page
+    too_many = staff_client.post(f"{url}options/", {"version": product.version, "name1": "A",
+                                                    "values1": ",".join(str(n) for n in range(11)),
+                                                    "name2": "B", "values2": ",".join(str(n) for n in range(11))})
+    assert too_many.status_code == 400 and "at most 100" in too_many.content.decode()
+    assert selectors.product_find(product_id=product.product_id).variants is None
+    staff_client.post(f"{url}options/", {"version": product.version, "name1": "Size", "values1": "S, M"})
+    product = selectors.product_find(product_id=product.product_id)
+    rows = rows_of(product)
+    rows[0] |= {"sku": "bad sku!", "stock": -1}
+    response = staff_client.post(f"{url}variants/", matrix_post(product, rows))
+    assert response.status_code == 400 and "Use letters, digits" in response.content.decode()
+    rows = rows_of(product)
+    rows[0]["sku"] = rows[1]["sku"]
+    response = staff_client.post(f"{url}variants/", matrix_post(product, rows))
+    assert response.status_code == 400 and "already used" in response.content.decode()
+    stale = staff_client.post(f"{url}options/", {"version": product.version - 1, "name1": "Size", "values1": "XL"})
+    assert stale.status_code == 409
+    assert [v.sku for v in variants_of(selectors.product_find(product_id=product.product_id))] == ["BAD-S", "BAD-M"]
