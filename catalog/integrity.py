@@ -1,12 +1,14 @@
-"""Catalog checks for ``check_integrity``: slug guards, category counts, search terms."""
+"""Catalog checks for ``check_integrity``: slug and SKU guards, category counts, search terms, every product's SKU
+and its variants' stock."""
 from __future__ import annotations
 
 from collections import Counter
 from typing import Iterator
 
 from catalog import search
-from catalog.models import Category, CategoryCounter, Product, ProductCategoryLabel, SearchTerm, SlugGuard
-from catalog.selectors import PRODUCTS_TALLY
+from catalog.models import Category, CategoryCounter, Product, ProductCategoryLabel, ProductStock, SearchTerm, SlugGuard
+from catalog.selectors import PRODUCTS_TALLY, is_spread
+from catalog.variants import line_key, price_from_of
 from shopsite.integrity import Finding, register, tally_findings
 
 
@@ -20,7 +22,9 @@ def slug_guards() -> Iterator[Finding]:
     guards = {guard.key: guard for guard in SlugGuard.scan()}
     records = {**{f"category#{c.slug}": c.category_id for c in categories.values()},
                **{f"product#{p.slug}": p.product_id for p in products.values()},
-               **{f"sku#{p.sku}": p.product_id for p in products.values() if p.sku}}
+               **{f"sku#{p.sku}": p.product_id for p in products.values() if p.sku},
+               **{f"sku#{v.sku}": line_key(product_id=p.product_id, variant_id=v.variant_id)
+                  for p in products.values() for v in (p.variants or [])}}
     for key, guard in guards.items():
         if records.get(key) != guard.owner_id:
             yield Finding("slug guards", f"guard {key} points at {guard.owner_id}, which does not use that slug",
@@ -89,3 +93,48 @@ def search_terms() -> Iterator[Finding]:
 
             yield Finding("search terms", f"product {product_id}: {len(wanted - have)} terms missing, {len(have - wanted)} extra",
                           repair=repair)
+
+
+@register
+def product_skus() -> Iterator[Finding]:
+    """Every product has a SKU (integrators add to a cart by SKU): the upgrade of products from before that."""
+    _, products = _owners()
+    for product in products.values():
+        if not product.sku:
+            def repair(product_id=product.product_id):
+                from catalog.services import product_sku_assign
+
+                product_sku_assign(product_id=product_id)
+
+            yield Finding("product SKUs", f"{product.slug} has no SKU", repair=repair)
+
+
+@register
+def variant_stock() -> Iterator[Finding]:
+    """A product with options: a count per variant, the product's stock their sum, its "From" price right."""
+    _, products = _owners()
+    for product in products.values():
+        if not product.variants or is_spread(product):
+            continue
+        counts = product.variant_stock.as_dict() if product.variant_stock is not None else {}
+        missing = [v.variant_id for v in product.variants if v.variant_id not in counts]
+        total = sum(int(counts.get(v.variant_id, 0)) for v in product.variants)
+        if missing or int(product.stock) != total:
+            def repair(product=product, counts=counts, missing=missing, total=total):
+                actions = [ProductStock.variant_stock[key].set(0) for key in missing]
+                actions.append(ProductStock.stock.set(total))
+                condition = ProductStock.product_id.exists()
+                for key, count in counts.items():  # only if no sale moved a count meanwhile
+                    condition &= ProductStock.variant_stock[key] == count
+                ProductStock(product.product_id).update(actions=actions, condition=condition)
+
+            yield Finding("variant stock", f"{product.slug}: stock {product.stock}, its variants hold {total}"
+                          + (f", {len(missing)} without a count" if missing else ""), repair=repair)
+        if product.price_from_cents != price_from_of(product):
+            def repair_price(product=product, wanted=price_from_of(product)):
+                Product(product.product_id).update(
+                    actions=[Product.price_from_cents.set(wanted) if wanted is not None else Product.price_from_cents.remove()],
+                    condition=Product.product_id.exists(), add_version_condition=False)
+
+            yield Finding("variant prices", f"{product.slug} shows from {product.price_from_cents}, not {price_from_of(product)}",
+                          repair=repair_price)

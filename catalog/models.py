@@ -347,6 +347,17 @@ class StockBucket(BaseModel):
 
 
 @register("products", view=True)
+class ProductSku(BaseModel):
+    """The products table seen through the SKU only: the upgrade gives products without one a SKU, no version bump."""
+
+    product_id = UnicodeAttribute(hash_key=True)
+    sku = UnicodeAttribute(null=True)
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+
+
+@register("products", view=True)
 class ProductCategoryLabel(BaseModel):
     """The products table seen through the copied category name and slug (a rename rewrites them, no version bump)."""
 

@@ -18,6 +18,8 @@ from catalog.models import (
     Product,
     ProductCategoryLabel,
     ProductOption,
+    ProductSku,
+    ProductStock,
     ProductVariant,
     SearchTerm,
     SearchWord,
@@ -47,6 +49,7 @@ from catalog.variants import (
     combinations,
     line_key,
     price_from_of,
+    sku_from_slug,
     sku_suggest,
     variant_id_for,
     variants_of,
@@ -261,12 +264,31 @@ def _audited(product: Product) -> dict:
     return {field: getattr(product, field) for field in PRODUCT_FIELDS}
 
 
+SKU_ATTEMPTS = 5  # generated SKUs tried before giving up (SLUG, SLUG-2, …)
+
+
 def product_create(
     *, name: str, slug: str, price_cents: int, category_id: str, description: str = "", stock: int = 0,
     image: str | None = None, active: bool = True, created_at=None, sku: str | None = None, actor: str = "",
 ) -> Product:
-    """Create a product, its slug (and SKU) guard, its category's count, the products tally and the
-    audit entry in one transaction."""
+    """Create a product, its slug and SKU guards, its category's count, the products tally and the audit entry
+    in one transaction. Without a *sku* it gets one made from its slug (every variant has a SKU: integrators
+    add to a cart by SKU), the next free one if another product has it."""
+    fields = {"name": name, "slug": slug, "price_cents": price_cents, "category_id": category_id,
+              "description": description, "stock": stock, "image": image, "active": active, "created_at": created_at,
+              "actor": actor}
+    if sku:
+        return _product_create(sku=sku, **fields)
+    for attempt in range(SKU_ATTEMPTS):
+        try:
+            return _product_create(sku=sku_from_slug(slug, attempt=attempt), **fields)
+        except SkuTaken:
+            continue
+    raise SkuTaken()
+
+
+def _product_create(*, name: str, slug: str, price_cents: int, category_id: str, description: str, stock: int,
+                    image: str | None, active: bool, created_at, sku: str, actor: str) -> Product:
     now = timezone.now()
     product = Product(
         str(uuid.uuid4()), name=name, slug=slug, description=description, price_cents=price_cents, stock=stock,
@@ -300,7 +322,7 @@ def product_create_many(*, rows: list[dict], actor: str = "", progress=None) -> 
     """Create many products at once for a quiet shop (the demo catalog): batch writes instead of a transaction
     each, about fifty times faster. Products whose slug is taken are skipped, so a second run adds nothing.
 
-    Each row holds product_create's arguments (no SKU). What one transaction per product keeps together is
+    Each row holds product_create's arguments (no SKU: each gets one from its slug, as product_create gives). What one transaction per product keeps together is
     written in this order: guards and products, then each category's count and the products tally (one
     update each), then search terms and the typo vocabulary, so an interruption leaves what check_integrity
     --fix completes. *progress(n)* is called as products are written. No audit entry per product: one for
@@ -308,14 +330,16 @@ def product_create_many(*, rows: list[dict], actor: str = "", progress=None) -> 
     """
     now = timezone.now()
     guards = {row["slug"]: _slug_guard("product", row["slug"], "") for row in rows}
-    taken = {guard.key for guard in SlugGuard.batch_get([guard.key for guard in guards.values()])}
+    skus = {row["slug"]: f"sku#{sku_from_slug(row['slug'])}" for row in rows}
+    taken = {guard.key for guard in SlugGuard.batch_get([*(guard.key for guard in guards.values()), *skus.values()])}
     labels = {category.category_id: category for category in category_list()}
     products = []
     for row in rows:
         if f"product#{row['slug']}" in taken:
             continue
+        sku = sku_from_slug(row["slug"]) if skus[row["slug"]] not in taken else None  # a clash: --fix gives one
         product = Product(str(uuid.uuid4()), **{**row, "created_at": row.get("created_at") or now}, updated_at=now,
-                          version=1)
+                          version=1, sku=sku)
         _listing_attributes(product)
         label = labels.get(product.category_id)
         product.category_name, product.category_slug = (label.name, label.slug) if label else (None, None)
@@ -333,7 +357,8 @@ def product_create_many(*, rows: list[dict], actor: str = "", progress=None) -> 
         with ThreadPoolExecutor(max_workers=BULK_WRITERS) as pool:
             list(pool.map(lambda chunk: write(model, chunk), chunks))
 
-    written(SlugGuard, [_slug_guard("product", product.slug, product.product_id) for product in products])
+    written(SlugGuard, [_slug_guard("product", product.slug, product.product_id) for product in products]
+            + [_slug_guard("sku", product.sku, product.product_id) for product in products if product.sku])
     written(Product, products)
     counts: dict[str, int] = {}
     for product in products:
@@ -605,7 +630,7 @@ def product_options_set(*, product_id: str, expected_version: int, options: list
 def product_variants_update(*, product_id: str, expected_version: int, changes: dict[str, dict],
                             actor: str = "") -> Product:
     """Edit variants in place: *changes* maps a variant id to its new ``sku``, ``price_cents`` (None: the
-    product's price), ``weight_grams`` and ``enabled``. SKU guards move in the same transaction as the edit
+    product's price), ``weight_grams``, ``enabled`` and ``image`` (None: the product's). SKU guards move in the same transaction as the edit
     (SkuTaken names a clash); never touches stock (variant_stock_set does)."""
     product = product_find(product_id=product_id)
     if product is None:
@@ -620,7 +645,7 @@ def product_variants_update(*, product_id: str, expected_version: int, changes: 
         sku = sku_normalise(change.get("sku", variant.sku)) or variant.sku
         if sku != variant.sku:
             moves.append((variant.variant_id, variant.sku, sku))
-        for field in ("price_cents", "weight_grams", "enabled"):
+        for field in ("price_cents", "weight_grams", "enabled", "image"):
             if field in change and change[field] != getattr(variant, field):
                 diff[f"{variant.sku} {field}"] = [getattr(variant, field), change[field]]
                 setattr(variant, field, change[field])
@@ -692,3 +717,38 @@ def variants_stock_set_all(*, product_id: str, stock: int, reason: str, actor: s
 
 def _missing(product_id: str):
     raise ProductNotFound(product_id)
+
+
+def product_sku_assign(*, product_id: str) -> str | None:
+    """Give a product that has none a SKU made from its slug (the upgrade of products from before every variant
+    had one: check_integrity --fix). Returns the SKU, or None if it has one already or none was free."""
+    product = product_find(product_id=product_id)
+    if product is None or product.sku:
+        return None
+    for attempt in range(SKU_ATTEMPTS):
+        sku = sku_from_slug(product.slug, attempt=attempt)
+        try:
+            with transaction() as tx:
+                tx.save(_slug_guard("sku", sku, product_id), label="sku-guard", condition=SlugGuard.key.does_not_exist())
+                tx.update(ProductSku(product_id), label="product", actions=[ProductSku.sku.set(sku)],
+                          condition=ProductSku.product_id.exists() & ProductSku.sku.does_not_exist())
+        except TransactionCancelled as cancelled:
+            if cancelled.failed("sku-guard"):
+                continue
+            return None  # given one meanwhile, or gone
+        catalog_cache_invalidate()
+        return sku
+    return None
+
+
+def variant_stock_load(*, product_id: str, counts: dict[str, int], actor: str = "") -> None:
+    """Give a product's variants their first stock in one write (the demo load): only while the product holds none,
+    so it never overwrites sales; the audit entry goes with it."""
+    with transaction() as tx:
+        tx.update(ProductStock(product_id), label="stock",
+                  actions=[ProductStock.variant_stock[key].set(count) for key, count in counts.items()]
+                  + [ProductStock.stock.set(sum(counts.values()))],
+                  condition=ProductStock.product_id.exists() & (ProductStock.stock == 0))
+        audit_add(tx, subject=f"product#{product_id}", actor=actor, action="stock", reason="first stock of its variants",
+                  changes={"stock": [0, sum(counts.values())]})
+    catalog_cache_invalidate()

@@ -141,3 +141,10 @@ def sku_suggest(*, base: str, values) -> str:
     parts = [base, *values]
     cleaned = ["".join(ch for ch in part.upper() if ch.isalnum()) for part in parts]
     return "-".join(part for part in cleaned if part)[:40]
+
+
+def sku_from_slug(slug: str, *, attempt: int = 0) -> str:
+    """The SKU a product without one gets: its slug upper-case (slugs are letters, digits and hyphens, all valid in
+    a SKU), with ``-2``, ``-3``… when that one is taken."""
+    base = slug.upper()
+    return base[:40] if not attempt else f"{base[:36]}-{attempt + 1}"

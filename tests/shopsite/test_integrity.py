@@ -111,3 +111,33 @@ def test_console_drift_is_found_and_fixed():
     assert [c.email for c in customer_search(query="timer").items] == [customer.email] and customer_count() == 1
     assert [c.email for c in customer_search(query="555").items] == [customer.email]
     assert Order.listing.attr_name == "listing"
+
+
+def test_the_upgrade_gives_old_products_a_sku_and_variant_drift_is_found_and_fixed():
+    from catalog.models import Product, ProductStock, SlugGuard as Guard
+    from catalog import selectors as catalog_selectors
+    from catalog.variants import variants_of
+
+    # A product as the release before variants left it: no SKU, no guard for one.
+    old = make_product(slug="old-mug", name="Old mug")
+    Guard(f"sku#{old.sku}").delete()
+    Product(old.product_id).update(actions=[Product.sku.remove()], add_version_condition=False)
+    clashing = make_product(slug="other", sku="OLD-MUG")  # the SKU the upgrade would first choose is taken
+    tee = make_product(slug="tee", sku="TEE", stock=0)
+    tee = catalog_services.product_options_set(product_id=tee.product_id, expected_version=tee.version,
+                                               options=[("Size", ["S", "M"])])
+    assert run() != (0, "No problems found.\n")  # the SKU-less product only
+    code, report = run()
+    assert "old-mug has no SKU" in report and "guard sku#TEE-S" not in report  # variant guards are owned
+    assert run("--fix")[0] == 0
+    assert catalog_selectors.product_find(product_id=old.product_id).sku == "OLD-MUG-2"
+    assert clashing.sku == "OLD-MUG"
+    # A variant count lost and the total off (a crash in a hand edit, say): found and fixed from the counts.
+    small = variants_of(tee)[0]
+    ProductStock(tee.product_id).update(actions=[ProductStock.stock.set(9)])
+    code, report = run()
+    assert code == 1 and "tee: stock 9, its variants hold 0" in report
+    run("--fix")
+    assert run() == (0, "No problems found.\n")
+    assert catalog_selectors.product_find(product_id=tee.product_id).stock == 0 and small.stock == 0
+    assert run("--fix") == (0, "No problems found.\n")  # idempotent
