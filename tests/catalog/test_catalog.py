@@ -303,18 +303,20 @@ def test_seed_demo_is_deterministic_and_idempotent(settings, monkeypatch):
     monkeypatch.setattr(seed_demo, "PROGRESS_LINE_SECONDS", 0)  # no terminal here: progress comes as lines
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
-    assert "8 categories, 200 products (200 new)" in out.getvalue()
+    assert "9 categories, 208 products (208 new)" in out.getvalue()
     assert "Seeding products: 0 of 200" in out.getvalue() and "Seeding products: 200 of 200" in out.getvalue()
     report = io.StringIO()
     call_command("check_integrity", stdout=report)  # the batch load wrote what product_create would
     assert "No problems found." in report.getvalue()
     assert [card.name for card in selectors.product_search(query="lanterns").items]  # terms and stems are there
-    assert len(selectors.category_list()) == 8
+    assert len(selectors.category_list()) == 9
     first = [p.slug for p in selectors.product_list_staff(limit=300).items]
     call_command("seed_demo", stdout=io.StringIO())
     cache.clear()
     assert [p.slug for p in selectors.product_list_staff(limit=300).items] == first
-    assert len(first) == 200
+    assert len(first) == 208
+    tee = selectors.product_by_slug(slug="organic-cotton-tee")  # clothing in sizes and colours
+    assert [option.name for option in tee.options] == ["Size", "Colour"] and len(tee.variants) == 15
     stocks = [p.stock for p in selectors.product_list_staff(limit=300).items]
     assert 0 in stocks and any(0 < s <= 5 for s in stocks)
     assert all(p.image for p in selectors.product_list_staff(limit=300).items)

@@ -22,6 +22,22 @@ CATEGORIES = [
     ("Bath", "bath", (100, 160, 200), ["Towel", "Soap Dish", "Bath Mat", "Toothbrush Holder", "Loofah", "Robe", "Shower Caddy", "Bath Salts"]),
     ("Audio", "audio", (90, 90, 110), ["Headphones", "Speaker", "Turntable", "Earbuds", "Radio", "Microphone", "Amplifier", "Cable Kit"]),
 ]
+# Clothing sold in sizes and colours: one product each, a variant per size and colour (catalog.variants), the
+# larger sizes a little dearer, each colour with its own picture.
+CLOTHING = ("Clothing", "clothing", 5, [
+    ("Organic Cotton Tee", 2200, ["XS", "S", "M", "L", "XL"], ["White", "Navy", "Sage"]),
+    ("Merino Sweater", 8900, ["S", "M", "L", "XL"], ["Charcoal", "Oat", "Rust"]),
+    ("Rain Jacket", 12900, ["S", "M", "L", "XL"], ["Yellow", "Black"]),
+    ("Linen Shirt", 5900, ["S", "M", "L"], ["Sand", "Sky", "White"]),
+    ("Wool Socks", 1400, ["36-39", "40-43", "44-47"], ["Grey", "Forest", "Mustard"]),
+    ("Canvas Sneakers", 6500, ["38", "39", "40", "41", "42", "43", "44"], ["White", "Black"]),
+    ("Fleece Hoodie", 6900, ["XS", "S", "M", "L", "XL"], ["Heather", "Plum"]),
+    ("Denim Jacket", 9900, ["S", "M", "L", "XL"], ["Indigo"]),
+])
+CLOTHING_COLOURS = {"White": (236, 236, 232), "Navy": (40, 52, 96), "Sage": (150, 170, 140), "Charcoal": (64, 64, 70),
+                    "Oat": (214, 200, 170), "Rust": (170, 84, 50), "Yellow": (236, 196, 40), "Black": (30, 30, 34),
+                    "Sand": (210, 190, 150), "Sky": (140, 180, 220), "Grey": (140, 140, 146), "Forest": (50, 100, 60),
+                    "Mustard": (200, 160, 40), "Heather": (150, 140, 160), "Plum": (110, 50, 90), "Indigo": (50, 60, 120)}
 ADJECTIVES = ["Classic", "Compact", "Deluxe", "Everyday", "Handmade", "Modern", "Rustic", "Travel", "Premium", "Eco", "Mini", "Heritage"]
 COLOURS = ["oak", "slate", "sage", "coral", "ivory", "charcoal", "amber", "teal"]
 PRODUCTS_PER_CATEGORY = 25
@@ -30,7 +46,8 @@ IMAGE_VARIANTS = 5
 
 
 class Command(BaseCommand):
-    help = "Load a deterministic demo catalog (8 categories, 200 products with images). Running it again adds nothing."
+    help = ("Load a deterministic demo catalog (9 categories, 208 products with images, clothing in sizes and colours). "
+            "Running it again adds nothing.")
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the catalog has categories.")
@@ -81,16 +98,52 @@ class Command(BaseCommand):
         # Batch writes, not a transaction per product: the whole catalog in seconds (slugs seeded before are
         # skipped, so running twice adds nothing).
         created = catalog_services.product_create_many(rows=rows, progress=advance)
+        created += self._clothing(existing, started, rng)
         progress.close()
         self.stdout.write(self.style.SUCCESS(
-            f"Demo catalog ready: {len(CATEGORIES)} categories, {total} products ({created} new)."))
+            f"Demo catalog ready: {len(CATEGORIES) + 1} categories, {total + len(CLOTHING[3])} products ({created} new)."))
 
-    def _image(self, slug: str, colour, variant: int) -> str:
-        path = f"demo/{slug}-{variant}.png"
+    def _clothing(self, existing: dict, started, rng) -> int:
+        """The clothing category: products with Size and Colour options, stock per variant, a picture per colour."""
+        name, slug, position, items = CLOTHING
+        category = existing.get(slug) or catalog_services.category_create(
+            name=name, slug=slug, position=position, description="Everyday clothing in every size, made to last.")
+        created = 0
+        for number, (title, price, sizes, colours) in enumerate(items):
+            product_slug = title.lower().replace(" ", "-")
+            if catalog_selectors.product_by_slug(slug=product_slug) is not None:
+                continue
+            pictures = {colour: self._picture(f"{product_slug}-{colour.lower()}", CLOTHING_COLOURS[colour], number)
+                        for colour in colours}
+            product = catalog_services.product_create(
+                name=title, slug=product_slug, price_cents=price, category_id=category.category_id, stock=0,
+                image=pictures[colours[0]], created_at=started + timedelta(hours=(24 - number) * 8, minutes=30),
+                description=(f"Our **{title.lower()}**, cut for every day.\n\n- Sizes {sizes[0]} to {sizes[-1]}\n"
+                             f"- {len(colours)} colour{'s' if len(colours) > 1 else ''}: {', '.join(colours)}\n"
+                             "- Made to last, easy to wash"))
+            product = catalog_services.product_options_set(
+                product_id=product.product_id, expected_version=product.version,
+                options=[("Size", sizes), ("Colour", colours)])
+            large = {"XL", "44-47", "44"}
+            catalog_services.product_variants_update(
+                product_id=product.product_id, expected_version=product.version,
+                changes={variant.variant_id: {"image": pictures[variant.values[1]],
+                                              "price_cents": price + 300 if variant.values[0] in large else None}
+                         for variant in product.variants})
+            catalog_services.variant_stock_load(product_id=product.product_id, counts={
+                variant.variant_id: rng.choice([0, 1, 3, 4, 8, 12, 20, 25]) for variant in product.variants})
+            created += 1
+        return created
+
+    def _picture(self, name: str, colour, seed: int) -> str:
+        path = f"demo/{name}.png"
         if not default_storage.exists(path):
-            shade = tuple(max(0, min(255, c + (variant - 2) * 14)) for c in colour)
-            default_storage.save(path, ContentFile(placeholder_png(width=800, height=600, colour=shade, seed=variant)))
+            default_storage.save(path, ContentFile(placeholder_png(width=800, height=600, colour=colour, seed=seed)))
         if not default_storage.exists(thumbnail_path(path, THUMBNAIL_WIDTHS[-1])):
             with default_storage.open(path) as original:
                 catalog_services.image_thumbnails_save(path=path, data=original.read())
         return path
+
+    def _image(self, slug: str, colour, variant: int) -> str:
+        shade = tuple(max(0, min(255, c + (variant - 2) * 14)) for c in colour)
+        return self._picture(f"{slug}-{variant}", shade, variant)
