@@ -1,8 +1,11 @@
 """CSV import of products and stock: a dry-run plan first, then one conditional write per row.
 
 The file has the columns of the product export (``product_id, name, slug,
-sku, category, price, stock, shown, description``; ``image`` and others are
-ignored; an older file's ``price_cents`` is read too). Prices are in the
+sku, category, price, stock, shown, description, variant``; ``image`` and others are
+ignored; an older file's ``price_cents`` is read too). A product with options
+has a row per variant, its option values in ``variant`` ("M / Blue"): that
+row's SKU, price and stock are the variant's, and the product's own fields
+are read from its first row. Prices are in the
 shop's currency with a decimal point (``12.50``). A row whose
 product_id exists updates that product; a row without one creates a
 product. Exporting and importing the same file changes nothing.
@@ -22,6 +25,7 @@ from django.core import signing
 import re
 
 from catalog import selectors, services
+from catalog.variants import variants_of
 from catalog.validators import slug_validator, sku_validator
 from shopsite.csv_cells import cell_unguard
 
@@ -46,6 +50,8 @@ class RowPlan:
     stock: int | None = None
     product_id: str = ""
     version: int | None = None  # of the product as this plan read it
+    variant_id: str = ""  # a variant row of a product with options
+    variant_seen: list | None = None  # the variant's [sku, price override, stock] as the preview read them
     errors: list[str] = field(default_factory=list)
     outcome: str = ""  # after applying: what happened
 
@@ -59,7 +65,7 @@ _COLUMN = {"price_cents": "price", "category_id": "category", "active": "shown"}
 
 
 def _shown(key: str, value):
-    if key == "price_cents" and isinstance(value, (int, float)):
+    if key in ("price_cents", "variant price") and isinstance(value, (int, float)):
         return price_text(int(value))
     if key == "category_id" and value:
         category = selectors.category_find(category_id=value)
@@ -183,6 +189,10 @@ def import_plan(*, text: str) -> tuple[list[RowPlan], str]:
             plan.action, plan.changes, plan.stock = "create", wanted, stock or 0
             continue
         plan.product_id, plan.version = product.product_id, product.version
+        if product.variants:
+            _variant_plan(plan, product=product, row=row, wanted=wanted, stock=stock, first=product.product_id not in seen)
+            seen.setdefault(product.product_id, [product.version, int(product.stock)])
+            continue
         seen[product.product_id] = [product.version, int(product.stock)]
         plan.changes = {key: (getattr(product, key), value) for key, value in wanted.items()
                         if getattr(product, key) != value}
@@ -191,6 +201,36 @@ def import_plan(*, text: str) -> tuple[list[RowPlan], str]:
             plan.stock = stock
         plan.action = "update" if plan.changes else "unchanged"
     return plans, signing.dumps({"text": text, "seen": seen}, salt=_SALT, compress=True)
+
+
+VARIANT_FIELDS = ("sku", "price_cents")
+
+
+def _variant_plan(plan: RowPlan, *, product, row: dict, wanted: dict, stock: int | None, first: bool) -> None:
+    """Plan a variant row: the variant's SKU, price and stock; the product's own fields on its first row only."""
+    values = tuple(value.strip() for value in row.get("variant", "").split("/"))
+    variant = next((v for v in variants_of(product) if tuple(x.casefold() for x in v.values)
+                    == tuple(x.casefold() for x in values)), None)
+    if variant is None:
+        plan.errors.append(f"“{product.name}” has no variant “{row.get('variant', '')[:60]}” (its rows name one each)")
+        plan.action = "error"
+        return
+    plan.variant_id = variant.variant_id
+    override = next(v.price_cents for v in product.variants if v.variant_id == variant.variant_id)
+    plan.variant_seen = [variant.sku, override, variant.stock]
+    plan.name = f"{plan.name} ({variant.short_label})"
+    product_fields = {key: value for key, value in wanted.items() if key not in VARIANT_FIELDS} if first else {}
+    plan.changes = {key: (getattr(product, key), value) for key, value in product_fields.items()
+                    if getattr(product, key) != value}
+    price = wanted["price_cents"] if wanted["price_cents"] != product.price_cents else None
+    if wanted["sku"] and wanted["sku"] != variant.sku:
+        plan.changes["variant sku"] = (variant.sku, wanted["sku"])
+    if price != override:
+        plan.changes["variant price"] = (variant.price_cents, wanted["price_cents"])
+    if stock is not None and stock != variant.stock:
+        plan.changes["stock"] = (variant.stock, stock)
+        plan.stock = stock
+    plan.action = "update" if plan.changes else "unchanged"
 
 
 def import_apply(*, token: str, actor: str) -> list[RowPlan]:
@@ -209,6 +249,8 @@ def import_apply(*, token: str, actor: str) -> list[RowPlan]:
             plan.outcome = "unchanged"
         elif plan.action == "create":
             plan.outcome = _create(plan, actor=actor)
+        elif plan.variant_id:
+            plan.outcome = _update_variant(plan, version=seen[plan.product_id][0], actor=actor, reason=reason)
         elif plan.product_id not in seen or seen[plan.product_id][0] != plan.version:
             plan.outcome = "stale: the product changed since the preview; nothing was changed"
         else:
@@ -247,6 +289,49 @@ def _update(plan: RowPlan, *, version: int, stock_seen: int, actor: str, reason:
         return "not updated: another product uses this slug"
     except services.SkuTaken:
         return "not updated: another product uses this SKU"
+    except selectors.ProductNotFound:
+        return "not updated: the product was deleted"
+    except selectors.CategoryNotFound:
+        return "not updated: its category was deleted"
+    return "updated: " + "; ".join(done)
+
+
+def _update_variant(plan: RowPlan, *, version: int, actor: str, reason: str) -> str:
+    """Apply a variant row: the product's own fields (its first row) with the version the preview read, then the
+    variant's SKU and price if they are still as previewed, then its stock conditioned on the previewed count."""
+    fields = {key: after for key, (_, after) in plan.changes.items() if key not in ("stock", "variant sku", "variant price")}
+    done = []
+    try:
+        if fields:
+            services.product_update(product_id=plan.product_id, expected_version=version, actor=actor, **fields)
+            done.append(", ".join(sorted(_COLUMN.get(key, key) for key in fields)))
+        edits = {}
+        if "variant sku" in plan.changes:
+            edits["sku"] = plan.changes["variant sku"][1]
+        if "variant price" in plan.changes:
+            product = selectors.product_find(product_id=plan.product_id)
+            wanted = plan.changes["variant price"][1]
+            edits["price_cents"] = wanted if product is None or wanted != product.price_cents else None
+        if edits:
+            product = selectors.product_find(product_id=plan.product_id)
+            if product is None:
+                raise selectors.ProductNotFound(plan.product_id)
+            current = next((v for v in product.variants or [] if v.variant_id == plan.variant_id), None)
+            if current is None or [current.sku, current.price_cents] != plan.variant_seen[:2]:
+                raise services.StaleEdit(product)
+            services.product_variants_update(product_id=plan.product_id, expected_version=product.version, actor=actor,
+                                             changes={plan.variant_id: edits})
+            done.append(", ".join(sorted("SKU" if key == "sku" else "price" for key in edits)))
+        if plan.stock is not None:
+            services.variant_stock_set(product_id=plan.product_id, variant_id=plan.variant_id, stock=plan.stock,
+                                       expected_stock=plan.variant_seen[2], reason=reason, actor=actor)
+            done.append(f"stock {plan.variant_seen[2]} → {plan.stock}")
+    except services.StaleEdit:
+        return "stale: the product changed since the preview" + (f" (after updating {done[0]})" if done else "")
+    except services.SlugTaken:
+        return "not updated: another product uses this slug"
+    except services.SkuTaken:
+        return "not updated: another product or variant uses this SKU"
     except selectors.ProductNotFound:
         return "not updated: the product was deleted"
     except selectors.CategoryNotFound:

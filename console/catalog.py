@@ -463,9 +463,11 @@ def product_export(request):
     found = (pages_all(selectors.product_search_staff, query=query) if query
              else pages_all(selectors.product_list_staff, **form.selector_filters()))
     header = ["product_id", "name", "slug", "sku", "category", "price", "stock", "shown", "description", "image",
-              "created_at"]
-    rows = ([p.product_id, p.name, p.slug, p.sku or "", categories.get(p.category_id, ""), imports.price_text(p.price_cents),
-             p.stock, "yes" if p.active else "no", p.description or "", _image_url(request, p.image),
-             p.created_at.isoformat()] for p in found)
+              "created_at", "variant"]
+    # One row per variant (a product without options is its one): the variant's SKU, price, stock and image, and
+    # its option values ("M / Blue") in the last column; the import reads them back.
+    rows = ([p.product_id, p.name, p.slug, v.sku or "", categories.get(p.category_id, ""), imports.price_text(v.price_cents),
+             v.stock, "yes" if p.active else "no", p.description or "", _image_url(request, v.image),
+             p.created_at.isoformat(), v.short_label] for p in found for v in variants_of(p))
     return csv_download(request, filename="products.csv", header=header, rows=rows,
                         back=reverse("console:product_list"))

@@ -76,3 +76,47 @@ def test_bad_options_and_matrix_input_get_messages_and_change_nothing(staff_clie
     stale = staff_client.post(f"{url}options/", {"version": product.version - 1, "name1": "Size", "values1": "XL"})
     assert stale.status_code == 409
     assert [v.sku for v in variants_of(selectors.product_find(product_id=product.product_id))] == ["BAD-S", "BAD-M"]
+
+
+def test_csv_export_has_a_row_per_variant_and_importing_it_back_changes_only_what_was_edited(staff_client):
+    import csv
+    import io
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog import services
+
+    product = make_product(name="Cap", slug="cap", sku="CAP", price_cents=1500, stock=0)
+    services.product_options_set(product_id=product.product_id, expected_version=product.version,
+                                 options=[("Size", ["S", "L"]), ("Colour", ["Red", "Blue"])])
+    make_product(name="Mug", slug="mug", sku="MUG", stock=3)
+    exported = staff_client.get("/staff/products/export.csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert sorted((row["sku"], row["variant"]) for row in rows) == [
+        ("CAP-L-BLUE", "L / Blue"), ("CAP-L-RED", "L / Red"), ("CAP-S-BLUE", "S / Blue"), ("CAP-S-RED", "S / Red"),
+        ("MUG", "")]
+
+    def upload(text):
+        preview = staff_client.post("/staff/products/import/", {"file": SimpleUploadedFile("p.csv", text.encode())})
+        return preview.content.decode()
+
+    assert upload(exported).count(">unchanged<") == 5
+    for row in rows:
+        if row["variant"] == "L / Blue":
+            row |= {"stock": "6", "price": "17.50", "sku": "CAP-LB"}
+        if row["variant"] == "S / Red":
+            row["variant"] = "XXL / Green"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    preview = upload(out.getvalue())
+    assert preview.count(">unchanged<") == 3 and "has no variant “XXL / Green”" in preview
+    token = re.search(r'name="token" value="([^"]+)"', preview).group(1)
+    applied = staff_client.post("/staff/products/import/", {"token": token}).content.decode()
+    assert "updated: SKU, price; stock 0 → 6" in applied, re.findall(r"<td[^>]*>([^<]*(?:updated|stale|skipped)[^<]*)<", applied)
+    cap = selectors.product_find(product_id=product.product_id)
+    large_blue = next(v for v in variants_of(cap) if v.values == ("L", "Blue"))
+    assert (large_blue.sku, large_blue.price_cents, large_blue.stock) == ("CAP-LB", 1750, 6) and cap.stock == 6
+    assert selectors.variant_find_by_sku(sku="CAP-LB") is not None
