@@ -1,7 +1,9 @@
 """The console's forms: the catalog's edit and import forms, the lists' filters, order status changes, webhooks."""
+import re
 from decimal import Decimal
 
 from django import forms
+from django.utils.text import slugify
 
 from catalog.images import ImageRefused, image_inspect
 from catalog.selectors import category_list
@@ -23,10 +25,11 @@ class CategoryForm(forms.Form):
 
 class ProductForm(forms.Form):
     name = forms.CharField(max_length=120)
-    slug = forms.CharField(max_length=120, validators=[slug_validator], help_text="Used in the web address.")
+    slug = forms.CharField(max_length=120, required=False, validators=[slug_validator],
+                           help_text="Used in the web address; left empty, it is made from the name.")
     sku = forms.CharField(
         label="SKU", max_length=40, required=False, validators=[sku_validator],
-        help_text="Your own article number (optional, unique): letters, digits, - _ . /",
+        help_text="Your own article number (unique): letters, digits, - _ . / — left empty, it is made from the slug.",
     )
     description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5}))
     price = forms.DecimalField(min_value=Decimal("0.01"), max_value=Decimal("100000"), decimal_places=2, max_digits=8)
@@ -44,6 +47,20 @@ class ProductForm(forms.Form):
 
     def clean_price(self):
         return int(self.cleaned_data["price"] * 100)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("slug") and "slug" not in self.errors and cleaned.get("name"):
+            slug = slugify(cleaned["name"])[:120].strip("-")
+            slug = re.sub(r"-{2,}", "-", slug.replace("_", "-"))
+            if slug:
+                cleaned["slug"] = slug
+            else:
+                self.add_error("slug", forms.ValidationError("Give a slug: the name has no letters to make one from.",
+                                                             code="required"))
+        elif not cleaned.get("slug") and "slug" not in self.errors:
+            self.add_error("slug", forms.ValidationError("This field is required.", code="required"))
+        return cleaned
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")

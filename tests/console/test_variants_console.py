@@ -120,3 +120,18 @@ def test_csv_export_has_a_row_per_variant_and_importing_it_back_changes_only_wha
     large_blue = next(v for v in variants_of(cap) if v.values == ("L", "Blue"))
     assert (large_blue.sku, large_blue.price_cents, large_blue.stock) == ("CAP-LB", 1750, 6) and cap.stock == 6
     assert selectors.variant_find_by_sku(sku="CAP-LB") is not None
+
+
+def test_a_new_product_without_a_slug_or_sku_gets_them_from_its_name(staff_client):
+    from tests.factories import make_category
+
+    kitchen = make_category(name="Kitchen")
+    response = staff_client.post("/staff/products/new/", {"name": "Crème Brûlée Torch!", "price": "19.00",
+                                                           "category_id": kitchen.category_id, "stock": 2,
+                                                           "active": "on"})
+    assert response.status_code == 302
+    product = selectors.product_by_slug(slug="creme-brulee-torch")
+    assert product is not None and product.sku == "CREME-BRULEE-TORCH"
+    refused = staff_client.post("/staff/products/new/", {"name": "!!!", "price": "19.00",
+                                                          "category_id": kitchen.category_id, "stock": 2})
+    assert refused.status_code == 400 and "the name has no letters" in refused.content.decode()
