@@ -2,6 +2,7 @@
 and Twitter tags, schema.org Product and BreadcrumbList JSON-LD."""
 import json
 import re
+from pathlib import Path
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -11,6 +12,7 @@ from tests.factories import make_category, make_product
 pytestmark = pytest.mark.usefixtures("tables")
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"  # the sitemaps.org schemas (tests/catalog/schemas)
 
 
 def test_robots_txt_names_the_sitemap_and_keeps_crawlers_off_machine_endpoints(client):
@@ -42,6 +44,23 @@ def test_the_sitemap_lists_every_shown_product_and_category_in_each_language(cli
     assert client.get("/sitemap-nothing.xml").status_code == 404
 
 
+def test_the_sitemap_and_its_index_validate_against_the_sitemaps_schemas(client):
+    import xmlschema
+
+    lamps = make_category(name="Lamps & Lights", slug="lamps")
+    make_product(category=lamps, name="Desk Lamp <b>", slug="desk-lamp")
+    index_schema = xmlschema.XMLSchema(str(SCHEMAS / "siteindex.xsd"))
+    urlset_schema = xmlschema.XMLSchema(str(SCHEMAS / "sitemap.xsd"))
+    index = client.get("/sitemap.xml").content.decode()
+    index_schema.validate(index)
+    for section in ("/sitemap-products.xml", "/sitemap-categories.xml"):
+        urlset_schema.validate(client.get(section).content.decode())
+    # The schemas are strict: a sitemap the shop must never send fails them.
+    bad = client.get("/sitemap-products.xml").content.decode().replace("<changefreq>", "<changefreq>sometimes", 1)
+    assert not urlset_schema.is_valid(bad)
+    assert not urlset_schema.is_valid(index)
+
+
 def _json_ld(page: str) -> list:
     [block] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
     return json.loads(block)
@@ -60,7 +79,7 @@ def test_the_product_page_describes_itself_to_search_engines_and_link_previews(c
     assert product_data["@type"] == "Product" and product_data["name"] == product.name
     [offer] = product_data["offers"]
     assert offer == {"@type": "Offer", "url": "http://testserver/products/desk-lamp/", "price": "45.50",
-                     "priceCurrency": "USD", "availability": "https://schema.org/LimitedAvailability"}
+                     "priceCurrency": "USD", "availability": "https://schema.org/LimitedAvailability", "sku": "DESK-LAMP"}
     assert [item["name"] for item in breadcrumbs["itemListElement"]] == ["Shop", "Lamps", product.name]
     french = client.get("/fr/products/desk-lamp/").content.decode()
     assert '<link rel="canonical" href="http://testserver/fr/products/desk-lamp/">' in french
