@@ -229,6 +229,13 @@ class SlugGuard(BaseModel):
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""
 
 
+class ProductImage(MapAttribute):
+    """One picture of a product's gallery, in the order shoppers see them, with its alt text."""
+
+    path = UnicodeAttribute()
+    alt = UnicodeAttribute(default="")
+
+
 class ProductOption(MapAttribute):
     """One of a product's options ("Size") with its values in the order shoppers see them."""
 
@@ -266,6 +273,7 @@ class Product(BaseModel):
     sku = UnicodeAttribute(null=True)  # the shop's own article number, unique (a guard item), upper-case
     stock_buckets = NumberAttribute(default=0)  # > 1: stock is spread over that many StockBucket items (a rush)
     stock_seq = NumberAttribute(null=True)  # spread stock: the buckets' change count the shown stock was summed at
+    images = ListAttribute(of=ProductImage, null=True)  # the gallery; ``image`` is its first (cards read that one)
     options = ListAttribute(of=ProductOption, null=True)  # none: the product is its own single variant
     variants = ListAttribute(of=ProductVariant, null=True)
     variant_stock = MapAttribute(null=True)  # {variant_id: units}; ``stock`` is their sum, changed in the same update

@@ -17,6 +17,7 @@ from catalog.models import (
     CategoryCounter,
     Product,
     ProductCategoryLabel,
+    ProductImage,
     ProductOption,
     ProductSku,
     ProductStock,
@@ -42,17 +43,17 @@ from catalog.stock import (
     stock_adjust,
     stock_spread,
     variant_stock_adjust,
-    variant_stock_current,
 )
 from catalog.variants import (
+    MAX_IMAGES,
     MAX_VARIANTS,
+    gallery_of,
     combinations,
     line_key,
     price_from_of,
     sku_from_slug,
     sku_suggest,
     variant_id_for,
-    variants_of,
 )
 from shopsite.audit import audit_add, audit_diff
 from shopsite.counters import tally_add
@@ -398,14 +399,20 @@ def product_update(*, product_id: str, expected_version: int, actor: str = "", *
     for field, value in changes.items():
         if field in PRODUCT_FIELDS:
             setattr(product, field, value if field != "sku" else (value or None))
+    if product.images and product.image != old_image:  # a new main picture replaces the gallery's first
+        if product.image:
+            product.images[0] = ProductImage(path=product.image, alt=product.images[0].alt)
+        else:
+            product.images = product.images[1:] or None
+            product.image = product.images[0].path if product.images else None
     product.updated_at = timezone.now()
     product.price_from_cents = price_from_of(product)
     _listing_attributes(product)
     _category_label(product)
-    fields = [*PRODUCT_FIELDS, "name_key", "category_name", "category_slug", "updated_at", "price_from_cents"]
+    fields = [*PRODUCT_FIELDS, "name_key", "category_name", "category_slug", "updated_at", "price_from_cents", "images"]
     actions = [getattr(Product, field).set(getattr(product, field)) for field in fields if getattr(product, field) is not None]
     actions += [getattr(Product, field).remove()
-                for field in ("image", "sku", "active_listing", "active_category", "price_from_cents")
+                for field in ("image", "sku", "active_listing", "active_category", "price_from_cents", "images")
                 if getattr(product, field) is None]
     diff = audit_diff(before=before, after=_audited(product))
     current = lambda: product_find(product_id=product_id)  # noqa: E731
@@ -694,31 +701,6 @@ def variant_stock_set(*, product_id: str, variant_id: str, stock: int, expected_
         raise StaleEdit(current) from cancelled
 
 
-def variants_stock_set_all(*, product_id: str, stock: int, reason: str, actor: str = "") -> int:
-    """Set every variant's stock to *stock* (staff's bulk action), each from the count just read; a sale in
-    between is read again. Returns how many variants changed."""
-    changed = 0
-    for variant in variants_of(product_find(product_id=product_id) or _missing(product_id)):
-        if not variant.variant_id:
-            continue
-        for _ in range(5):
-            current = variant_stock_current(product_id=product_id, variant_id=variant.variant_id)
-            if current == stock:
-                break
-            try:
-                variant_stock_set(product_id=product_id, variant_id=variant.variant_id, stock=stock,
-                                  expected_stock=current, reason=reason, actor=actor)
-                changed += 1
-                break
-            except StaleEdit:
-                continue
-    return changed
-
-
-def _missing(product_id: str):
-    raise ProductNotFound(product_id)
-
-
 def product_sku_assign(*, product_id: str) -> str | None:
     """Give a product that has none a SKU made from its slug (the upgrade of products from before every variant
     had one: check_integrity --fix). Returns the SKU, or None if it has one already or none was free."""
@@ -752,3 +734,43 @@ def variant_stock_load(*, product_id: str, counts: dict[str, int], actor: str = 
         audit_add(tx, subject=f"product#{product_id}", actor=actor, action="stock", reason="first stock of its variants",
                   changes={"stock": [0, sum(counts.values())]})
     catalog_cache_invalidate()
+
+
+class GalleryFull(Exception):
+    """A product has MAX_IMAGES pictures already."""
+
+
+def product_gallery_set(*, product_id: str, expected_version: int, images: list[tuple[str, str]],
+                        actor: str = "") -> Product:
+    """Save a product's gallery — [(stored path, alt text)] in the order shoppers see them — and make the first
+    its main picture (the one cards show); version-checked, audited. Files no longer used are deleted after."""
+    if len(images) > MAX_IMAGES:
+        raise GalleryFull()
+    product = product_find(product_id=product_id)
+    if product is None:
+        raise ProductNotFound(product_id)
+    if product.version != expected_version:
+        raise StaleEdit(product)
+    before = gallery_of(product)
+    gallery = [ProductImage(path=path, alt=alt.strip()[:200]) for path, alt in images]
+    product.images, product.image = gallery or None, gallery[0].path if gallery else None
+    product.updated_at = timezone.now()
+    actions = [Product.updated_at.set(product.updated_at)]
+    actions += [Product.images.set(gallery), Product.image.set(product.image)] if gallery else \
+        [Product.images.remove(), Product.image.remove()]
+    try:
+        with transaction() as tx:
+            tx.update(product, label="product", actions=actions)
+            audit_add(tx, subject=f"product#{product_id}", actor=actor, action="changed", changes={
+                "images": [", ".join(f"{image.alt or '(no alt)'}" for image in before) or None,
+                           ", ".join(alt or "(no alt)" for _, alt in images) or None]})
+    except TransactionCancelled as cancelled:
+        _raise_for(cancelled, current=lambda: product_find(product_id=product_id))
+    catalog_cache_invalidate()
+    kept = {path for path, _ in images} | {variant.image for variant in product.variants or [] if variant.image}
+    for image in before:
+        if image.path not in kept:
+            image_delete_unused(image.path)
+    saved = product_find(product_id=product_id)
+    _after_commit(product=saved, old_terms=_terms(saved))  # search cards carry the main picture
+    return saved

@@ -24,6 +24,7 @@ from catalog.models import stock_state_of
 MAX_OPTIONS = 3
 MAX_VALUES = 20  # values per option
 MAX_VARIANTS = 100  # per product: the item stays far below DynamoDB's 400 KB
+MAX_IMAGES = 10  # a product's gallery
 
 
 @dataclass(frozen=True)
@@ -148,3 +149,16 @@ def sku_from_slug(slug: str, *, attempt: int = 0) -> str:
     a SKU), with ``-2``, ``-3``… when that one is taken."""
     base = slug.upper()
     return base[:40] if not attempt else f"{base[:36]}-{attempt + 1}"
+
+
+@dataclass(frozen=True)
+class GalleryImage:
+    path: str
+    alt: str
+
+
+def gallery_of(product) -> list[GalleryImage]:
+    """A product's pictures in order; a product from before galleries has its one image (alt: its name)."""
+    if getattr(product, "images", None):
+        return [GalleryImage(path=image.path, alt=image.alt or product.name) for image in product.images]
+    return [GalleryImage(path=product.image, alt=product.name)] if product.image else []

@@ -16,7 +16,7 @@ from catalog import selectors
 from catalog.cache import catalog_cached
 from catalog.cards import grid_cache_key, grid_render
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path
-from catalog.variants import option_names, variant_by_sku, variant_default, variants_of
+from catalog.variants import gallery_of, option_names, variant_by_sku, variant_default, variants_of
 from shopsite.edge import edge_cacheable
 from shopsite.templatetags.shop import money
 from shopsite.pagination import page_or_first
@@ -127,7 +127,7 @@ def product_detail(request, slug):
         found = selectors.category_by_id(category_id=product.category_id)
         category = {"name": found.name, "slug": found.slug} if found else None
     return render(request, "catalog/product_detail.html", {
-        "product": product, "category": category, "chosen": chosen, "variants": variants,
+        "product": product, "category": category, "chosen": chosen, "variants": variants, "gallery": gallery_of(product),
         "options": [(f"o{number}", option.name, list(option.values), chosen.values[number] if chosen.values else "")
                     for number, option in enumerate(product.options or []) if names],
         "variant_data": _variant_data(variants) if names else None,
@@ -162,7 +162,9 @@ def _product_sharing(request, product, category, variants) -> dict:
     Product with an Offer per variant, and the BreadcrumbList), escaped for a <script> element. Variant URLs
     (``?sku=``) canonicalise to the product's."""
     url = request.build_absolute_uri(reverse("catalog:product_detail", kwargs={"slug": product.slug}))
-    image = request.build_absolute_uri(default_storage.url(thumbnail_path(product.image, 800))) if product.image else ""
+    images = [request.build_absolute_uri(default_storage.url(thumbnail_path(picture.path, 800)))
+              for picture in gallery_of(product)]
+    image = images[0] if images else ""
     offers = []
     for variant in variants:
         availability = {"sold_out": "OutOfStock", "low": "LimitedAvailability"}.get(variant.stock_state, "InStock")
@@ -176,7 +178,7 @@ def _product_sharing(request, product, category, variants) -> dict:
         offers.append(offer)
     item = {"@context": "https://schema.org", "@type": "Product", "name": product.name, "url": url,
             "description": product.description or product.name, "sku": product.sku or product.product_id,
-            "offers": offers, **({"image": [image]} if image else {})}
+            "offers": offers, **({"image": images} if images else {})}
     trail = [(gettext("Shop"), request.build_absolute_uri(reverse("catalog:home")))]
     if category:
         trail.append((category["name"], request.build_absolute_uri(

@@ -11,9 +11,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog import imports, selectors, services
 from catalog.stock import STOCK_BUCKETS
-from catalog.variants import MAX_OPTIONS, variants_of
+from catalog.variants import MAX_IMAGES, MAX_OPTIONS, gallery_of, variants_of
 from console.forms import (
     CategoryForm,
+    GalleryAddForm,
+    GalleryChangeForm,
     ImportForm,
     MoveCategoryForm,
     OptionsForm,
@@ -267,7 +269,8 @@ def _matrix_initial(product) -> list[dict]:
             for variant in variants_of(product)]
 
 
-def _product_page(request, product, stock_form, *, status=200, options_form=None, matrix=None, matrix_form=None):
+def _product_page(request, product, stock_form, *, status=200, options_form=None, matrix=None, matrix_form=None,
+                  gallery_form=None):
     category = selectors.category_by_id(category_id=product.category_id)
     variants = variants_of(product) if product.variants else []
     matrix = matrix or VariantRowFormSet(initial=_matrix_initial(product), prefix="v") if variants else None
@@ -276,6 +279,8 @@ def _product_page(request, product, stock_form, *, status=200, options_form=None
         "options_form": options_form or OptionsForm(initial=_options_initial(product)), "max_options": MAX_OPTIONS,
         "matrix": matrix, "matrix_rows": list(zip(variants, matrix.forms)) if matrix else [],
         "matrix_form": matrix_form or VariantMatrixForm(initial={"version": product.version}),
+        "gallery": gallery_of(product), "max_images": MAX_IMAGES,
+        "gallery_form": gallery_form or GalleryAddForm(initial={"version": product.version}),
         "audit": audit_list(subject=f"product#{product.product_id}", limit=AUDIT_LIMIT,
                             names={c.category_id: c.name for c in selectors.category_list()}),
         "audit_limit": AUDIT_LIMIT,
@@ -347,6 +352,60 @@ def product_stock(request, product_id):
             messages.success(request, f"Stock is now {stock}.")
         return redirect("console:product_detail", product_id=product_id)
     return _product_page(request, product, form, status=400)
+
+
+@staff_required
+@require_POST
+def product_gallery_add(request, product_id):
+    """Add a picture to the end of the product's gallery."""
+    product = _product_or_404(product_id)
+    form = GalleryAddForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _product_page(request, product, StockForm(), gallery_form=form, status=400)
+    images = [(image.path, image.alt) for image in gallery_of(product)]
+    if len(images) >= MAX_IMAGES:
+        form.add_error("image", f"A product has at most {MAX_IMAGES} pictures: remove one first.")
+        return _product_page(request, product, StockForm(), gallery_form=form, status=400)
+    upload = form.cleaned_data["image"]
+    path = services.image_save(upload=upload, kind=upload.image_kind)
+    try:
+        services.product_gallery_set(product_id=product_id, expected_version=form.cleaned_data["version"],
+                                     images=[*images, (path, form.cleaned_data["alt"])], actor=request.staff.email)
+    except (StaleEdit, services.GalleryFull):
+        services.image_delete_unused(path)
+        messages.error(request, "The product changed while you were adding the picture; nothing was added. Try again.")
+    else:
+        messages.success(request, "Picture added.")
+    return redirect("console:product_detail", product_id=product_id)
+
+
+@staff_required
+@require_POST
+def product_gallery_change(request, product_id):
+    """Change one picture of the gallery: its alt text, its place, or remove it."""
+    product = _product_or_404(product_id)
+    form = GalleryChangeForm(request.POST)
+    images = [(image.path, image.alt) for image in gallery_of(product)]
+    if not form.is_valid() or form.cleaned_data["index"] >= len(images):
+        messages.error(request, "That picture is not in the gallery any more (changed in another window?).")
+        return redirect("console:product_detail", product_id=product_id)
+    index, action = form.cleaned_data["index"], form.cleaned_data["action"]
+    if action == "alt":
+        images[index] = (images[index][0], form.cleaned_data["alt"])
+    elif action == "up" and index > 0:
+        images[index - 1], images[index] = images[index], images[index - 1]
+    elif action == "down" and index < len(images) - 1:
+        images[index + 1], images[index] = images[index], images[index + 1]
+    elif action == "remove":
+        del images[index]
+    try:
+        services.product_gallery_set(product_id=product_id, expected_version=form.cleaned_data["version"],
+                                     images=images, actor=request.staff.email)
+    except StaleEdit:
+        messages.error(request, "Someone changed this product meanwhile; nothing was changed. Here it is now.")
+    else:
+        messages.success(request, {"alt": "Alt text saved.", "remove": "Picture removed."}.get(action, "Picture moved."))
+    return redirect("console:product_detail", product_id=product_id)
 
 
 @staff_required

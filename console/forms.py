@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from catalog.images import ImageRefused, image_inspect
 from catalog.selectors import category_list
 from catalog.validators import sku_validator, slug_validator
-from catalog.variants import MAX_OPTIONS, MAX_VALUES, MAX_VARIANTS
+from catalog.variants import MAX_IMAGES, MAX_OPTIONS, MAX_VALUES, MAX_VARIANTS
 from customers.forms import STATUS_CHOICES
 from orders.selectors import ORDER_STATUSES
 from webhooks.selectors import EVENT_TYPES
@@ -89,12 +89,43 @@ class StockForm(forms.Form):
         return self.cleaned_data["delta"]
 
 
+class GalleryAddForm(forms.Form):
+    """A picture added to a product's gallery, with the words a screen reader says for it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**53)
+    image = forms.FileField(label="Add a picture", help_text="JPEG, PNG or WebP, at most 5 MB, at least 100 pixels a side.")
+    alt = forms.CharField(label="What it shows", max_length=200, required=False,
+                          help_text="Alt text, read out to people who cannot see it: “the tee in navy, from the back”.")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "gallery_%s")  # several forms on the product page: ids of its own
+        super().__init__(*args, **kwargs)
+
+    def clean_image(self):
+        upload = self.cleaned_data["image"]
+        try:
+            upload.image_kind = image_inspect(upload).kind
+        except ImageRefused as refused:
+            raise forms.ValidationError(str(refused), code=refused.code) from None
+        return upload
+
+
+class GalleryChangeForm(forms.Form):
+    """One picture of the gallery: its alt text, moved up or down, or removed."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**53)
+    index = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_IMAGES - 1)
+    alt = forms.CharField(label="Alt text", max_length=200, required=False)
+    action = forms.ChoiceField(choices=[("alt", "Save"), ("up", "Move up"), ("down", "Move down"), ("remove", "Remove")])
+
+
 class OptionsForm(forms.Form):
     """Up to three options, each a name and its values separated by commas, in the order shoppers see them."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**53)
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "options_%s")  # several forms on the product page: ids of its own
         super().__init__(*args, **kwargs)
         for number in range(1, MAX_OPTIONS + 1):
             self.fields[f"name{number}"] = forms.CharField(label=f"Option {number}", max_length=40, required=False,
@@ -164,6 +195,10 @@ class VariantMatrixForm(forms.Form):
                                  help_text="Leave empty to use the stock column.")
     reason = forms.CharField(max_length=200, required=False,
                              help_text="Why stock changed (a delivery, a count…): kept in the product's history.")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "matrix_%s")  # several forms on the product page: ids of its own
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         cleaned = super().clean()

@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from catalog import selectors as catalog_selectors
 from catalog.descriptions import description_html
 from catalog.images import thumbnail_path
-from catalog.variants import option_names, variants_of
+from catalog.variants import gallery_of, option_names, variants_of
 from graphapi.common import fail, page_size, paged, require, valid_id
 
 
@@ -115,11 +115,11 @@ def product_node(product) -> Product:
                 available=variant.available, options=[OptionValue(name=n, value=v) for n, v in zip(names, variant.values)],
                 image=image_node(variant.image, alt=f"{product.name} {variant.short_label}".strip()))
         for variant in variants_of(product) if variant.enabled]
-    image = image_node(product.image, alt=product.name)
+    images = [image_node(picture.path, alt=picture.alt) for picture in gallery_of(product)]
     return Product(id=product.product_id, slug=product.slug, name=product.name, description=product.description,
                    description_html=description_html(product.description), price_cents=int(product.price_cents),
                    price_from_cents=product.price_from_cents, currency=settings.SHOP_CURRENCY, stock=int(product.stock or 0),
-                   stock_state=product.stock_state, image=product.image, images=[image] if image else [],
+                   stock_state=product.stock_state, image=product.image, images=images,
                    options=[ProductOption(name=option.name, values=list(option.values)) for option in (product.options or [])
                             if names],
                    variants=variants, category_id=product.category_id)

@@ -16,7 +16,7 @@
         .replace(/[^a-z0-9\s-]/g, "").trim().replace(/[\s_-]+/g, "-").slice(0, 120).replace(/^-+|-+$/g, "");
     });
   }
-  var image = form.querySelector("#id_image");
+  var image = form.querySelector("input[type=file]");
   var preview = document.getElementById("image-preview");
   if (image && preview && window.URL && URL.createObjectURL) {
     image.addEventListener("change", function () {

@@ -44,6 +44,8 @@
       photo.srcset = variant.srcset;
       photo.src = variant.image;
       photo.alt = photo.alt.replace(/ \(.*\)$/, "") + " (" + variant.values.join(" / ") + ")";
+      var link = document.getElementById("photo-link");
+      if (link) { link.href = variant.image; }
     }
     if (variant.sku && window.history && window.history.replaceState) {
       var url = new URL(window.location.href);

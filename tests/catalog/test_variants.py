@@ -211,3 +211,69 @@ def test_sku_lookup_matches_case_insensitively():
     product = shirt()
     assert variant_by_sku(product, "tee-l-red").values == ("L", "Red")
     assert line_key(product_id="p", variant_id="") == "p" and line_key(product_id="p", variant_id="v") == "p.v"
+
+
+def test_variant_writes_refuse_what_cannot_be_and_write_nothing():
+    product = shirt()
+    with pytest.raises(StaleEdit):
+        catalog_services.product_options_set(product_id=product.product_id, expected_version=product.version - 1,
+                                             options=[("Size", ["S"])])
+    with pytest.raises(catalog_services.VariantsRefused):
+        catalog_services.product_options_set(product_id=product.product_id, expected_version=product.version,
+                                             options=[("A", [str(n) for n in range(11)]), ("B", [str(n) for n in range(11)])])
+    with pytest.raises(catalog_services.VariantsRefused):  # stock kept per variant cannot be spread
+        catalog_services.product_stock_spread(product_id=product.product_id, buckets=10)
+    with pytest.raises(catalog_selectors.ProductNotFound):
+        catalog_services.product_options_set(product_id="nope", expected_version=1, options=[])
+    with pytest.raises(catalog_selectors.ProductNotFound):
+        catalog_services.product_variants_update(product_id="nope", expected_version=1, changes={})
+    # Nothing to change: nothing written, the version stays.
+    same = catalog_services.product_variants_update(product_id=product.product_id, expected_version=product.version,
+                                                    changes={"unknown": {"sku": "X"}})
+    assert same.version == product.version
+    # A variant's stock set from a count that moved meanwhile is stale, never overwritten.
+    small = variant(product, "S", "Red")
+    catalog_services.variant_stock_set(product_id=product.product_id, variant_id=small.variant_id, stock=5, expected_stock=0)
+    with pytest.raises(StaleEdit):
+        catalog_services.variant_stock_set(product_id=product.product_id, variant_id=small.variant_id, stock=9,
+                                           expected_stock=0)
+    assert stock_of(product.product_id, "S", "Red") == 5
+    # A spread product must gather its stock before it gets options.
+    spread = make_product(sku="SPREAD", stock=20)
+    spread = catalog_services.product_stock_spread(product_id=spread.product_id, buckets=10)
+    with pytest.raises(catalog_services.VariantsRefused):
+        catalog_services.product_options_set(product_id=spread.product_id, expected_version=spread.version,
+                                             options=[("Size", ["S"])])
+    # Deleting a product with variants frees their SKUs.
+    catalog_services.product_delete(product_id=product.product_id)
+    assert catalog_selectors.variant_find_by_sku(sku="TEE-S-RED") is None
+    make_product(sku="TEE-S-RED")
+
+
+def test_a_gallery_holds_ten_pictures_and_a_new_main_picture_replaces_its_first():
+    from catalog.variants import MAX_IMAGES, gallery_of
+
+    product = make_product(sku="PICS", image="demo/a.png")
+    with pytest.raises(catalog_services.GalleryFull):
+        catalog_services.product_gallery_set(product_id=product.product_id, expected_version=product.version,
+                                             images=[(f"demo/{n}.png", "") for n in range(MAX_IMAGES + 1)])
+    with pytest.raises(catalog_selectors.ProductNotFound):
+        catalog_services.product_gallery_set(product_id="nope", expected_version=1, images=[])
+    with pytest.raises(StaleEdit):
+        catalog_services.product_gallery_set(product_id=product.product_id, expected_version=product.version + 1, images=[])
+    product = catalog_services.product_gallery_set(product_id=product.product_id, expected_version=product.version,
+                                                   images=[("demo/a.png", "front"), ("demo/b.png", "back")])
+    product = catalog_services.product_update(product_id=product.product_id, expected_version=product.version,
+                                              image="demo/c.png")
+    assert [(image.path, image.alt) for image in gallery_of(product)] == [("demo/c.png", "front"), ("demo/b.png", "back")]
+    product = catalog_services.product_update(product_id=product.product_id, expected_version=product.version, image=None)
+    assert [image.path for image in gallery_of(product)] == ["demo/b.png"] and product.image == "demo/b.png"
+    product = catalog_services.product_gallery_set(product_id=product.product_id, expected_version=product.version,
+                                                   images=[])
+    assert product.image is None and gallery_of(product) == []
+
+
+def test_the_sku_upgrade_leaves_products_with_a_sku_alone():
+    product = make_product(sku="HAS")
+    assert catalog_services.product_sku_assign(product_id=product.product_id) is None
+    assert catalog_services.product_sku_assign(product_id="nope") is None

@@ -135,3 +135,56 @@ def test_a_new_product_without_a_slug_or_sku_gets_them_from_its_name(staff_clien
     refused = staff_client.post("/staff/products/new/", {"name": "!!!", "price": "19.00",
                                                           "category_id": kitchen.category_id, "stock": 2})
     assert refused.status_code == 400 and "the name has no letters" in refused.content.decode()
+
+
+def _png(seed):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalog.images import placeholder_png
+
+    return SimpleUploadedFile(f"p{seed}.png", placeholder_png(width=400, height=300, colour=(10 * seed, 90, 120), seed=seed),
+                              content_type="image/png")
+
+
+def test_staff_build_a_gallery_with_alt_text_reorder_and_remove_and_shoppers_see_it(staff_client, client):
+    import json
+    import re
+
+    from catalog.variants import gallery_of
+
+    product = make_product(name="Lamp", slug="lamp", sku="LAMP")
+    url = f"/staff/products/{product.product_id}/"
+    for seed, alt in ((1, "the lamp, lit"), (2, "the lamp from the side"), (3, "")):
+        version = selectors.product_find(product_id=product.product_id).version
+        response = staff_client.post(f"{url}gallery/", {"version": version, "image": _png(seed), "alt": alt}, follow=True)
+        assert "Picture added." in response.content.decode()
+    product = selectors.product_find(product_id=product.product_id)
+    assert [image.alt for image in gallery_of(product)] == ["the lamp, lit", "the lamp from the side", "Lamp"]
+    first, second = gallery_of(product)[:2]
+    assert product.image == first.path
+    staff_client.post(f"{url}gallery/change/", {"version": product.version, "index": 1, "action": "up", "alt": ""})
+    product = selectors.product_find(product_id=product.product_id)
+    assert [image.path for image in gallery_of(product)][:2] == [second.path, first.path] and product.image == second.path
+    staff_client.post(f"{url}gallery/change/", {"version": product.version, "index": 2, "action": "alt",
+                                                "alt": "the lamp's switch"})
+    product = selectors.product_find(product_id=product.product_id)
+    assert gallery_of(product)[2].alt == "the lamp's switch"
+    stale = staff_client.post(f"{url}gallery/change/", {"version": product.version - 1, "index": 0, "action": "remove",
+                                                        "alt": ""}, follow=True)
+    assert "Someone changed this product meanwhile" in stale.content.decode()
+    assert len(gallery_of(selectors.product_find(product_id=product.product_id))) == 3
+    # Shoppers: the main picture links to itself (a lightbox with JavaScript), thumbnails say what they show.
+    page = client.get("/products/lamp/").content.decode()
+    assert page.count('class="gallery-thumbs"') == 1 and "Picture 3: the lamp&#x27;s switch" in page
+    assert 'id="photo-link"' in page and '<dialog class="lightbox"' in page
+    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert len(ld[0]["image"]) == 3
+    staff_client.post(f"{url}gallery/change/", {"version": product.version, "index": 0, "action": "remove", "alt": ""})
+    product = selectors.product_find(product_id=product.product_id)
+    assert len(gallery_of(product)) == 2 and product.image == first.path
+    # A bad picture: a message, nothing added.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = staff_client.post(f"{url}gallery/", {"version": product.version, "alt": "x",
+                                               "image": SimpleUploadedFile("x.png", b"not a picture")})
+    assert bad.status_code == 400 and len(gallery_of(selectors.product_find(product_id=product.product_id))) == 2

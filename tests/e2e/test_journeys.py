@@ -642,3 +642,111 @@ def test_search_and_languages_journey(journey):
     assert "Ajouté à votre panier." in page.content()
     j.shot("panier")
     assert j.validate_html() >= 8
+
+
+def test_variants_journey(journey, browser, streams):
+    """Staff give a tee sizes and colours and stock per variant; a shopper picks size and colour with JavaScript
+    (price, stock and address change in place) and without it (a form and a redirect), buys, and sees the variant
+    on the order, in the email and on the packing slip; every page at 1280 and 375 px, axe and the Nu checker."""
+    from django.core import mail
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    clothing = make_category(name="Clothing", slug="clothing")
+    data = placeholder_png(width=800, height=600, colour=(60, 90, 160), seed=3)
+    image = default_storage.save("demo/e2e-tee.png", ContentFile(data))
+    catalog_services.image_thumbnails_save(path=image, data=data)
+    tee = make_product(category=clothing, name="Trail Tee", slug="trail-tee", sku="TRAIL", price_cents=2500, stock=0,
+                       image=image, description="A **light** tee for long walks.")
+    owner = make_staff()
+
+    staff = journey("variants-staff")
+    page = staff.page
+    _staff_login(staff, owner)
+    staff.goto(f"/staff/products/{tee.product_id}/")
+    page.get_by_label("Option 1").fill("Size")
+    page.get_by_label("Values of option 1").fill("S, M, L")
+    page.get_by_label("Option 2").fill("Colour")
+    page.get_by_label("Values of option 2").fill("Red, Blue")
+    page.get_by_role("button", name="Save options").click()
+    staff.after_navigation()
+    assert "Options saved: 6 variants." in page.content()
+    page.get_by_label("Stock of M / Blue").fill("4")
+    page.get_by_label("Price of L / Red").fill("27.00")
+    page.get_by_label("Stock of L / Red").fill("0")
+    page.get_by_label("Why stock changed", exact=False).fill("first delivery")
+    page.get_by_role("button", name="Save variants").click()
+    staff.after_navigation()
+    assert "Variants saved." in page.content() and "TRAIL-M-BLUE" in page.content()
+    staff.shot("variant-matrix")
+
+    shopper = journey("variants-shopper")
+    page = shopper.page
+    shopper.goto("/categories/clothing/")
+    assert "From $25.00" in page.content()  # one variant costs more: the card says where prices start
+    page.get_by_role("link", name="Trail Tee").first.click()
+    shopper.after_navigation()
+    page.get_by_label("Size").select_option("L")
+    page.get_by_label("Colour").select_option("Red")
+    assert page.locator("#variant-price").inner_text() == "$27.00"
+    assert page.locator("#variant-stock").inner_text().strip() == "Sold out"
+    assert not page.locator("#add-to-cart").is_visible()
+    page.get_by_label("Size").select_option("M")
+    page.get_by_label("Colour").select_option("Blue")
+    assert page.locator("#variant-price").inner_text() == "$25.00"
+    assert "Only 4 left" in page.locator("#variant-stock").inner_text()
+    assert "sku=TRAIL-M-BLUE" in page.url and page.locator("#variant-sku").inner_text() == "TRAIL-M-BLUE"
+    shopper.axe()
+    shopper.shot("product-variant")
+    page.get_by_label("Quantity").fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+    shopper.after_navigation()
+    assert "Size: M, Colour: Blue" in page.content()
+    shopper.shot("cart")
+    page.get_by_role("link", name="Check out").click()
+    shopper.after_navigation()
+    page.get_by_label("Email").fill("walker@example.com")
+    page.get_by_label("Full name").fill("Wanda Walker")
+    page.get_by_label("Address line 1").fill("3 Ridge Road")
+    page.get_by_label("City").fill("Boulder")
+    page.get_by_label("Postal code").fill("80302")
+    page.get_by_label("Country").select_option("US")
+    page.get_by_role("button", name="Continue to review").click()
+    shopper.after_navigation()
+    assert "Size: M, Colour: Blue" in page.content()
+    page.get_by_role("button", name="Place order").click()
+    shopper.after_navigation()
+    assert "/checkout/done/" in page.url and "Size: M, Colour: Blue" in page.content()
+    shopper.shot("done")
+    streams.drain()
+    placed = [m for m in mail.outbox if m.to == ["walker@example.com"]]
+    assert placed and "Trail Tee (Size: M, Colour: Blue)" in placed[0].body
+
+    # Without JavaScript: the picker is a form; its choice leads to the variant's own address.
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
+    try:
+        plain = context.new_page()
+        plain.goto(shopper.url("/products/trail-tee/"))
+        plain.get_by_label("Size").select_option("S")
+        plain.get_by_label("Colour").select_option("Red")
+        plain.get_by_role("button", name="Show this choice").click()
+        plain.wait_for_load_state("load")
+        assert plain.url.endswith("/products/trail-tee/?sku=TRAIL-S-RED") and "Sold out" in plain.content()
+        plain.get_by_label("Size").select_option("M")
+        plain.get_by_label("Colour").select_option("Blue")
+        plain.get_by_role("button", name="Show this choice").click()
+        plain.wait_for_load_state("load")
+        assert "Only 2 left" in plain.content()
+        plain.get_by_role("button", name="Add to cart").click()
+        plain.wait_for_load_state("load")
+        assert "Size: M, Colour: Blue" in plain.content()
+    finally:
+        context.close()
+
+    from orders.models import Order
+
+    (order,) = list(Order.scan())
+    staff.goto(f"/staff/orders/{order.order_id}/packing-slip/")
+    assert "Size: M, Colour: Blue" in staff.page.content() and "SKU TRAIL-M-BLUE" in staff.page.content()
+    staff.shot("packing-slip")
+    assert staff.validate_html() >= 4 and shopper.validate_html() >= 6
