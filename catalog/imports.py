@@ -324,7 +324,8 @@ def _update_variant(plan: RowPlan, *, version: int, actor: str, reason: str) -> 
             done.append(", ".join(sorted("SKU" if key == "sku" else "price" for key in edits)))
         if plan.stock is not None:
             services.variant_stock_set(product_id=plan.product_id, variant_id=plan.variant_id, stock=plan.stock,
-                                       expected_stock=plan.variant_seen[2], reason=reason, actor=actor)
+                                       expected_stock=plan.variant_seen[2], reason=reason, actor=actor,
+                                       sku=plan.variant_seen[0])
             done.append(f"stock {plan.variant_seen[2]} → {plan.stock}")
     except services.StaleEdit:
         return "stale: the product changed since the preview" + (f" (after updating {done[0]})" if done else "")

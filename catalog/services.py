@@ -687,11 +687,12 @@ def product_variants_update(*, product_id: str, expected_version: int, changes: 
 
 
 def variant_stock_set(*, product_id: str, variant_id: str, stock: int, expected_stock: int, reason: str = "",
-                      actor: str = "") -> int:
-    """Set one variant's stock to *stock* if it is still *expected_stock* (StaleEdit otherwise); return it."""
+                      actor: str = "", sku: str = "") -> int:
+    """Set one variant's stock to *stock* if it is still *expected_stock* (StaleEdit otherwise); return it. *sku*
+    names the variant in the product's history."""
     try:
         return variant_stock_adjust(product_id=product_id, variant_id=variant_id, delta=stock - expected_stock,
-                                    reason=reason, actor=actor, expected_stock=expected_stock)
+                                    reason=reason, actor=actor, expected_stock=expected_stock, sku=sku)
     except TransactionCancelled as cancelled:
         if not cancelled.failed("stock"):
             raise

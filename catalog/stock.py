@@ -175,15 +175,15 @@ def variant_stock_current(*, product_id: str, variant_id: str) -> int:
 
 
 def variant_stock_adjust(*, product_id: str, variant_id: str, delta: int, reason: str = "", actor: str = "",
-                         expected_stock: int | None = None) -> int:
+                         expected_stock: int | None = None, sku: str = "") -> int:
     """Staff's change of one variant's stock, with its audit entry in the same transaction; return the new count.
     With *expected_stock* only if the count is still that (a sale in between is never overwritten)."""
     with transaction() as tx:
         variant_stock_change(tx, product_id=product_id, deltas={variant_id: delta}, label="stock",
                              expected={variant_id: expected_stock} if expected_stock is not None else None)
         audit_add(tx, subject=f"product#{product_id}", actor=actor, action="stock", reason=reason,
-                  changes={f"stock of {variant_id}": [expected_stock, expected_stock + delta]} if expected_stock is not None
-                  else {f"stock of {variant_id}": ["", f"{delta:+d}"]})
+                  changes={f"stock of {sku or variant_id}": [expected_stock, expected_stock + delta]}
+                  if expected_stock is not None else {f"stock of {sku or variant_id}": ["", f"{delta:+d}"]})
     return variant_stock_current(product_id=product_id, variant_id=variant_id)
 
 

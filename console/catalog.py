@@ -473,7 +473,8 @@ def product_variants(request, product_id):
             continue
         try:
             services.variant_stock_set(product_id=product_id, variant_id=row["variant_id"], stock=wanted,
-                                       expected_stock=row["stock_was"], reason=reason, actor=request.staff.email)
+                                       expected_stock=row["stock_was"], reason=reason, actor=request.staff.email,
+                                       sku=row["sku"].upper())
         except StaleEdit:
             stale.append(row["sku"])
     if stale:

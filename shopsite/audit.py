@@ -79,6 +79,12 @@ def _value(field: str, value, names: dict[str, str]):
     return value
 
 
+def _label(field: str) -> str:
+    """A field as staff read it: "price_cents" → "Price cents", "stock of TEE-M" keeps the SKU's case."""
+    text = field.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
 def audit_list(*, subject: str, limit: int = 20, names: dict[str, str] | None = None) -> list[AuditRow]:
     """The latest *limit* entries for *subject*, newest first: one Query. Fields read as staff know them
     (labels, money, yes/no, *names* for the ids they reference: a category's id → its name)."""
@@ -86,7 +92,7 @@ def audit_list(*, subject: str, limit: int = 20, names: dict[str, str] | None = 
     rows = []
     for entry in AuditEntry.query(subject, scan_index_forward=False, limit=limit, page_size=limit):
         changes = json.loads(entry.changes or "{}")
-        shown = [(FIELD_LABELS.get(field, field.replace("_", " ").capitalize()),
+        shown = [(FIELD_LABELS.get(field, _label(field)),
                   _value(field, pair[0], names), _value(field, pair[1], names))
                  for field, pair in changes.items()
                  if not (entry.action == "created" and field in NOT_SHOWN_ON_CREATE)]

@@ -22,7 +22,9 @@
     image.addEventListener("change", function () {
       var file = image.files && image.files[0];
       if (!file) { preview.hidden = true; return; }
-      preview.querySelector("img").src = URL.createObjectURL(file);
+      var img = preview.querySelector("img") || preview.appendChild(document.createElement("img"));
+      img.alt = "The chosen picture, before it is uploaded";
+      img.src = URL.createObjectURL(file);
       preview.hidden = false;
     });
   }

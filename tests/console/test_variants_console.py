@@ -48,7 +48,7 @@ def test_staff_add_options_then_edit_the_matrix_and_set_stock_for_all(staff_clie
     product = selectors.product_find(product_id=product.product_id)
     assert [v.stock for v in variants_of(product)] == [3] * 6 and product.stock == 18
     history = staff_client.get(url).content.decode()
-    assert "Reason: count" in history and "Variants added" in history
+    assert "Reason: count" in history and "Variants added" in history and "Stock of HOOD-S-BLK" in history
 
 
 def test_bad_options_and_matrix_input_get_messages_and_change_nothing(staff_client):
