@@ -263,17 +263,30 @@ def _options_initial(product) -> dict:
 
 
 def _matrix_initial(product) -> list[dict]:
+    own = {variant.variant_id: variant.image for variant in product.variants or []}
     return [{"variant_id": variant.variant_id, "sku": variant.sku, "stock": variant.stock, "stock_was": variant.stock,
-             "enabled": variant.enabled,
+             "enabled": variant.enabled, "weight": variant.weight_grams, "image": own.get(variant.variant_id) or "",
              "price": f"{variant.price_cents / 100:.2f}" if variant.price_cents != product.price_cents else None}
             for variant in variants_of(product)]
+
+
+def _pictures(product) -> list[tuple[str, str]]:
+    """What a variant's picture may be: the gallery's, and any a variant has that the gallery no longer holds."""
+    pictures = [(image.path, image.alt) for image in gallery_of(product)]
+    known = {path for path, _ in pictures}
+    for variant in product.variants or []:
+        if variant.image and variant.image not in known:
+            pictures.append((variant.image, f"{' / '.join(variant.values)}'s own"))
+            known.add(variant.image)
+    return pictures
 
 
 def _product_page(request, product, stock_form, *, status=200, options_form=None, matrix=None, matrix_form=None,
                   gallery_form=None):
     category = selectors.category_by_id(category_id=product.category_id)
     variants = variants_of(product) if product.variants else []
-    matrix = matrix or VariantRowFormSet(initial=_matrix_initial(product), prefix="v") if variants else None
+    matrix = matrix or VariantRowFormSet(initial=_matrix_initial(product), prefix="v",
+                                         form_kwargs={"pictures": _pictures(product)}) if variants else None
     return render(request, "staff/catalog/product_detail.html", {
         "product": product, "category": category, "stock_form": stock_form,
         "options_form": options_form or OptionsForm(initial=_options_initial(product)), "max_options": MAX_OPTIONS,
@@ -445,7 +458,8 @@ def product_variants(request, product_id):
     """The variant matrix: SKUs, prices, on sale (one version-checked write) and stock per variant (each change
     conditioned on the count the page showed, so a sale in between is never overwritten)."""
     product = _product_or_404(product_id)
-    matrix, form = VariantRowFormSet(request.POST, prefix="v"), VariantMatrixForm(request.POST)
+    matrix = VariantRowFormSet(request.POST, prefix="v", form_kwargs={"pictures": _pictures(product)})
+    form = VariantMatrixForm(request.POST)
     known = {variant.variant_id for variant in variants_of(product)}
     rows = [row.cleaned_data for row in matrix.forms] if matrix.is_valid() else []
     if not (matrix.is_valid() and form.is_valid()) or any(row["variant_id"] not in known for row in rows):
@@ -453,7 +467,8 @@ def product_variants(request, product_id):
             form.add_error(None, "The variants changed since the page was shown; these are the current ones.")
             matrix = None
         return _product_page(request, product, StockForm(), matrix=matrix, matrix_form=form, status=400)
-    changes = {row["variant_id"]: {"sku": row["sku"], "enabled": row["enabled"], "price_cents": row["price"]}
+    changes = {row["variant_id"]: {"sku": row["sku"], "enabled": row["enabled"], "price_cents": row["price"],
+                                   "weight_grams": row["weight"], "image": row["image"] or None}
                for row in rows}
     try:
         services.product_variants_update(product_id=product_id, expected_version=form.cleaned_data["version"],

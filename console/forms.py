@@ -176,7 +176,14 @@ class VariantRowForm(forms.Form):
                                decimal_places=2, max_digits=8)
     stock = forms.IntegerField(label="Stock", min_value=0, max_value=1_000_000)
     stock_was = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=1_000_000)
+    weight = forms.IntegerField(label="Weight (g)", required=False, min_value=1, max_value=1_000_000)
+    image = forms.ChoiceField(label="Picture", required=False)
     enabled = forms.BooleanField(label="On sale", required=False)
+
+    def __init__(self, *args, pictures=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["image"].choices = [("", "The product's"), *((path, f"{number}. {alt}"[:60])
+                                                                 for number, (path, alt) in enumerate(pictures, start=1))]
 
     def clean_price(self):
         price = self.cleaned_data.get("price")

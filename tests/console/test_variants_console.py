@@ -188,3 +188,22 @@ def test_staff_build_a_gallery_with_alt_text_reorder_and_remove_and_shoppers_see
     bad = staff_client.post(f"{url}gallery/", {"version": product.version, "alt": "x",
                                                "image": SimpleUploadedFile("x.png", b"not a picture")})
     assert bad.status_code == 400 and len(gallery_of(selectors.product_find(product_id=product.product_id))) == 2
+
+
+def test_the_matrix_sets_a_variant_weight_and_picture_from_the_gallery(staff_client):
+    from catalog import services
+
+    product = make_product(name="Scarf", slug="scarf", sku="SCARF", image="demo/scarf-red.png")
+    product = services.product_gallery_set(product_id=product.product_id, expected_version=product.version,
+                                           images=[("demo/scarf-red.png", "red"), ("demo/scarf-blue.png", "blue")])
+    product = services.product_options_set(product_id=product.product_id, expected_version=product.version,
+                                           options=[("Colour", ["Red", "Blue"])])
+    rows = rows_of(product)
+    rows[1] |= {"image": "demo/scarf-blue.png", "weight": 120}
+    staff_client.post(f"/staff/products/{product.product_id}/variants/", matrix_post(product, rows))
+    blue = variants_of(selectors.product_find(product_id=product.product_id))[1]
+    assert (blue.image, blue.weight_grams) == ("demo/scarf-blue.png", 120)
+    rows[0]["image"] = "demo/elsewhere.png"  # not one of its pictures
+    refused = staff_client.post(f"/staff/products/{product.product_id}/variants/",
+                                matrix_post(selectors.product_find(product_id=product.product_id), rows))
+    assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()

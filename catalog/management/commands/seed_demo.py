@@ -121,6 +121,9 @@ class Command(BaseCommand):
                 description=(f"Our **{title.lower()}**, cut for every day.\n\n- Sizes {sizes[0]} to {sizes[-1]}\n"
                              f"- {len(colours)} colour{'s' if len(colours) > 1 else ''}: {', '.join(colours)}\n"
                              "- Made to last, easy to wash"))
+            product = catalog_services.product_gallery_set(
+                product_id=product.product_id, expected_version=product.version,
+                images=[(path, f"The {title.lower()} in {colour.lower()}") for colour, path in pictures.items()])
             product = catalog_services.product_options_set(
                 product_id=product.product_id, expected_version=product.version,
                 options=[("Size", sizes), ("Colour", colours)])
