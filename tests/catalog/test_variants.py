@@ -277,3 +277,21 @@ def test_the_sku_upgrade_leaves_products_with_a_sku_alone():
     product = make_product(sku="HAS")
     assert catalog_services.product_sku_assign(product_id=product.product_id) is None
     assert catalog_services.product_sku_assign(product_id="nope") is None
+
+
+def test_a_product_with_variants_is_one_read_on_a_miss_and_its_listing_one_query(client, count_calls):
+    from django.core.cache import cache
+
+    product = shirt()
+    set_stock(product, ("M", "Blue"), 3)
+    cache.clear()
+    with count_calls() as calls:
+        assert client.get(f"/products/{product.slug}/?sku=TEE-M-BLUE").status_code == 200
+    assert calls == ["Query"]  # the product with every variant, its stock and pictures: one item (budget: 2)
+    with count_calls() as calls:
+        client.get(f"/products/{product.slug}/?sku=TEE-S-RED")
+    assert calls == []  # another variant of a cached product: no read
+    cache.clear()
+    with count_calls() as calls:
+        page = client.get("/products/").content.decode()
+    assert calls == ["Query"] and "Tee" in page
