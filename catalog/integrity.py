@@ -6,7 +6,18 @@ from collections import Counter
 from typing import Iterator
 
 from catalog import search
-from catalog.models import Category, CategoryCounter, Product, ProductCategoryLabel, ProductStock, SearchTerm, SlugGuard
+from catalog.attributes import facet_keys
+from catalog.models import (
+    Category,
+    CategoryCounter,
+    FacetCard,
+    Product,
+    ProductCategoryLabel,
+    ProductStock,
+    ProductType,
+    SearchTerm,
+    SlugGuard,
+)
 from catalog.selectors import PRODUCTS_TALLY, is_spread
 from catalog.variants import line_key, price_from_of
 from shopsite.integrity import Finding, register, tally_findings
@@ -138,3 +149,47 @@ def variant_stock() -> Iterator[Finding]:
 
             yield Finding("variant prices", f"{product.slug} shows from {product.price_from_cents}, not {price_from_of(product)}",
                           repair=repair_price)
+
+
+@register
+def facet_cards() -> Iterator[Finding]:
+    """Every shown product of a type has a facet card per facet value it has (with its card's fields), none else;
+    every category knows the types of its products (its page's facets)."""
+    categories, products = _owners()
+    types = {product_type.type_id: product_type for product_type in ProductType.scan()}
+    stored: dict[str, set[tuple[str, str]]] = {}
+    stale: set[str] = set()
+    for card in FacetCard.scan():
+        stored.setdefault(card.product_id, set()).add((card.facet, card.sort_key))
+        product = products.get(card.product_id)
+        if product is not None and (card.name, card.slug, card.price_cents, card.image) != (
+                product.name, product.slug, product.price_cents, product.image):
+            stale.add(card.product_id)
+    for product_id in set(stored) | set(products):
+        product = products.get(product_id)
+        sort_key = f"{product.name_key}#{product_id}" if product else ""
+        wanted = {(key, sort_key) for key in facet_keys(product, types.get(product.type_id))} if product else set()
+        have = stored.get(product_id, set())
+        if wanted != have or product_id in stale:
+            def repair(product=product, extra=have - wanted, product_id=product_id):
+                from catalog.services import facet_cards_write
+
+                if product is None:
+                    with FacetCard.batch_write() as batch:
+                        for facet, key in extra:
+                            batch.delete(FacetCard(facet, key))
+                else:
+                    facet_cards_write(product=product, remove=extra)
+
+            yield Finding("facet cards", f"product {product_id}: {len(wanted - have)} facet cards missing, "
+                          f"{len(have - wanted)} extra", repair=repair)
+    known: dict[str, set[str]] = {}
+    for product in products.values():
+        if product.type_id:
+            known.setdefault(product.category_id, set()).add(product.type_id)
+    for category_id, type_ids in known.items():
+        category = categories.get(category_id)
+        if category is not None and not type_ids <= set(category.type_ids or ()):
+            yield Finding("category types", f"{category.slug} does not know its products' types",
+                          repair=lambda cid=category_id, ids=type_ids: CategoryCounter(cid).update(
+                              actions=[CategoryCounter.type_ids.add(ids)], condition=CategoryCounter.category_id.exists()))

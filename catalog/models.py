@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -196,6 +197,7 @@ class Category(BaseModel):
     description = UnicodeAttribute(default="")
     position = NumberAttribute(default=0)
     product_count = NumberAttribute(default=0)
+    type_ids = UnicodeSetAttribute(null=True)  # the product types its products have had: its page's facets
     listing = UnicodeAttribute(default="all")
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
@@ -207,12 +209,72 @@ class Category(BaseModel):
     listing_index = CategoryListIndex()
 
 
+class AttributeDef(MapAttribute):
+    """One attribute of a product type: text, a number (with its unit) or a choice among ordered values;
+    a choice may be a facet, a filter on category pages."""
+
+    code = UnicodeAttribute()  # slug of its name: the key in Product.attributes and in facet URLs
+    name = UnicodeAttribute()
+    kind = UnicodeAttribute()  # "text", "number" or "choice"
+    values = ListAttribute(of=UnicodeAttribute, null=True)
+    unit = UnicodeAttribute(null=True)
+    facet = BooleanAttribute(default=False)
+
+
+class ProductTypeListIndex(GlobalSecondaryIndex):
+    """Every product type in one partition, by name: the type list is one Query."""
+
+    listing = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute(range_key=True)
+
+    class Meta:
+        index_name = "listing-index"
+        projection = AllProjection()
+
+
+@register("product-types")
+class ProductType(BaseModel):
+    """A kind of product (Clothing, Lamp…) and the attributes its products are described by."""
+
+    type_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    attributes = ListAttribute(of=AttributeDef, default=list)
+    listing = UnicodeAttribute(default="all")
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+
+    listing_index = ProductTypeListIndex()
+
+
+@register("facet-cards")
+class FacetCard(BaseModel):
+    """One item per (category, choice attribute that is a facet, value, shown product), with what a card shows:
+    a category page filtered by a facet is one Query of one partition, by name. Written after each product write,
+    as search terms are; check_integrity repairs them."""
+
+    facet = UnicodeAttribute(hash_key=True)  # "<category_id>#<attribute code>#<folded value>"
+    sort_key = UnicodeAttribute(range_key=True)  # "<name_key>#<product_id>"
+    product_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    price_cents = NumberAttribute()
+    price_from_cents = NumberAttribute(null=True)
+    image = UnicodeAttribute(null=True)
+
+    class Meta:
+        """Table name and endpoint come from shopsite.dynamodb.register and configure."""
+
+
 @register("categories", view=True)
 class CategoryCounter(BaseModel):
-    """The categories table seen through ``product_count`` only (no version bump on product moves)."""
+    """The categories table seen through ``product_count`` and ``type_ids`` only (no version bump on product moves)."""
 
     category_id = UnicodeAttribute(hash_key=True)
     product_count = NumberAttribute(default=0)
+    type_ids = UnicodeSetAttribute(null=True)
 
     class Meta:
         """Table name and endpoint come from shopsite.dynamodb.register and configure."""
@@ -274,6 +336,8 @@ class Product(BaseModel):
     stock_buckets = NumberAttribute(default=0)  # > 1: stock is spread over that many StockBucket items (a rush)
     stock_seq = NumberAttribute(null=True)  # spread stock: the buckets' change count the shown stock was summed at
     images = ListAttribute(of=ProductImage, null=True)  # the gallery; ``image`` is its first (cards read that one)
+    type_id = UnicodeAttribute(null=True)  # its ProductType: the attributes it is described by
+    attributes = MapAttribute(null=True)  # {attribute code: value (text, number or one of the choice's values)}
     options = ListAttribute(of=ProductOption, null=True)  # none: the product is its own single variant
     variants = ListAttribute(of=ProductVariant, null=True)
     variant_stock = MapAttribute(null=True)  # {variant_id: units}; ``stock`` is their sum, changed in the same update

@@ -10,7 +10,8 @@ from pynamodb.exceptions import DoesNotExist
 from catalog import search
 from catalog.cache import catalog_cached
 from catalog.cards import CARD_ATTRIBUTES, ProductCard, card_from_item
-from catalog.models import LOW_STOCK, Category, Product, SearchTerm, SearchWord, SlugGuard, StockBucket
+from catalog.attributes import facet_key
+from catalog.models import LOW_STOCK, Category, FacetCard, Product, ProductType, SearchTerm, SearchWord, SlugGuard, StockBucket
 from catalog.variants import Variant, line_key_split, variant_of
 from shopsite.counters import tally_value
 from shopsite.cursors import cursor_decode, cursor_encode
@@ -165,6 +166,53 @@ def product_find(*, product_id: str) -> Product | None:
         return Product.get(product_id, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+def product_type_list() -> list[ProductType]:
+    """Every product type by name (one Query, cached)."""
+    return catalog_cached("product-types", loader=lambda: list(ProductType.listing_index.query("all")))
+
+
+def product_types_by_id() -> dict[str, ProductType]:
+    return {product_type.type_id: product_type for product_type in product_type_list()}
+
+
+def product_type_find(*, type_id: str) -> ProductType | None:
+    """A product type straight from the table (staff edits), or None."""
+    if not type_id or len(type_id) > 64:
+        return None
+    try:
+        return ProductType.get(type_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+@dataclass(frozen=True)
+class Facet:
+    code: str
+    name: str
+    values: tuple[str, ...]
+
+
+def category_facets(*, category) -> list[Facet]:
+    """The facets a category page offers: the facet attributes of the types its products have had (both from
+    cached lists: no read beyond the page's own)."""
+    types = product_types_by_id()
+    facets: dict[str, Facet] = {}
+    for type_id in sorted(category.type_ids or ()):
+        for attribute in getattr(types.get(type_id), "attributes", []):
+            if attribute.facet and attribute.kind == "choice" and attribute.code not in facets:
+                facets[attribute.code] = Facet(code=attribute.code, name=attribute.name, values=tuple(attribute.values or ()))
+    return list(facets.values())
+
+
+def product_list_for_facet(*, category_id: str, code: str, value: str, cursor: str | None = None,
+                           limit: int = PAGE_SIZE) -> Page:
+    """A category's shown products with one facet value, by name: one Query of that value's partition."""
+    key = facet_key(category_id=category_id, code=code, value=value)
+    return catalog_cached(
+        "facet", key, cursor, limit,
+        loader=lambda: query_page(FacetCard, key, scope=f"facet:{key}", cursor=cursor, limit=limit, forward=True))
 
 
 def variant_find_by_sku(*, sku: str) -> tuple[Product, Variant] | None:

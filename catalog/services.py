@@ -12,15 +12,19 @@ from django.utils import timezone
 from catalog import search
 from catalog.cache import catalog_cache_invalidate
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path, thumbnails_make
+from catalog.attributes import MAX_ATTRIBUTES, attribute_code, facet_keys
 from catalog.models import (
+    AttributeDef,
     Category,
     CategoryCounter,
+    FacetCard,
     Product,
     ProductCategoryLabel,
     ProductImage,
     ProductOption,
     ProductSku,
     ProductStock,
+    ProductType,
     ProductVariant,
     SearchTerm,
     SearchWord,
@@ -34,6 +38,8 @@ from catalog.selectors import (
     category_list,
     name_key_for,
     product_find,
+    product_type_find,
+    product_types_by_id,
     sku_normalise,
 )
 from catalog.stock import (
@@ -209,7 +215,8 @@ def _terms(product: Product) -> set[str]:
     return search.terms_for(name=product.name, description=product.description) if product.active else set()
 
 
-def _after_commit(*, product: Product, old_terms: frozenset[str] = frozenset(), old_image: str | None = None) -> None:
+def _after_commit(*, product: Product, old_terms: frozenset[str] = frozenset(), old_image: str | None = None,
+                  old_facets: frozenset[tuple[str, str]] = frozenset()) -> None:
     """The follow-up work of a committed product write: cache, search terms, an image nothing uses.
 
     The write already happened, so a failure here must not tell the person it
@@ -220,6 +227,7 @@ def _after_commit(*, product: Product, old_terms: frozenset[str] = frozenset(), 
     catalog_cache_invalidate()
     try:
         search_terms_write(product_id=product.product_id, product=product, remove=set(old_terms))
+        facet_cards_write(product=product, remove=set(old_facets))
         if old_image and old_image != product.image:
             image_delete_unused(old_image)
     except Exception:  # noqa: BLE001 - anything: the product write stands, repair comes later
@@ -395,7 +403,7 @@ def product_update(*, product_id: str, expected_version: int, actor: str = "", *
     if product.version != expected_version:
         raise StaleEdit(product)
     old_slug, old_category, old_image, old_terms = product.slug, product.category_id, product.image, _terms(product)
-    old_sku, before = product.sku, _audited(product)
+    old_sku, before, old_facets = product.sku, _audited(product), _facet_items(product)
     for field, value in changes.items():
         if field in PRODUCT_FIELDS:
             setattr(product, field, value if field != "sku" else (value or None))
@@ -442,7 +450,7 @@ def product_update(*, product_id: str, expected_version: int, actor: str = "", *
                 _category_count_add(tx, category_id=product.category_id, delta=1, label="new-category")
     except TransactionCancelled as cancelled:
         _raise_for(cancelled, current=current)
-    _after_commit(product=product, old_terms=old_terms, old_image=old_image)
+    _after_commit(product=product, old_terms=old_terms, old_image=old_image, old_facets=old_facets)
     return product
 
 
@@ -465,10 +473,10 @@ def product_delete(*, product_id: str, actor: str = "") -> None:
                       changes={"name": [product.name, None]})
     except TransactionCancelled as cancelled:
         _raise_for(cancelled, current=lambda: product_find(product_id=product_id))
-    old_terms = _terms(product)
+    old_terms, old_facets = _terms(product), _facet_items(product)
     product.active = False
     product.image, image = None, product.image
-    _after_commit(product=product, old_terms=old_terms, old_image=image)
+    _after_commit(product=product, old_terms=old_terms, old_image=image, old_facets=old_facets)
 
 
 def product_stock_adjust(*, product_id: str, delta: int, reason: str = "", actor: str = "",
@@ -775,3 +783,127 @@ def product_gallery_set(*, product_id: str, expected_version: int, images: list[
     saved = product_find(product_id=product_id)
     _after_commit(product=saved, old_terms=_terms(saved))  # search cards carry the main picture
     return saved
+
+
+# Product types, attributes and facets (catalog.attributes says how they fit together)
+
+class TypeRefused(Exception):
+    """A product type or attribute values that cannot be saved as asked (the message says why)."""
+
+
+def _attribute_defs(attributes: list[dict]) -> list[AttributeDef]:
+    defs, codes = [], set()
+    for attribute in attributes[:MAX_ATTRIBUTES]:
+        code = attribute_code(attribute["name"])
+        if not code or code in codes:
+            raise TypeRefused(f"Two attributes are both called “{attribute['name']}” (or it has no letters).")
+        codes.add(code)
+        choice = attribute["kind"] == "choice"
+        defs.append(AttributeDef(code=code, name=attribute["name"].strip(), kind=attribute["kind"],
+                                 values=list(attribute.get("values") or []) if choice else None,
+                                 unit=(attribute.get("unit") or None) if attribute["kind"] == "number" else None,
+                                 facet=bool(attribute.get("facet")) and choice))
+    return defs
+
+
+def product_type_create(*, name: str, attributes: list[dict], actor: str = "") -> ProductType:
+    """Create a product type: its name and attributes ({name, kind, values, unit, facet}, in order)."""
+    product_type = ProductType(str(uuid.uuid4()), name=name.strip(), attributes=_attribute_defs(attributes),
+                               updated_at=timezone.now())
+    with transaction() as tx:
+        tx.save(product_type, label="type", condition=ProductType.type_id.does_not_exist())
+        audit_add(tx, subject=f"type#{product_type.type_id}", actor=actor, action="created",
+                  changes={"name": [None, product_type.name]})
+    catalog_cache_invalidate()
+    return product_type
+
+
+def product_type_update(*, type_id: str, expected_version: int, name: str, attributes: list[dict],
+                        actor: str = "") -> ProductType:
+    """Rename a type or change its attributes, if nobody saved it since *expected_version* (StaleEdit).
+    Products keep their values; a value of a removed attribute is no longer shown. Facet cards of the type's
+    products follow their next save (check_integrity --fix rewrites them now)."""
+    product_type = product_type_find(type_id=type_id)
+    if product_type is None:
+        raise ProductNotFound(type_id)
+    if product_type.version != expected_version:
+        raise StaleEdit(product_type)
+    product_type.name, product_type.attributes = name.strip(), _attribute_defs(attributes)
+    product_type.updated_at = timezone.now()
+    try:
+        with transaction() as tx:
+            tx.update(product_type, label="type", actions=[
+                ProductType.name.set(product_type.name), ProductType.attributes.set(product_type.attributes),
+                ProductType.updated_at.set(product_type.updated_at)])
+            audit_add(tx, subject=f"type#{type_id}", actor=actor, action="changed",
+                      changes={"attributes": [None, ", ".join(a.name for a in product_type.attributes)]})
+    except TransactionCancelled as cancelled:
+        raise StaleEdit(product_type_find(type_id=type_id)) from cancelled
+    catalog_cache_invalidate()
+    return product_type_find(type_id=type_id)
+
+
+def product_attributes_set(*, product_id: str, expected_version: int, type_id: str | None, values: dict,
+                           actor: str = "") -> Product:
+    """Give a product its type and attribute values ({code: text, number or one of the choice's values}; empty
+    ones are dropped), version-checked and audited; its category learns the type (its page's facets) in the
+    same transaction, and the facet cards follow."""
+    product = product_find(product_id=product_id)
+    if product is None:
+        raise ProductNotFound(product_id)
+    if product.version != expected_version:
+        raise StaleEdit(product)
+    product_type = product_type_find(type_id=type_id) if type_id else None
+    if type_id and product_type is None:
+        raise TypeRefused("That product type no longer exists.")
+    allowed = {attribute.code: attribute for attribute in (product_type.attributes if product_type else [])}
+    kept = {}
+    for code, value in values.items():
+        attribute = allowed.get(code)
+        if attribute is None or value in (None, ""):
+            continue
+        if attribute.kind == "choice" and value not in (attribute.values or []):
+            raise TypeRefused(f"“{value}” is not one of {attribute.name}'s values.")
+        kept[code] = value
+    old_facets, before = _facet_items(product), product.attributes.as_dict() if product.attributes else {}
+    product.type_id, product.updated_at = type_id or None, timezone.now()
+    actions = [Product.updated_at.set(product.updated_at)]
+    actions.append(Product.type_id.set(product.type_id) if product.type_id else Product.type_id.remove())
+    actions.append(Product.attributes.set(kept) if kept else Product.attributes.remove())
+    try:
+        with transaction() as tx:
+            tx.update(product, label="product", actions=actions)
+            if product.type_id:
+                tx.update(CategoryCounter(product.category_id), label="category",
+                          actions=[CategoryCounter.type_ids.add({product.type_id})],
+                          condition=CategoryCounter.category_id.exists(), add_version_condition=False)
+            audit_add(tx, subject=f"product#{product_id}", actor=actor, action="changed",
+                      changes={"attributes": [", ".join(f"{k}: {v}" for k, v in before.items()) or None,
+                                              ", ".join(f"{k}: {v}" for k, v in kept.items()) or None]})
+    except TransactionCancelled as cancelled:
+        if cancelled.failed("category"):
+            raise CategoryNotFound() from cancelled
+        raise StaleEdit(product_find(product_id=product_id)) from cancelled
+    saved = product_find(product_id=product_id)
+    _after_commit(product=saved, old_terms=_terms(saved), old_facets=old_facets)
+    return saved
+
+
+def _facet_items(product: Product) -> frozenset[tuple[str, str]]:
+    """(facet, sort key) of the facet cards *product* has now."""
+    product_type = product_types_by_id().get(product.type_id) if product.type_id else None
+    sort_key = f"{product.name_key}#{product.product_id}"
+    return frozenset((key, sort_key) for key in facet_keys(product, product_type))
+
+
+def facet_cards_write(*, product: Product, remove: set[tuple[str, str]]) -> None:
+    """Write the facet cards *product* should have (with what its card shows now) and delete the *remove*d
+    ones it no longer has. Idempotent: check_integrity --fix calls it too."""
+    wanted = _facet_items(product) if product.type_id else frozenset()
+    with FacetCard.batch_write() as batch:
+        for facet, sort_key in remove - wanted:
+            batch.delete(FacetCard(facet, sort_key))
+        for facet, sort_key in wanted:
+            batch.save(FacetCard(facet, sort_key, product_id=product.product_id, name=product.name, slug=product.slug,
+                                 price_cents=product.price_cents, price_from_cents=product.price_from_cents,
+                                 image=product.image))

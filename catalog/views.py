@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from catalog import selectors
 from catalog.cache import catalog_cached
 from catalog.cards import grid_cache_key, grid_render
+from catalog.attributes import specifications
 from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path
 from catalog.variants import gallery_of, option_names, variant_by_sku, variant_default, variants_of
 from shopsite.edge import edge_cacheable
@@ -88,12 +89,26 @@ def category_detail(request, slug):
         raise Http404("No such category.")
     sort = _choice(request, "sort", CATEGORY_SORT_LABELS, "name")
     price = _choice(request, "price", [band[0] for band in selectors.PRICE_BANDS])
-    page, grid = _grid_page(request, selectors.product_list_for_category, category_id=category.category_id,
-                            sort=sort, price=price)
+    facets = selectors.category_facets(category=category)
+    code, _, value = request.GET.get("f", "").partition(":")
+    facet = next((found for found in facets if found.code == code and value in found.values), None)
+    if facet is not None:  # one facet value: its own partition, by name (sort and price bands do not apply)
+        page, grid = _grid_page(request, selectors.product_list_for_facet, category_id=category.category_id,
+                                code=code, value=value)
+        sort, price = "name", ""
+    else:
+        value = ""
+        page, grid = _grid_page(request, selectors.product_list_for_category, category_id=category.category_id,
+                                sort=sort, price=price)
+    here = reverse("catalog:category", kwargs={"slug": category.slug})
     return render(request, "catalog/category.html", {
         "category": category, "page": page, "grid": grid, "sort": sort, "sorts": CATEGORY_SORT_LABELS,
         "price": price, "price_bands": _price_bands(),
-        "extra_query": urlencode({key: value for key, value in (("sort", sort), ("price", price)) if value}),
+        "facets": [(found, [(choice, f"{here}?{urlencode({'f': f'{found.code}:{choice}'})}",
+                             facet is found and choice == value) for choice in found.values]) for found in facets],
+        "facet": facet, "facet_value": value,
+        "extra_query": urlencode({"f": f"{code}:{value}"} if facet is not None else
+                                 {key: v for key, v in (("sort", sort), ("price", price)) if v}),
     })
 
 
@@ -128,6 +143,8 @@ def product_detail(request, slug):
         category = {"name": found.name, "slug": found.slug} if found else None
     return render(request, "catalog/product_detail.html", {
         "product": product, "category": category, "chosen": chosen, "variants": variants, "gallery": gallery_of(product),
+        "specifications": specifications(product, selectors.product_types_by_id().get(product.type_id))
+        if product.type_id else [],
         "options": [(f"o{number}", option.name, list(option.values), chosen.values[number] if chosen.values else "")
                     for number, option in enumerate(product.options or []) if names],
         "variant_data": _variant_data(variants) if names else None,

@@ -14,6 +14,7 @@ from catalog.stock import STOCK_BUCKETS
 from catalog.variants import MAX_IMAGES, MAX_OPTIONS, gallery_of, variants_of
 from console.forms import (
     CategoryForm,
+    AttributeRowFormSet,
     GalleryAddForm,
     GalleryChangeForm,
     ImportForm,
@@ -21,7 +22,9 @@ from console.forms import (
     OptionsForm,
     ProductFilterForm,
     ProductForm,
+    ProductTypeForm,
     SetStockForm,
+    SpecificationsForm,
     StockForm,
     VariantMatrixForm,
     VariantRowFormSet,
@@ -281,8 +284,16 @@ def _pictures(product) -> list[tuple[str, str]]:
     return pictures
 
 
+def _spec_form(product, data=None) -> SpecificationsForm:
+    types = selectors.product_type_list()
+    chosen = next((t for t in types if t.type_id == product.type_id), None)
+    values = product.attributes.as_dict() if product.attributes else {}
+    return SpecificationsForm(data, types=types, product_type=chosen, initial={
+        "version": product.version, "type_id": product.type_id or "", **{f"attr_{k}": v for k, v in values.items()}})
+
+
 def _product_page(request, product, stock_form, *, status=200, options_form=None, matrix=None, matrix_form=None,
-                  gallery_form=None):
+                  gallery_form=None, spec_form=None):
     category = selectors.category_by_id(category_id=product.category_id)
     variants = variants_of(product) if product.variants else []
     matrix = matrix or VariantRowFormSet(initial=_matrix_initial(product), prefix="v",
@@ -293,6 +304,7 @@ def _product_page(request, product, stock_form, *, status=200, options_form=None
         "matrix": matrix, "matrix_rows": list(zip(variants, matrix.forms)) if matrix else [],
         "matrix_form": matrix_form or VariantMatrixForm(initial={"version": product.version}),
         "gallery": gallery_of(product), "max_images": MAX_IMAGES,
+        "spec_form": spec_form or _spec_form(product),
         "gallery_form": gallery_form or GalleryAddForm(initial={"version": product.version}),
         "audit": audit_list(subject=f"product#{product.product_id}", limit=AUDIT_LIMIT,
                             names={c.category_id: c.name for c in selectors.category_list()}),
@@ -365,6 +377,73 @@ def product_stock(request, product_id):
             messages.success(request, f"Stock is now {stock}.")
         return redirect("console:product_detail", product_id=product_id)
     return _product_page(request, product, form, status=400)
+
+
+@staff_required
+@require_POST
+def product_specifications(request, product_id):
+    """The product's type and its attribute values (a changed type shows its own attributes to fill in next)."""
+    product = _product_or_404(product_id)
+    form = _spec_form(product, request.POST)
+    if not form.is_valid():
+        return _product_page(request, product, StockForm(), spec_form=form, status=400)
+    type_id = form.cleaned_data["type_id"] or None
+    values = form.attribute_values() if type_id == product.type_id else {}
+    try:
+        services.product_attributes_set(product_id=product_id, expected_version=form.cleaned_data["version"],
+                                        type_id=type_id, values=values, actor=request.staff.email)
+    except services.TypeRefused as refused:
+        form.add_error(None, str(refused))
+        return _product_page(request, product, StockForm(), spec_form=form, status=400)
+    except StaleEdit:
+        messages.error(request, "Someone changed this product meanwhile; nothing was saved. Here it is now.")
+    else:
+        messages.success(request, "Specifications saved." if type_id == product.type_id or not type_id
+                         else "Product type set: fill in its attributes below.")
+    return redirect("console:product_detail", product_id=product_id)
+
+
+@staff_required
+@require_GET
+def product_type_list(request):
+    return render(request, "staff/catalog/type_list.html", {"types": selectors.product_type_list()})
+
+
+def _type_rows(product_type) -> list[dict]:
+    return [{"name": a.name, "kind": a.kind, "values": ", ".join(a.values or []), "unit": a.unit or "", "facet": a.facet}
+            for a in (product_type.attributes if product_type else [])]
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def product_type_edit(request, type_id=None):
+    """Create a product type, or change one: its name and attributes (empty rows are left out)."""
+    product_type = selectors.product_type_find(type_id=type_id) if type_id else None
+    if type_id and product_type is None:
+        raise Http404("No such product type.")
+    initial = {"name": product_type.name, "version": product_type.version} if product_type else {}
+    form = ProductTypeForm(request.POST or None, initial=initial)
+    rows = AttributeRowFormSet(request.POST or None, prefix="a", initial=_type_rows(product_type))
+    if request.method == "POST" and form.is_valid() and rows.is_valid():
+        attributes = [row.cleaned_data for row in rows.forms if row.cleaned_data.get("name")]
+        try:
+            if product_type is None:
+                services.product_type_create(name=form.cleaned_data["name"], attributes=attributes,
+                                             actor=request.staff.email)
+            else:
+                services.product_type_update(type_id=type_id, expected_version=form.cleaned_data["version"] or 0,
+                                             name=form.cleaned_data["name"], attributes=attributes,
+                                             actor=request.staff.email)
+        except services.TypeRefused as refused:
+            form.add_error(None, str(refused))
+        except StaleEdit:
+            form.add_error(None, "Someone changed this type while you were editing; reload it and try again.")
+        else:
+            messages.success(request, f"Product type “{form.cleaned_data['name']}” saved.")
+            return redirect("console:product_type_list")
+    invalid = request.method == "POST" and (form.errors or rows.total_error_count())
+    return render(request, "staff/catalog/type_form.html", {"form": form, "rows": rows, "product_type": product_type},
+                  status=400 if invalid else 200)
 
 
 @staff_required

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.text import slugify
 
+from catalog.attributes import KINDS, MAX_ATTRIBUTES, MAX_CHOICES
 from catalog.images import ImageRefused, image_inspect
 from catalog.selectors import category_list
 from catalog.validators import sku_validator, slug_validator
@@ -87,6 +88,76 @@ class StockForm(forms.Form):
         if self.cleaned_data["delta"] == 0:
             raise forms.ValidationError("Enter a number other than zero.", code="zero")
         return self.cleaned_data["delta"]
+
+
+class ProductTypeForm(forms.Form):
+    name = forms.CharField(max_length=80, help_text="What kind of product: Clothing, Lamp, Knife…")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=2**53)
+
+
+class AttributeRowForm(forms.Form):
+    """One attribute of a product type; an empty row is left out."""
+
+    name = forms.CharField(label="Attribute", max_length=40, required=False)
+    kind = forms.ChoiceField(label="Kind", choices=list(KINDS.items()), initial="text")
+    values = forms.CharField(label="Values (a choice's, by commas)", max_length=600, required=False)
+    unit = forms.CharField(label="Unit (a number's)", max_length=10, required=False)
+    facet = forms.BooleanField(label="Filter on category pages", required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        values = []
+        for value in (cleaned.get("values") or "").split(","):
+            value = " ".join(value.split())
+            if value and value.casefold() not in {v.casefold() for v in values}:
+                values.append(value[:40])
+        cleaned["values"] = values
+        if cleaned.get("name") and cleaned.get("kind") == "choice" and not values:
+            self.add_error("values", forms.ValidationError("A choice needs its values.", code="required"))
+        if len(values) > MAX_CHOICES:
+            self.add_error("values", forms.ValidationError(f"At most {MAX_CHOICES} values.", code="too_many"))
+        if cleaned.get("facet") and cleaned.get("kind") != "choice":
+            self.add_error("facet", forms.ValidationError("Only a choice can filter category pages.", code="not_choice"))
+        return cleaned
+
+
+AttributeRowFormSet = forms.formset_factory(AttributeRowForm, extra=2, max_num=MAX_ATTRIBUTES,
+                                            absolute_max=MAX_ATTRIBUTES, validate_max=True)
+
+
+class SpecificationsForm(forms.Form):
+    """A product's type, and a field for each attribute of it (a choice: its values; a number; text)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**53)
+    type_id = forms.ChoiceField(label="Product type", required=False)
+
+    def __init__(self, *args, types=(), product_type=None, **kwargs):
+        kwargs.setdefault("auto_id", "spec_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["type_id"].choices = [("", "None")] + [(t.type_id, t.name) for t in types]
+        self.attribute_codes = []
+        for attribute in (product_type.attributes if product_type else []):
+            name = f"attr_{attribute.code}"
+            if attribute.kind == "choice":
+                field = forms.ChoiceField(choices=[("", "—"), *((v, v) for v in attribute.values or [])], required=False)
+            elif attribute.kind == "number":
+                field = forms.DecimalField(required=False, max_digits=12, decimal_places=3, min_value=0)
+            else:
+                field = forms.CharField(required=False, max_length=200)
+            field.label = f"{attribute.name}{f' ({attribute.unit})' if attribute.unit else ''}"
+            self.fields[name] = field
+            self.attribute_codes.append(attribute.code)
+
+    def attribute_values(self) -> dict:
+        values = {}
+        for code in self.attribute_codes:
+            value = self.cleaned_data.get(f"attr_{code}")
+            if value in (None, ""):
+                continue
+            if isinstance(value, Decimal):  # a number: whole numbers stay whole
+                value = int(value) if value == value.to_integral_value() else float(value)
+            values[code] = value
+        return values
 
 
 class GalleryAddForm(forms.Form):

@@ -9,6 +9,7 @@ from strawberry.types import Info
 from django.core.files.storage import default_storage
 
 from catalog import selectors as catalog_selectors
+from catalog.attributes import specifications
 from catalog.descriptions import description_html
 from catalog.images import thumbnail_path
 from catalog.variants import gallery_of, option_names, variants_of
@@ -45,6 +46,24 @@ class Image:
 
 
 @strawberry.type
+class AttributeValue:
+    name: str
+    value: str
+
+
+@strawberry.input
+class AttributeFilter:
+    name: str = strawberry.field(description="An attribute that filters category pages (by name or code).")
+    value: str
+
+
+@strawberry.input
+class ProductFilter:
+    attributes: list[AttributeFilter] = strawberry.field(
+        default_factory=list, description="One attribute value (each is its own bounded read); needs 'category'.")
+
+
+@strawberry.type
 class Variant:
     sku: str | None = strawberry.field(description="What addToCart takes. Products from before SKUs existed may have none "
                                                    "until check_integrity --fix gives them one.")
@@ -72,6 +91,7 @@ class Product:
     images: list[Image]
     options: list[ProductOption]
     variants: list[Variant] = strawberry.field(description="Every variant on sale (a product without options has one).")
+    attributes: list[AttributeValue] = strawberry.field(description="The specification table: its type's attributes.")
     category_id: str
 
     @strawberry.field
@@ -122,7 +142,9 @@ def product_node(product) -> Product:
                    stock_state=product.stock_state, image=product.image, images=images,
                    options=[ProductOption(name=option.name, values=list(option.values)) for option in (product.options or [])
                             if names],
-                   variants=variants, category_id=product.category_id)
+                   variants=variants, category_id=product.category_id,
+                   attributes=[AttributeValue(name=row.name, value=row.value) for row in specifications(
+                       product, catalog_selectors.product_types_by_id().get(product.type_id))] if product.type_id else [])
 
 
 def categories_loader():
@@ -146,9 +168,11 @@ class CatalogQuery:
 
     @strawberry.field(description="A page of visible products: by category, or the whole shop in a sort order.")
     def products(self, info: Info, first: int = 24, after: str | None = None, category: str | None = None,
-                 sort: str = "newest") -> ProductPage:
+                 sort: str = "newest", filter: ProductFilter | None = None) -> ProductPage:
         require(info, "catalog:read")
         size = page_size(first)
+        if filter is not None and filter.attributes:
+            return _facet_page(category=category, wanted=filter.attributes, after=after, size=size)
         if category:
             found = catalog_selectors.category_by_slug(slug=category)
             if found is None:
@@ -187,6 +211,32 @@ class CatalogQuery:
                           next_cursor=result.next_cursor, message=result.message)
 
 
+def _facet_page(*, category: str | None, wanted: list, after: str | None, size: int) -> ProductPage:
+    """A category's products with one attribute value: one Query of its facet partition, then the page's whole
+    products in one BatchGetItem."""
+    if not category:
+        fail("BAD_USER_INPUT", "An attribute filter needs 'category'.")
+    if len(wanted) > 1:
+        fail("BAD_USER_INPUT", "Filter by one attribute at a time.")
+    found = catalog_selectors.category_by_slug(slug=category)
+    if found is None:
+        fail("NOT_FOUND", "No such category.")
+    name, value = wanted[0].name.strip().casefold(), wanted[0].value.strip()
+    facet = next((f for f in catalog_selectors.category_facets(category=found)
+                  if name in (f.code, f.name.casefold())), None)
+    if facet is None:
+        fail("BAD_USER_INPUT", f"'{wanted[0].name[:40]}' does not filter this category.")
+    value = next((choice for choice in facet.values if choice.casefold() == value.casefold()), None)
+    if value is None:
+        fail("BAD_USER_INPUT", f"'{wanted[0].value[:40]}' is not one of {facet.name}'s values.")
+    page = paged(catalog_selectors.product_list_for_facet, category_id=found.category_id, code=facet.code, value=value,
+                 cursor=after, limit=size)
+    products = catalog_selectors.product_get_many(product_ids=[card.product_id for card in page.items])
+    return ProductPage(items=[product_node(products[card.product_id]) for card in page.items
+                              if card.product_id in products and products[card.product_id].active],
+                       next_cursor=page.next_cursor)
+
+
 CARD_FIELDS = {"id", "slug", "name", "priceCents", "priceFromCents", "currency", "image", "categoryId", "category",
                "__typename"}
 
@@ -205,4 +255,4 @@ def card_node(card) -> Product:
     return Product(id=card.product_id, slug=card.slug, name=card.name, description="", description_html="",
                    price_cents=int(card.price_cents), price_from_cents=card.price_from_cents,
                    currency=settings.SHOP_CURRENCY, stock=0, stock_state="", image=card.image, images=[], options=[],
-                   variants=[], category_id=getattr(card, "category_id", "") or "")
+                   variants=[], attributes=[], category_id=getattr(card, "category_id", "") or "")

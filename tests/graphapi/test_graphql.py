@@ -347,3 +347,28 @@ def test_integrators_see_options_and_variants_and_add_a_variant_by_sku():
     line = cart["lines"][0]["line"]
     change = "mutation($line: ID!) { setCartQuantity(line: $line, quantity: 1) { count } }"
     assert gql(shopper, change, {"line": line}).json()["data"]["setCartQuantity"]["count"] == 1
+
+
+def test_integrators_read_attributes_and_filter_a_category_by_one():
+    from catalog import services as catalog_services
+
+    tops = make_category(name="Tops", slug="tops")
+    kind = catalog_services.product_type_create(name="Clothing", attributes=[
+        {"name": "Material", "kind": "choice", "values": ["Cotton", "Linen"], "facet": True},
+        {"name": "Weight", "kind": "number", "unit": "g"}])
+    for name, material in (("Linen top", "Linen"), ("Cotton top", "Cotton")):
+        product = make_product(category=tops, name=name, slug=name.lower().replace(" ", "-"))
+        catalog_services.product_attributes_set(product_id=product.product_id, expected_version=product.version,
+                                                type_id=kind.type_id, values={"material": material, "weight": 150})
+    api = api_client("catalog:read")
+    query = ('query($f: ProductFilter) { products(category: "tops", filter: $f) '
+             "{ items { name attributes { name value } } } }")
+    items = gql(api, query, {"f": {"attributes": [{"name": "material", "value": "linen"}]}}).json()["data"]["products"]["items"]
+    assert items == [{"name": "Linen top", "attributes": [{"name": "Material", "value": "Linen"},
+                                                          {"name": "Weight", "value": "150 g"}]}]
+    for bad in ({"attributes": [{"name": "Material", "value": "Silk"}]}, {"attributes": [{"name": "Colour", "value": "Red"}]},
+                {"attributes": [{"name": "Material", "value": "Linen"}, {"name": "Weight", "value": "150"}]}):
+        assert gql(api, query, {"f": bad}).json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    nowhere = gql(api, 'query($f: ProductFilter) { products(filter: $f) { items { name } } }',
+                  {"f": {"attributes": [{"name": "Material", "value": "Linen"}]}}).json()
+    assert nowhere["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
