@@ -317,6 +317,11 @@ def test_seed_demo_is_deterministic_and_idempotent(settings, monkeypatch):
     assert len(first) == 208
     tee = selectors.product_by_slug(slug="organic-cotton-tee")  # clothing in sizes and colours
     assert [option.name for option in tee.options] == ["Size", "Colour"] and len(tee.variants) == 15
+    assert tee.attributes.as_dict()["material"] == "Cotton" and len(tee.images) == 3  # specifications, a gallery
+    clothing = selectors.category_by_slug(slug="clothing")
+    assert {facet.name for facet in selectors.category_facets(category=clothing)} == {"Material", "Fit"}
+    assert [card.name for card in selectors.product_list_for_facet(
+        category_id=clothing.category_id, code="material", value="Merino wool").items] == ["Merino Sweater", "Wool Socks"]
     stocks = [p.stock for p in selectors.product_list_staff(limit=300).items]
     assert 0 in stocks and any(0 < s <= 5 for s in stocks)
     assert all(p.image for p in selectors.product_list_staff(limit=300).items)

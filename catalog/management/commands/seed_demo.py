@@ -34,6 +34,23 @@ CLOTHING = ("Clothing", "clothing", 5, [
     ("Fleece Hoodie", 6900, ["XS", "S", "M", "L", "XL"], ["Heather", "Plum"]),
     ("Denim Jacket", 9900, ["S", "M", "L", "XL"], ["Indigo"]),
 ])
+CLOTHING_TYPE = ("Clothing", [
+    {"name": "Material", "kind": "choice", "values": ["Cotton", "Merino wool", "Linen", "Polyester", "Denim", "Canvas"],
+     "facet": True},
+    {"name": "Fit", "kind": "choice", "values": ["Regular", "Relaxed", "Slim"], "facet": True},
+    {"name": "Weight", "kind": "number", "unit": "g"},
+    {"name": "Care", "kind": "text"},
+])
+CLOTHING_FACTS = {  # material, fit, weight in grams, care
+    "Organic Cotton Tee": ("Cotton", "Regular", 160, "Machine wash at 30 °C"),
+    "Merino Sweater": ("Merino wool", "Relaxed", 340, "Hand wash cold, dry flat"),
+    "Rain Jacket": ("Polyester", "Regular", 420, "Machine wash at 30 °C, no softener"),
+    "Linen Shirt": ("Linen", "Relaxed", 210, "Machine wash at 40 °C"),
+    "Wool Socks": ("Merino wool", "Regular", 80, "Machine wash at 30 °C, wool cycle"),
+    "Canvas Sneakers": ("Canvas", "Regular", 720, "Wipe clean"),
+    "Fleece Hoodie": ("Polyester", "Relaxed", 480, "Machine wash at 30 °C"),
+    "Denim Jacket": ("Denim", "Slim", 820, "Wash inside out at 30 °C"),
+}
 CLOTHING_COLOURS = {"White": (236, 236, 232), "Navy": (40, 52, 96), "Sage": (150, 170, 140), "Charcoal": (64, 64, 70),
                     "Oat": (214, 200, 170), "Rust": (170, 84, 50), "Yellow": (236, 196, 40), "Black": (30, 30, 34),
                     "Sand": (210, 190, 150), "Sky": (140, 180, 220), "Grey": (140, 140, 146), "Forest": (50, 100, 60),
@@ -109,6 +126,8 @@ class Command(BaseCommand):
         category = existing.get(slug) or catalog_services.category_create(
             name=name, slug=slug, position=position, description="Everyday clothing in every size, made to last.")
         created = 0
+        kind = next((t for t in catalog_selectors.product_type_list() if t.name == CLOTHING_TYPE[0]), None) \
+            or catalog_services.product_type_create(name=CLOTHING_TYPE[0], attributes=CLOTHING_TYPE[1])
         for number, (title, price, sizes, colours) in enumerate(items):
             product_slug = title.lower().replace(" ", "-")
             if catalog_selectors.product_by_slug(slug=product_slug) is not None:
@@ -128,11 +147,15 @@ class Command(BaseCommand):
                 product_id=product.product_id, expected_version=product.version,
                 options=[("Size", sizes), ("Colour", colours)])
             large = {"XL", "44-47", "44"}
-            catalog_services.product_variants_update(
+            product = catalog_services.product_variants_update(
                 product_id=product.product_id, expected_version=product.version,
                 changes={variant.variant_id: {"image": pictures[variant.values[1]],
                                               "price_cents": price + 300 if variant.values[0] in large else None}
                          for variant in product.variants})
+            material, fit, weight, care = CLOTHING_FACTS[title]
+            product = catalog_services.product_attributes_set(
+                product_id=product.product_id, expected_version=product.version, type_id=kind.type_id,
+                values={"material": material, "fit": fit, "weight": weight, "care": care})
             catalog_services.variant_stock_load(product_id=product.product_id, counts={
                 variant.variant_id: rng.choice([0, 1, 3, 4, 8, 12, 20, 25]) for variant in product.variants})
             created += 1
