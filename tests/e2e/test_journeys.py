@@ -750,3 +750,82 @@ def test_variants_journey(journey, browser, streams):
     assert "Size: M, Colour: Blue" in staff.page.content() and "SKU TRAIL-M-BLUE" in staff.page.content()
     staff.shot("packing-slip")
     assert staff.validate_html() >= 4 and shopper.validate_html() >= 6
+
+
+def test_gallery_and_specifications_journey(journey, tmp_path):
+    """Staff add pictures with alt text and reorder them, define a product type and describe a product; a shopper
+    filters the category by a facet, reads the specification table, switches pictures and opens the lightbox;
+    every page at 1280 and 375 px, axe and the Nu checker."""
+    lamps = make_category(name="Lamps", slug="lamps")
+    make_product(category=lamps, name="Desk Lamp", slug="desk-lamp", price_cents=4900, stock=5)
+    make_product(category=lamps, name="Floor Lamp", slug="floor-lamp", price_cents=8900, stock=5)
+    owner = make_staff()
+    files = []
+    for seed in range(2):
+        path = tmp_path / f"lamp-{seed}.png"
+        path.write_bytes(placeholder_png(width=800, height=600, colour=(200 - seed * 90, 150, 60 + seed * 90), seed=seed))
+        files.append(str(path))
+
+    staff = journey("gallery-staff")
+    page = staff.page
+    _staff_login(staff, owner)
+    staff.goto("/staff/categories/")
+    page.get_by_role("link", name="Product types").click()
+    staff.after_navigation()
+    page.get_by_role("link", name="New product type").click()
+    staff.after_navigation()
+    page.get_by_label("Name").fill("Lamp")
+    page.locator("#id_a-0-name").fill("Bulb")
+    page.locator("#id_a-0-kind").select_option("choice")
+    page.locator("#id_a-0-values").fill("E27, GU10")
+    page.locator("#id_a-0-facet").check()
+    page.locator("#id_a-1-name").fill("Height")
+    page.locator("#id_a-1-kind").select_option("number")
+    page.locator("#id_a-1-unit").fill("cm")
+    staff.shot("type-form")
+    page.get_by_role("button", name="Save").click()
+    staff.after_navigation()
+    assert "Product type “Lamp” saved." in page.content()
+    staff.goto("/staff/products/?q=desk")
+    page.get_by_role("link", name="Desk Lamp").click()
+    staff.after_navigation()
+    page.get_by_label("Product type").select_option(label="Lamp")
+    page.get_by_role("button", name="Save specifications").click()
+    staff.after_navigation()
+    page.get_by_label("Bulb").select_option("GU10")
+    page.get_by_label("Height (cm)").fill("45")
+    page.get_by_role("button", name="Save specifications").click()
+    staff.after_navigation()
+    assert "Specifications saved." in page.content()
+    for number, file in enumerate(files, start=1):
+        page.get_by_label("Add a picture").set_input_files(file)
+        assert page.locator("#image-preview img").count() == 1  # shown before it is uploaded
+        page.get_by_label("What it shows").fill(f"the desk lamp, view {number}")
+        page.get_by_role("button", name="Add picture").click()
+        staff.after_navigation()
+        assert "Picture added." in page.content()
+    page.get_by_role("button", name="Move up picture 2").click()
+    staff.after_navigation()
+    assert page.get_by_label("Alt text of picture 1").input_value() == "the desk lamp, view 2"
+    staff.shot("product-pictures")
+
+    shopper = journey("gallery-shopper")
+    page = shopper.page
+    shopper.goto("/categories/lamps/")
+    page.get_by_role("link", name="GU10").click()
+    shopper.after_navigation()
+    assert "Desk Lamp" in page.content() and "Floor Lamp" not in page.content()
+    shopper.shot("facet")
+    page.get_by_role("link", name="Desk Lamp").first.click()
+    shopper.after_navigation()
+    assert page.get_by_role("row", name="Bulb GU10").count() == 1 and "45 cm" in page.content()
+    page.get_by_role("link", name="Picture 2: the desk lamp, view 1").click()
+    assert page.locator("#product-photo").get_attribute("alt") == "the desk lamp, view 1"
+    page.locator("#photo-link").click()
+    assert page.locator("#lightbox").is_visible()
+    shopper.axe()
+    shopper.shot("lightbox")
+    page.keyboard.press("Escape")
+    assert not page.locator("#lightbox").is_visible()
+    shopper.shot("product")
+    assert staff.validate_html() >= 6 and shopper.validate_html() >= 2

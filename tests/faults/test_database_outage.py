@@ -9,6 +9,7 @@ was, and check_integrity finds nothing wrong.
 import io
 import os
 import signal
+import subprocess
 import threading
 import time
 import uuid
@@ -58,19 +59,26 @@ def restartable_db(settings, tmp_path):
 
 
 def freeze_then_kill(state, *, after: float):
-    """Freeze the database for a moment, kill it while frozen, then start it again.
+    """Freeze the database for a moment (requests hang, as on a stalled network), then stop it, then start it again.
 
-    Killed while frozen, not after a breath: DynamoDB Local, SIGKILLed a moment after answering, was seen to
-    lose a transaction it had acknowledged (1 run in ~8: 14 checkouts told "placed", 13 orders on disk). That
-    is the emulator's persistence, not DynamoDB's (which keeps what it acknowledged); killed while frozen, it
-    answers nothing it could then lose, and every acknowledged write predates the freeze.
+    Stopped with SIGTERM, not SIGKILL: DynamoDB Local SIGKILLed was seen to lose a transaction it had acknowledged
+    — first when killed a moment after answering (1 run in ~8), then even when killed while frozen (1 full-suite
+    run on a busy machine: 10 checkouts told "placed", 9 orders on disk). That is the emulator's persistence, not
+    DynamoDB's (which keeps what it acknowledged), and not what this test is about: how the shop behaves while
+    its database hangs, then refuses connections, then comes back. A terminated DynamoDB Local closes its store
+    first, so every write it acknowledged is there after the restart and the checks below can stay exact.
     """
     time.sleep(after)
     process = state["process"]
     os.kill(process.pid, signal.SIGSTOP)
     time.sleep(1.5)
-    os.kill(process.pid, signal.SIGKILL)  # a stopped process dies at once, without running again
-    process.wait()
+    process.terminate()  # queued while stopped; delivered as it resumes
+    os.kill(process.pid, signal.SIGCONT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
     time.sleep(1.0)
     state["restart"]()
 
