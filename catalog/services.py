@@ -491,6 +491,8 @@ def product_stock_adjust(*, product_id: str, delta: int, reason: str = "", actor
     product = product_find(product_id=product_id)
     if product is None:
         raise ProductNotFound(product_id)
+    if product.variants:  # the total is the variants' sum: each variant's stock changes on its own
+        raise VariantsRefused("This product keeps its stock per variant: change a variant's stock instead.")
     try:
         return stock_adjust(product=product, delta=delta, reason=reason, actor=actor, expected_stock=expected_stock)
     except TransactionCancelled as cancelled:

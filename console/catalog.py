@@ -150,6 +150,8 @@ def _set_stock(product_id, version, data, actor):
     product = selectors.product_find(product_id=product_id)
     if product is None:
         raise selectors.ProductNotFound(product_id)
+    if product.variants:
+        raise BulkRefused("its stock is kept per variant: set it in the product's variant matrix")
     if product.stock == data["stock"]:
         return f"stock was already {product.stock}"
     services.product_stock_adjust(product_id=product_id, delta=data["stock"] - product.stock, reason=data["reason"],
@@ -354,6 +356,8 @@ def product_spread(request, product_id):
     try:
         services.product_stock_spread(product_id=product_id, buckets=STOCK_BUCKETS if spread else 0,
                                       actor=request.staff.email)
+    except services.VariantsRefused as refused:
+        messages.error(request, str(refused))
     except StaleEdit:
         messages.error(request, "Stock changed while moving it (a sale, most likely). Nothing changed: try again.")
     else:
@@ -373,6 +377,8 @@ def product_stock(request, product_id):
                                                  reason=form.cleaned_data["reason"], actor=request.staff.email)
         except services.StockTooLow:
             messages.error(request, f"Stock cannot go below zero (there are {product.stock} now).")
+        except services.VariantsRefused as refused:
+            messages.error(request, str(refused))
         else:
             messages.success(request, f"Stock is now {stock}.")
         return redirect("console:product_detail", product_id=product_id)

@@ -207,3 +207,20 @@ def test_the_matrix_sets_a_variant_weight_and_picture_from_the_gallery(staff_cli
     refused = staff_client.post(f"/staff/products/{product.product_id}/variants/",
                                 matrix_post(selectors.product_find(product_id=product.product_id), rows))
     assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()
+
+
+def test_product_level_stock_changes_are_refused_for_a_product_with_variants(staff_client):
+    from catalog import services
+
+    product = make_product(name="Beanie", slug="beanie", sku="BEAN", stock=0)
+    product = services.product_options_set(product_id=product.product_id, expected_version=product.version,
+                                           options=[("Colour", ["Red", "Blue"])])
+    url = f"/staff/products/{product.product_id}/"
+    page = staff_client.post(f"{url}stock/", {"delta": 5, "reason": "crafted"}, follow=True).content.decode()
+    assert "keeps its stock per variant" in page
+    page = staff_client.post(f"{url}spread/", {"spread": "on"}, follow=True).content.decode()
+    assert "cannot be spread" in page
+    bulk = staff_client.post("/staff/products/bulk/", {"action": "stock", "item": f"{product.product_id}:{product.version}",
+                                                       "stock": 9, "reason": "count", "confirm": "1"}).content.decode()
+    assert "0 of 1 products changed" in bulk and "set it in the product&#x27;s variant matrix" in bulk
+    assert selectors.product_find(product_id=product.product_id).stock == 0  # nothing moved the total
