@@ -295,3 +295,29 @@ def test_a_product_with_variants_is_one_read_on_a_miss_and_its_listing_one_query
     with count_calls() as calls:
         page = client.get("/products/").content.decode()
     assert calls == ["Query"] and "Tee" in page
+
+
+@pytest.mark.parametrize("query", [
+    {"sku": "x" * 5000}, {"sku": "\x00"}, {"o0": "M" * 3000, "o1": "Red"}, {"o0": "", "o1": ""}, {"o2": "L"},
+    {"o0": "S", "o1": "Red", "sku": "TEE-M-BLUE"}, {"sku": "TEE-M-BLUE", "cursor": "forged"},
+])
+def test_bad_variant_addresses_show_the_product_or_lead_to_it_never_an_error(client, query):
+    product = shirt()
+    response = client.get(f"/products/{product.slug}/", query)
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        assert response["Location"].startswith(f"/products/{product.slug}/")
+
+
+@pytest.mark.parametrize("data", [
+    {"variant_id": "x" * 50, "quantity": 1}, {"variant_id": "../../", "quantity": 1}, {"variant_id": "", "quantity": 1},
+    {"variant_id": None, "quantity": "many"},
+])
+def test_bad_variant_posts_to_the_cart_get_a_message_and_change_nothing(client, data):
+    product = shirt()
+    body = {"product_id": product.product_id, **{k: v for k, v in data.items() if v is not None}}
+    response = client.post("/cart/add/", body, HTTP_ORIGIN="http://testserver", follow=True)
+    assert response.status_code == 200
+    assert selectors.cart_get(cart_id=client.session.get("cart_id")).lines == []
+    for bad in ("x" * 200, "a.b.c", ""):
+        assert client.post("/cart/update/", {"line": bad, "quantity": 1}, follow=True).status_code == 200
