@@ -328,7 +328,14 @@ def product_search_staff(*, query: str, cursor: str | None = None, limit: int = 
     plans = {"name": (Product.staff_name_index, Product.name_key, name_key_for(query.replace("-", " ")))}
     if query and " " not in query:
         plans["sku"] = (Product.sku_index, Product.sku, sku_normalise(query))
-    return multi_prefix_page(plans, scope=scope, cursor=cursor, limit=limit, key=lambda product: product.product_id)
+    page = multi_prefix_page(plans, scope=scope, cursor=cursor, limit=limit, key=lambda product: product.product_id)
+    if cursor is None and query and " " not in query and len(query) <= 40:
+        # A variant's SKU is not in the SKU index (it lives in the product's variants): its guard names the
+        # product, one GetItem more, first on the first page.
+        found = variant_find_by_sku(sku=query)
+        if found is not None and found[1].variant_id and found[0].product_id not in {p.product_id for p in page.items}:
+            page.items.insert(0, found[0])
+    return page
 
 
 def product_count(*, max_age: int = 0) -> int:

@@ -224,3 +224,15 @@ def test_product_level_stock_changes_are_refused_for_a_product_with_variants(sta
                                                        "stock": 9, "reason": "count", "confirm": "1"}).content.decode()
     assert "0 of 1 products changed" in bulk and "set it in the product&#x27;s variant matrix" in bulk
     assert selectors.product_find(product_id=product.product_id).stock == 0  # nothing moved the total
+
+
+def test_staff_find_a_product_by_a_variant_sku(staff_client):
+    from catalog import services
+
+    product = make_product(name="Gloves", slug="gloves", sku="GLV")
+    services.product_options_set(product_id=product.product_id, expected_version=product.version,
+                                 options=[("Size", ["S", "M"])])
+    make_product(name="Glove box", slug="glove-box", sku="GLVBOX")
+    page = staff_client.get("/staff/products/", {"q": "glv-m"}).content.decode()
+    assert ">Gloves</a>" in page
+    assert [p.name for p in selectors.product_search_staff(query="GLV").items] == ["Gloves", "Glove box"]
