@@ -197,6 +197,8 @@ class Facet:
 def category_facets(*, category) -> list[Facet]:
     """The facets a category page offers: the facet attributes of the types its products have had (both from
     cached lists: no read beyond the page's own)."""
+    if not category.type_ids:  # no typed products here: not even the (cached) type list is read
+        return []
     types = product_types_by_id()
     facets: dict[str, Facet] = {}
     for type_id in sorted(category.type_ids or ()):
