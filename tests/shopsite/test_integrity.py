@@ -141,3 +141,37 @@ def test_the_upgrade_gives_old_products_a_sku_and_variant_drift_is_found_and_fix
     assert run() == (0, "No problems found.\n")
     assert catalog_selectors.product_find(product_id=tee.product_id).stock == 0 and small.stock == 0
     assert run("--fix") == (0, "No problems found.\n")  # idempotent
+
+
+def test_an_index_dynamodb_local_never_finishes_stops_create_tables_with_what_to_do(monkeypatch):
+    from django.core.management.base import CommandError
+
+    from shopsite import tables
+
+    class Stuck:
+        """A client whose new index stays CREATING, as DynamoDB Local leaves one on older data."""
+
+        added = False
+
+        def describe_table(self, TableName):
+            indexes = [{"IndexName": "old-index", "IndexStatus": "ACTIVE"}]
+            if self.added:
+                indexes.append({"IndexName": "new-index", "IndexStatus": "CREATING"})
+            return {"Table": {"TableStatus": "ACTIVE", "GlobalSecondaryIndexes": indexes}}
+
+        def update_table(self, **kwargs):
+            self.added = True
+            return {}
+
+        class exceptions:
+            LimitExceededException = RuntimeError
+
+    monkeypatch.setattr(tables, "LOCAL_INDEX_PATIENCE", 2)
+    monkeypatch.setattr(tables.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(tables, "table_request", lambda model: {
+        "TableName": "t", "AttributeDefinitions": [], "GlobalSecondaryIndexes": [{"IndexName": "new-index"}]})
+    with pytest.raises(tables.IndexStuck, match="make clean-data"):
+        tables._indexes_converge(Stuck(), object)
+    monkeypatch.setattr(tables, "tables_converge", lambda: (_ for _ in ()).throw(tables.IndexStuck("stuck: make clean-data")))
+    with pytest.raises(CommandError, match="make clean-data"):
+        call_command("create_tables", stdout=io.StringIO())

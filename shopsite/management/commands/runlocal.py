@@ -49,11 +49,14 @@ class Command(BaseCommand):
         try:
             if not child:
                 unchanged = 0
-                for line in tables.tables_converge():  # a quiet start: only what changed, then a count
-                    if line.endswith(": already as configured"):
-                        unchanged += 1
-                    else:
-                        self.stdout.write(f"  {line}")
+                try:
+                    for line in tables.tables_converge():  # a quiet start: only what changed, then a count
+                        if line.endswith(": already as configured"):
+                            unchanged += 1
+                        else:
+                            self.stdout.write(f"  {line}")
+                except tables.IndexStuck as stuck:
+                    raise CommandError(str(stuck)) from stuck
                 if unchanged:
                     self.stdout.write(f"  {unchanged} tables already as configured")
                 call_command("seed_demo", if_empty=True, stdout=self.stdout)
