@@ -272,23 +272,17 @@ def _create(plan: RowPlan, *, actor: str) -> str:
     return "created"
 
 
-def _update(plan: RowPlan, *, version: int, stock_seen: int, actor: str, reason: str) -> str:
-    fields = {key: after for key, (_, after) in plan.changes.items() if key != "stock"}
-    done = []
+def _outcome(apply) -> str:
+    """Run *apply(done)* — it appends what it changed to ``done`` — and say in the row's words how it went."""
+    done: list[str] = []
     try:
-        if fields:
-            services.product_update(product_id=plan.product_id, expected_version=version, actor=actor, **fields)
-            done.append(", ".join(sorted(_COLUMN.get(key, key) for key in fields)))
-        if plan.stock is not None:
-            services.product_stock_adjust(product_id=plan.product_id, delta=plan.stock - stock_seen, reason=reason,
-                                          actor=actor, expected_stock=stock_seen)
-            done.append(f"stock {stock_seen} → {plan.stock}")
+        apply(done)
     except services.StaleEdit:
         return "stale: the product changed since the preview" + (f" (after updating {done[0]})" if done else "")
     except services.SlugTaken:
         return "not updated: another product uses this slug"
     except services.SkuTaken:
-        return "not updated: another product uses this SKU"
+        return "not updated: another product or variant uses this SKU"
     except selectors.ProductNotFound:
         return "not updated: the product was deleted"
     except selectors.CategoryNotFound:
@@ -296,12 +290,27 @@ def _update(plan: RowPlan, *, version: int, stock_seen: int, actor: str, reason:
     return "updated: " + "; ".join(done)
 
 
+def _update(plan: RowPlan, *, version: int, stock_seen: int, actor: str, reason: str) -> str:
+    fields = {key: after for key, (_, after) in plan.changes.items() if key != "stock"}
+
+    def apply(done: list[str]) -> None:
+        if fields:
+            services.product_update(product_id=plan.product_id, expected_version=version, actor=actor, **fields)
+            done.append(", ".join(sorted(_COLUMN.get(key, key) for key in fields)))
+        if plan.stock is not None:
+            services.product_stock_adjust(product_id=plan.product_id, delta=plan.stock - stock_seen, reason=reason,
+                                          actor=actor, expected_stock=stock_seen)
+            done.append(f"stock {stock_seen} → {plan.stock}")
+
+    return _outcome(apply)
+
+
 def _update_variant(plan: RowPlan, *, version: int, actor: str, reason: str) -> str:
     """Apply a variant row: the product's own fields (its first row) with the version the preview read, then the
     variant's SKU and price if they are still as previewed, then its stock conditioned on the previewed count."""
     fields = {key: after for key, (_, after) in plan.changes.items() if key not in ("stock", "variant sku", "variant price")}
-    done = []
-    try:
+
+    def apply(done: list[str]) -> None:
         if fields:
             services.product_update(product_id=plan.product_id, expected_version=version, actor=actor, **fields)
             done.append(", ".join(sorted(_COLUMN.get(key, key) for key in fields)))
@@ -327,14 +336,5 @@ def _update_variant(plan: RowPlan, *, version: int, actor: str, reason: str) -> 
                                        expected_stock=plan.variant_seen[2], reason=reason, actor=actor,
                                        sku=plan.variant_seen[0])
             done.append(f"stock {plan.variant_seen[2]} → {plan.stock}")
-    except services.StaleEdit:
-        return "stale: the product changed since the preview" + (f" (after updating {done[0]})" if done else "")
-    except services.SlugTaken:
-        return "not updated: another product uses this slug"
-    except services.SkuTaken:
-        return "not updated: another product or variant uses this SKU"
-    except selectors.ProductNotFound:
-        return "not updated: the product was deleted"
-    except selectors.CategoryNotFound:
-        return "not updated: its category was deleted"
-    return "updated: " + "; ".join(done)
+
+    return _outcome(apply)
