@@ -139,8 +139,8 @@ def combinations(options: list[tuple[str, list[str]]]) -> list[tuple[str, ...]]:
 
 def sku_suggest(*, base: str, values) -> str:
     """A SKU for a generated variant: the product's SKU (or slug) and each value, upper-case, joined by dashes."""
-    parts = [base, *values]
-    cleaned = ["".join(ch for ch in part.upper() if ch.isalnum()) for part in parts]
+    stem = "-".join(filter(None, "".join(ch if ch.isalnum() else "-" for ch in base.upper()).split("-")))
+    cleaned = [stem, *("".join(ch for ch in value.upper() if ch.isalnum()) for value in values)]
     return "-".join(part for part in cleaned if part)[:40]
 
 

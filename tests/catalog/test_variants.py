@@ -321,3 +321,10 @@ def test_bad_variant_posts_to_the_cart_get_a_message_and_change_nothing(client, 
     assert selectors.cart_get(cart_id=client.session.get("cart_id")).lines == []
     for bad in ("x" * 200, "a.b.c", ""):
         assert client.post("/cart/update/", {"line": bad, "quantity": 1}, follow=True).status_code == 200
+
+
+def test_generated_variant_skus_keep_the_products_own_hyphens():
+    from catalog.variants import sku_suggest
+
+    assert sku_suggest(base="ORGANIC-COTTON-TEE", values=("M", "Navy blue")) == "ORGANIC-COTTON-TEE-M-NAVYBLUE"
+    assert sku_suggest(base="a b//c", values=("36-39",)) == "A-B-C-3639"
