@@ -2,7 +2,6 @@
 import json
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from catalog import selectors
+from catalog.attributes import specifications
 from catalog.cache import catalog_cached
 from catalog.cards import grid_cache_key, grid_render
-from catalog.attributes import specifications
-from catalog.images import THUMBNAIL_WIDTHS, thumbnail_path
+from catalog.templatetags.catalog_images import srcset, thumb
 from catalog.variants import gallery_of, option_names, variant_by_sku, variant_default, variants_of
 from shopsite.edge import edge_cacheable
 from shopsite.templatetags.shop import money
@@ -157,9 +156,7 @@ def _variant_data(variants) -> list[dict]:
     return [{"values": list(variant.values), "sku": variant.sku, "id": variant.variant_id,
              "price": money(variant.price_cents), "available": variant.available, "state": variant.stock_state,
              "stock_text": _stock_text(variant), "max": min(variant.stock, 999),
-             "image": default_storage.url(thumbnail_path(variant.image, 800)) if variant.image else "",
-             "srcset": ", ".join(f"{default_storage.url(thumbnail_path(variant.image, width))} {width}w"
-                                 for width in THUMBNAIL_WIDTHS) if variant.image else ""}
+             "image": thumb(variant.image, 800), "srcset": srcset(variant.image)}
             for variant in variants]
 
 
@@ -179,7 +176,7 @@ def _product_sharing(request, product, category, variants) -> dict:
     Product with an Offer per variant, and the BreadcrumbList), escaped for a <script> element. Variant URLs
     (``?sku=``) canonicalise to the product's."""
     url = request.build_absolute_uri(reverse("catalog:product_detail", kwargs={"slug": product.slug}))
-    images = [request.build_absolute_uri(default_storage.url(thumbnail_path(picture.path, 800)))
+    images = [request.build_absolute_uri(thumb(picture.path, 800))
               for picture in gallery_of(product)]
     image = images[0] if images else ""
     offers = []

@@ -275,9 +275,14 @@ def _matrix_initial(product) -> list[dict]:
             for variant in variants_of(product)]
 
 
+def _gallery(product) -> list[tuple[str, str]]:
+    """The product's pictures as (path, alt) pairs, in order: what product_gallery_set takes back."""
+    return [(image.path, image.alt) for image in gallery_of(product)]
+
+
 def _pictures(product) -> list[tuple[str, str]]:
     """What a variant's picture may be: the gallery's, and any a variant has that the gallery no longer holds."""
-    pictures = [(image.path, image.alt) for image in gallery_of(product)]
+    pictures = _gallery(product)
     known = {path for path, _ in pictures}
     for variant in product.variants or []:
         if variant.image and variant.image not in known:
@@ -460,7 +465,7 @@ def product_gallery_add(request, product_id):
     form = GalleryAddForm(request.POST, request.FILES)
     if not form.is_valid():
         return _product_page(request, product, StockForm(), gallery_form=form, status=400)
-    images = [(image.path, image.alt) for image in gallery_of(product)]
+    images = _gallery(product)
     if len(images) >= MAX_IMAGES:
         form.add_error("image", f"A product has at most {MAX_IMAGES} pictures: remove one first.")
         return _product_page(request, product, StockForm(), gallery_form=form, status=400)
@@ -483,7 +488,7 @@ def product_gallery_change(request, product_id):
     """Change one picture of the gallery: its alt text, its place, or remove it."""
     product = _product_or_404(product_id)
     form = GalleryChangeForm(request.POST)
-    images = [(image.path, image.alt) for image in gallery_of(product)]
+    images = _gallery(product)
     if not form.is_valid() or form.cleaned_data["index"] >= len(images):
         messages.error(request, "That picture is not in the gallery any more (changed in another window?).")
         return redirect("console:product_detail", product_id=product_id)

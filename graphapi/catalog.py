@@ -6,12 +6,10 @@ import strawberry
 from django.conf import settings
 from strawberry.types import Info
 
-from django.core.files.storage import default_storage
-
 from catalog import selectors as catalog_selectors
 from catalog.attributes import specifications
 from catalog.descriptions import description_html
-from catalog.images import thumbnail_path
+from catalog.templatetags.catalog_images import thumb
 from catalog.variants import gallery_of, option_names, variants_of
 from graphapi.common import fail, page_size, paged, require, valid_id
 
@@ -123,7 +121,7 @@ IMAGE_WIDTH = 800  # the served size of a product image in the API (the 4:3 thum
 def image_node(path: str | None, *, alt: str) -> Image | None:
     if not path:
         return None
-    return Image(url=default_storage.url(thumbnail_path(path, IMAGE_WIDTH)), alt=alt, width=IMAGE_WIDTH,
+    return Image(url=thumb(path, IMAGE_WIDTH), alt=alt, width=IMAGE_WIDTH,
                  height=IMAGE_WIDTH * 3 // 4)
 
 
